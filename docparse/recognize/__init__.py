@@ -1,0 +1,81 @@
+"""Recognition backends: the content of each block (text, table HTML, LaTeX, chart table).
+
+A recognizer receives a whole page plus the page's recognition tasks and returns one result
+per task. Page granularity lets the built-in OCR run once per page and assign lines to boxes,
+while the VLM backend fans the tasks out as concurrent requests that overlap across pages.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Literal, Protocol
+
+from docparse.document import BlockError, ContentSource
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from docparse.sources import PageImage
+
+TaskKind = Literal["ocr", "table", "formula", "chart"]
+
+
+@dataclass(frozen=True, eq=False)
+class RecognitionTask:
+    block_id: int
+    label: str
+    kind: TaskKind
+    #: Box in page pixels.
+    bbox: tuple[int, int, int, int]
+    #: The prepared crop (RGB), for backends that recognise crops. For a merged group this is
+    #: the stacked image of every member. None when the backend said it does not need crops.
+    crop: npt.NDArray[np.uint8] | None = None
+    #: Boxes of the other members stacked into ``crop`` (merged text groups).
+    member_bboxes: tuple[tuple[int, int, int, int], ...] = ()
+
+
+@dataclass(frozen=True)
+class RecognitionResult:
+    block_id: int
+    content: str
+    source: ContentSource
+    error: BlockError | None = None
+    #: Requests sent for this block (0 for local recognisers), and retries among them.
+    requests: int = 0
+    retries: int = 0
+    endpoint: str | None = None
+    #: True when the output was degenerate (repetition, token limit) and got truncated.
+    truncated: bool = False
+
+
+@dataclass(frozen=True)
+class ExtraBlock:
+    """Content found outside every layout box (the built-in OCR keeps it as a text block)."""
+
+    label: str
+    bbox: tuple[int, int, int, int]
+    content: str
+    source: ContentSource
+
+
+@dataclass
+class PageRecognition:
+    results: dict[int, RecognitionResult] = field(default_factory=dict)
+    extra_blocks: list[ExtraBlock] = field(default_factory=list)
+
+
+class Recognizer(Protocol):
+    name: str
+    #: Whether tasks must carry prepared crops (the VLM does; the built-in OCR works on pages).
+    needs_crops: bool
+
+    async def recognize_page(
+        self, page: PageImage, tasks: Sequence[RecognitionTask]
+    ) -> PageRecognition:
+        """Recognise every task of one page. Per-task failures are results, not exceptions;
+        raise only when the whole backend is unusable (e.g. every server is down)."""
+        ...
+
+    async def aclose(self) -> None: ...

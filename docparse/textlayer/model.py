@@ -1,0 +1,41 @@
+"""Plain data describing a page's text layer, in page-pixel coordinates (top-left origin)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class TextChar:
+    c: str
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TextSpan:
+    text: str
+    bbox: tuple[float, float, float, float]
+    font: str
+    size: float
+    #: PDF text render mode; 3 = invisible (OCR layers of scans).
+    render_mode: int = 0
+    chars: tuple[TextChar, ...] = ()
+    #: Writing direction of the line (1, 0) = left to right.
+    direction: tuple[float, float] = (1.0, 0.0)
+    #: Glyphs without a Unicode mapping (missing ToUnicode), counted at extraction.
+    unmapped: int = 0
+
+
+@dataclass(frozen=True)
+class TextLine:
+    spans: tuple[TextSpan, ...]
+    bbox: tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class TextLayerPage:
+    width: float
+    height: float
+    lines: tuple[TextLine, ...]
+    #: Fraction of the page area covered by raster images (a scan has ~1.0).
+    image_coverage: float = 0.0
