@@ -142,6 +142,8 @@ class Stats(_Model):
     seconds: float = 0.0
     pages_per_second: float = 0.0
     recognition_requests: int = 0
+    #: What the official client's routing would have sent for the same boxes (reference §3.4).
+    official_requests: int = 0
     #: Requests the official routing would have sent that docparse did not, by reason
     #: (``furniture``, ``text_layer``, ``merged_blocks``).
     requests_saved: dict[str, int] = Field(default_factory=dict)

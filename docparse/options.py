@@ -219,6 +219,68 @@ def resolve_options(
     return validate(dataclasses.replace(start, **values))
 
 
+@dataclass(frozen=True, kw_only=True)
+class OutputOptions:
+    """What the CLI writes, and how it reports. Flags with ``DOCPARSE_<NAME>`` twins too."""
+
+    output: Path = Path("docparse_output")
+    format: tuple[str, ...] = ("md", "json")
+    per_page: bool = False
+    resume: bool = False
+    quiet: bool = False
+    log_json: bool = False
+    jobs: int = 2
+
+
+_OUTPUT_FORMATS = ("md", "json", "img")
+
+
+def resolve_output_options(
+    overrides: Mapping[str, Any] | None = None, *, environ: Mapping[str, str] | None = None
+) -> OutputOptions:
+    """Flags > ``DOCPARSE_OUTPUT``/``_FORMAT``/``_PER_PAGE``/``_RESUME``/``_QUIET``/``_LOG_JSON``/
+    ``_JOBS`` > defaults."""
+    env = os.environ if environ is None else environ
+    defaults = OutputOptions()
+    values: dict[str, Any] = {}
+    for f in fields(OutputOptions):
+        given = (overrides or {}).get(f.name)
+        raw: Any = given if given is not None else env.get(env_name(f.name)) or None
+        if raw is None:
+            continue
+        default = getattr(defaults, f.name)
+        try:
+            if isinstance(default, bool):
+                values[f.name] = raw if isinstance(raw, bool) else _coerce_bool(f.name, str(raw))
+            elif isinstance(default, int):
+                values[f.name] = int(raw)
+            elif isinstance(default, tuple):
+                items = raw.split(",") if isinstance(raw, str) else list(raw)
+                values[f.name] = tuple(dict.fromkeys(i.strip().lower() for i in items if i.strip()))
+            else:
+                values[f.name] = Path(raw).expanduser()
+        except ValueError as exc:
+            raise ConfigurationError(f"option {f.name}: {exc}") from exc
+    out = dataclasses.replace(defaults, **values)
+    bad = [x for x in out.format if x not in _OUTPUT_FORMATS]
+    if bad or not out.format:
+        raise ConfigurationError(
+            f"option format: {','.join(bad) or 'nothing'} is not a list of {', '.join(_OUTPUT_FORMATS)}"
+        )
+    if out.jobs < 1:
+        raise ConfigurationError("option jobs: must be at least 1")
+    return out
+
+
+def _coerce_bool(name: str, s: str) -> bool:
+    s = s.strip().lower()
+    if s in _TRUE:
+        return True
+    if s in _FALSE:
+        return False
+    raise ConfigurationError(f"option {name}: expected true/false, got {s!r}")
+
+
 @dataclass(frozen=True)
 class Environment:
     """Non-option environment docparse honours, read once by :func:`read_environment`."""

@@ -72,10 +72,17 @@ class Recognizer(Protocol):
     needs_crops: bool
 
     async def recognize_page(
-        self, page: PageImage, tasks: Sequence[RecognitionTask]
+        self,
+        page: PageImage,
+        tasks: Sequence[RecognitionTask],
+        *,
+        deadline_at: float | None = None,
     ) -> PageRecognition:
         """Recognise every task of one page. Per-task failures are results, not exceptions;
-        raise only when the whole backend is unusable (e.g. every server is down)."""
+        raise only when the whole backend is unusable (e.g. every server is down).
+
+        ``deadline_at`` is a ``time.monotonic()`` instant after which no new work may start;
+        tasks not done by then come back failed with reason ``deadline_exceeded``."""
         ...
 
     async def aclose(self) -> None: ...

@@ -1,0 +1,129 @@
+"""The convenience surface: ``parse``/``aparse`` and the sync ``Parser``.
+
+The core is async (network fan-out); the sync twins run it on a private event loop in a
+background thread, which also makes them work where a loop is already running (Jupyter).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Coroutine, Iterable, Iterator
+from typing import Any, TypeVar
+
+from docparse.document import Document
+from docparse.events import EventCallback
+from docparse.layout import LayoutBackend
+from docparse.options import ParseOptions
+from docparse.pipeline import AsyncParser, PageStore, ParseResult, SourceTypes
+from docparse.recognize import Recognizer
+
+T = TypeVar("T")
+
+
+class _LoopThread:
+    """A private event loop on a daemon thread; coroutines are submitted and awaited."""
+
+    def __init__(self) -> None:
+        self.loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self.loop.run_forever, name="docparse-loop",
+                                        daemon=True)
+        self._thread.start()
+
+    def run(self, coro: Coroutine[Any, Any, T]) -> T:
+        return asyncio.run_coroutine_threadsafe(coro, self.loop).result()
+
+    def stop(self) -> None:
+        self.loop.call_soon_threadsafe(self.loop.stop)
+        self._thread.join(timeout=5)
+        self.loop.close()
+
+
+class Parser:
+    """Loads models once and parses many inputs, synchronously.
+
+    >>> with docparse.Parser(server_url=["http://gpu-box:8000/v1"]) as parser:
+    ...     for result in parser.parse_many(["a.pdf", "b.png"]):
+    ...         print(result.input, result.document.status if result.ok else result.error)
+    """
+
+    def __init__(
+        self,
+        options: ParseOptions | None = None,
+        *,
+        layout: LayoutBackend | None = None,
+        recognizer: Recognizer | None = None,
+        on_event: EventCallback | None = None,
+        **overrides: Any,
+    ) -> None:
+        self._loop = _LoopThread()
+        try:
+            self._async = AsyncParser(options, layout=layout, recognizer=recognizer,
+                                      on_event=on_event, **overrides)
+        except BaseException:
+            self._loop.stop()
+            raise
+
+    @property
+    def options(self) -> ParseOptions:
+        return self._async.options
+
+    def parse(self, source: SourceTypes, *, name: str | None = None,
+              store: PageStore | None = None) -> Document:
+        """Parse one input (path, bytes or binary file object)."""
+        return self._loop.run(self._async.parse(source, name=name, store=store))
+
+    def parse_many(self, sources: Iterable[SourceTypes], *, concurrency: int = 2) -> Iterator[ParseResult]:
+        """One :class:`ParseResult` per input, in input order; bad inputs do not stop the rest."""
+        agen = self._async.parse_many(sources, concurrency=concurrency)
+        try:
+            while True:
+                try:
+                    yield self._loop.run(agen.__anext__())
+                except StopAsyncIteration:
+                    return
+        finally:
+            self._loop.run(agen.aclose())
+
+    def close(self) -> None:
+        try:
+            self._loop.run(self._async.aclose())
+        finally:
+            self._loop.stop()
+
+    def __enter__(self) -> Parser:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def parse(
+    source: SourceTypes,
+    options: ParseOptions | None = None,
+    *,
+    on_event: EventCallback | None = None,
+    **overrides: Any,
+) -> Document:
+    """Parse one document.
+
+    ``overrides`` are :class:`ParseOptions` fields (``dpi=200``, ``server_url=[...]``, ...);
+    ``DOCPARSE_*`` environment variables fill the rest when ``options`` is not given.
+
+    >>> doc = docparse.parse("invoice.pdf")
+    >>> doc.save_to_markdown("out/")
+    """
+    with Parser(options, on_event=on_event, **overrides) as parser:
+        return parser.parse(source)
+
+
+async def aparse(
+    source: SourceTypes,
+    options: ParseOptions | None = None,
+    *,
+    on_event: EventCallback | None = None,
+    **overrides: Any,
+) -> Document:
+    """Async twin of :func:`parse`."""
+    async with AsyncParser(options, on_event=on_event, **overrides) as parser:
+        return await parser.parse(source)

@@ -1,0 +1,134 @@
+"""Assemble one page's blocks from the plan and the recognition results (pure)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from docparse.blocks import PlannedBlock
+from docparse.document import (
+    Block,
+    BlockError,
+    BlockStatus,
+    ContentSource,
+    LayoutBox,
+    LayoutDetResult,
+    Page,
+)
+from docparse.layout import Region
+from docparse.recognize import ExtraBlock
+
+
+@dataclass(frozen=True)
+class BlockContent:
+    content: str
+    source: ContentSource
+    status: BlockStatus = "ok"
+    error: BlockError | None = None
+    image: str | None = None
+
+
+def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
+    """The raw detector output as the official ``layout_det_res`` (before clean-up)."""
+    return LayoutDetResult(
+        boxes=tuple(
+            LayoutBox(
+                cls_id=r.cls_id,
+                label=r.label,
+                score=round(float(r.score), 6),
+                coordinate=(int(r.bbox[0]), int(r.bbox[1]), int(r.bbox[2]), int(r.bbox[3])),
+                order=r.order,
+            )
+            for r in regions
+        )
+    )
+
+
+def _insert_position(blocks: Sequence[tuple[tuple[int, int, int, int], Any]], box: tuple[int, int, int, int]) -> int:
+    """Where a block found outside every layout box belongs in reading order: before the first
+    block that starts below it and shares its horizontal extent."""
+    for i, (b, _) in enumerate(blocks):
+        overlaps_x = min(b[2], box[2]) - max(b[0], box[0]) > 0
+        if overlaps_x and b[1] >= box[1]:
+            return i
+    return len(blocks)
+
+
+def assemble_page(
+    *,
+    input_path: str,
+    page_index: int | None,
+    page_count: int | None,
+    width: int,
+    height: int,
+    model_settings: Mapping[str, Any],
+    planned: Sequence[PlannedBlock],
+    contents: Mapping[int, BlockContent],
+    extra_blocks: Sequence[ExtraBlock] = (),
+    regions: Sequence[Region] = (),
+) -> Page:
+    """Build the :class:`Page`. Block ids are renumbered when extra blocks are inserted, so
+    ``block_id`` stays the index within the page and ``order`` the reading-order position."""
+    rows: list[tuple[tuple[int, int, int, int], tuple[PlannedBlock | None, ExtraBlock | None]]] = [
+        (p.bbox, (p, None)) for p in planned
+    ]
+    for extra in extra_blocks:
+        rows.insert(_insert_position(rows, extra.bbox), (extra.bbox, (None, extra)))
+
+    new_id: dict[int, int] = {}
+    for idx, (_, (p, _)) in enumerate(rows):
+        if p is not None:
+            new_id[p.block_id] = idx
+
+    blocks: list[Block] = []
+    running = 0
+    for idx, (bbox, (p, extra)) in enumerate(rows):
+        if p is not None:
+            c = contents.get(p.block_id) or BlockContent("", "none", "failed", BlockError(
+                reason="missing_result", message="no recognition result for this block"))
+            block_order = p.block_order
+            if block_order is not None:
+                running += 1
+                block_order = running
+            blocks.append(
+                Block(
+                    block_label=p.label,
+                    block_content=c.content,
+                    block_bbox=bbox,
+                    block_id=idx,
+                    block_order=block_order,
+                    group_id=new_id.get(p.group_id, idx),
+                    order=idx,
+                    source=c.source,
+                    status=c.status,
+                    error=c.error,
+                    image=c.image,
+                )
+            )
+        else:
+            assert extra is not None
+            running += 1
+            blocks.append(
+                Block(
+                    block_label=extra.label,
+                    block_content=extra.content,
+                    block_bbox=bbox,
+                    block_id=idx,
+                    block_order=running,
+                    group_id=idx,
+                    order=idx,
+                    source=extra.source,
+                )
+            )
+    det = layout_det_result(regions)
+    return Page(
+        input_path=input_path,
+        page_index=page_index,
+        page_count=page_count,
+        width=width,
+        height=height,
+        model_settings=dict(model_settings),
+        parsing_res_list=tuple(blocks),
+        layout_det_res=det,
+    )

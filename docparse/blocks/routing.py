@@ -1,0 +1,34 @@
+"""Which recognition a block needs, by label (reference §3.4), plus docparse's furniture rule."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from docparse.labels import FURNITURE_LABELS, IMAGE_LABELS, is_formula
+
+#: "image": crop saved as a picture, not recognised; "skip": furniture not sent (Markdown
+#: drops it anyway), kept in JSON with status "skipped".
+Route = Literal["ocr", "table", "formula", "chart", "image", "skip"]
+
+
+def route_label(label: str, *, chart_recognition: bool, keep_furniture: bool) -> Route:
+    """The official routing, except that furniture text is skipped unless ``keep_furniture``."""
+    if label in IMAGE_LABELS or label == "seal":
+        return "image"
+    if label == "chart":
+        return "chart" if chart_recognition else "image"
+    if label in FURNITURE_LABELS and not keep_furniture:
+        return "skip"
+    if label == "table":
+        return "table"
+    if is_formula(label):
+        return "formula"
+    return "ocr"
+
+
+def official_sends(label: str, *, chart_recognition: bool) -> bool:
+    """Whether the official client sends a block with this label to the VLM."""
+    return route_label(label, chart_recognition=chart_recognition, keep_furniture=True) not in (
+        "image",
+        "skip",
+    )

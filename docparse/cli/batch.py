@@ -1,0 +1,89 @@
+"""Running ``docparse parse`` over many inputs: discovery, parsing, writing, the summary."""
+
+from __future__ import annotations
+
+import sys
+import time
+from pathlib import Path
+
+from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
+from docparse.cli.progress import JsonLogRenderer, RichRenderer
+from docparse.document import Document
+from docparse.errors import DocParseError
+from docparse.options import OutputOptions, ParseOptions
+
+
+def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
+    """Write the requested formats for one document (each file replaced atomically)."""
+    from docparse.output.files import save_json, save_markdown
+    from docparse.output.visualize import save_layout_images
+
+    written: list[Path] = []
+    if "json" in out.format:
+        written.append(save_json(doc, folder / f"{stem}.json"))
+    if "md" in out.format:
+        written.append(save_markdown(doc, folder, stem=stem))
+        if out.per_page:
+            written.append(save_markdown(doc, folder, stem=stem, per_page=True))
+    if "img" in out.format:
+        written.extend(save_layout_images(doc, folder / "layout", stem=stem))
+    return written
+
+
+def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> int:
+    from docparse.api import Parser
+    from docparse.sources.discover import discover_inputs, output_stems
+
+    found = discover_inputs(inputs)
+    for problem in found.errors:
+        print(f"docparse: error: {problem}", file=sys.stderr)
+    paths = [item.path for item in found.inputs]
+    if not paths:
+        if not found.errors:
+            print("docparse: error: no supported input files found", file=sys.stderr)
+        return EXIT_NOTHING
+    stems = output_stems(paths)
+    folders = {item.path: out.output / item.subdir for item in found.inputs}
+
+    renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
+    parsed = partial = failed = pages = requests = 0
+    failed += len(found.errors)
+    t0 = time.perf_counter()
+    renderer.start()
+    try:
+        with Parser(options, on_event=renderer) as parser:
+            for path, result in zip(paths, parser.parse_many(paths, concurrency=out.jobs)):
+                if result.document is None:
+                    failed += 1
+                    print(f"docparse: error: {result.error}", file=sys.stderr)
+                    continue
+                doc = result.document
+                try:
+                    write_outputs(doc, folders[path], stems[path], out)
+                except DocParseError as exc:
+                    failed += 1
+                    print(f"docparse: error: {exc}", file=sys.stderr)
+                    continue
+                pages += len(doc.pages)
+                requests += doc.stats.recognition_requests
+                if doc.status == "success":
+                    parsed += 1
+                else:
+                    partial += 1
+                    print(f"docparse: warning: {doc.input_path}: {doc.status}: "
+                          f"{len(doc.errors)} block(s) or page(s) failed", file=sys.stderr)
+    finally:
+        renderer.stop()
+    seconds = time.perf_counter() - t0
+    total = parsed + partial + failed
+    if not out.quiet or failed or partial:
+        rate = pages / seconds if seconds > 0 else 0.0
+        print(
+            f"docparse: {total} input(s): {parsed} parsed, {partial} partial, {failed} failed; "
+            f"{pages} page(s) in {seconds:.1f} s ({rate:.2f} pages/s), "
+            f"{requests} recognition request(s); output in {out.output}",
+            file=sys.stderr,
+        )
+    if parsed + partial == 0:
+        return EXIT_NOTHING
+    return EXIT_PARTIAL if (failed or partial) else EXIT_OK

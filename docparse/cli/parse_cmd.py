@@ -1,0 +1,98 @@
+"""``docparse parse INPUT... [-o OUTDIR]``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+
+
+def add_parser(sub: Any) -> None:
+    p = sub.add_parser("parse", help="parse documents into JSON and Markdown",
+                       description="Parse PDFs and images into JSON and Markdown. Every option "
+                       "also reads DOCPARSE_<NAME> (e.g. DOCPARSE_SERVER_URL); flags win.")
+    p.add_argument("inputs", nargs="+", metavar="INPUT",
+                   help="files, folders (walked recursively) or glob patterns")
+    p.add_argument("-o", "--output", type=Path, help="output folder (default docparse_output/)")
+    p.add_argument("--format", help="comma-separated outputs: md,json,img (default md,json)")
+    p.add_argument("--per-page", action=argparse.BooleanOptionalAction, default=None,
+                   help="also write one Markdown file per page (<stem>_<page>.md)")
+    g = p.add_argument_group("input")
+    g.add_argument("--pages", help="page ranges, 1-based: '1-3,7'")
+    g.add_argument("--dpi", type=int, help="PDF render resolution (default 144)")
+    g.add_argument("--password", help="password for encrypted PDFs")
+    g = p.add_argument_group("layout")
+    g.add_argument("--layout", choices=["auto", "builtin", "pp-doclayoutv2"])
+    g.add_argument("--layout-model-dir", type=Path, help="a PP-DocLayoutV2 model folder")
+    g.add_argument("--cache-dir", type=Path, help="model cache (default models_cache/ or user cache)")
+    g.add_argument("--manifest", type=Path, help="model manifest replacing the shipped one")
+    g.add_argument("--device", help="paddle device for PP-DocLayoutV2 (cpu, gpu:0)")
+    g.add_argument("--layout-threshold", type=float, help="one score threshold for all classes")
+    g.add_argument("--merge-layout-blocks", action=argparse.BooleanOptionalAction, default=None)
+    g = p.add_argument_group("recognition")
+    g.add_argument("--recognizer", choices=["auto", "builtin", "vlm"])
+    g.add_argument("--server", dest="server_url", action="append", metavar="URL",
+                   help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
+    g.add_argument("--api-key")
+    g.add_argument("--model", help="served model name (default: discovered from /v1/models)")
+    g.add_argument("--chart-recognition", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--keep-furniture", action=argparse.BooleanOptionalAction, default=None,
+                   help="also recognise headers, footers and page numbers")
+    g.add_argument("--temperature", type=float)
+    g.add_argument("--max-completion-tokens", type=int)
+    g.add_argument("--max-concurrency", type=int, help="requests in flight (default 64)")
+    g.add_argument("--timeout", type=float, help="per-request timeout in seconds (default 120)")
+    g.add_argument("--retries", type=int, help="retries per request (default 3)")
+    g.add_argument("--deadline", type=float, help="per-document deadline in seconds")
+    g.add_argument("--text-layer", choices=["auto", "off", "prefer"])
+    g = p.add_argument_group("document")
+    for name in ("merge-tables", "relevel-titles", "join-paragraphs", "detect-furniture"):
+        g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)
+    g = p.add_argument_group("run")
+    g.add_argument("--jobs", type=int, help="documents in parallel (default 2)")
+    g.add_argument("--page-window", type=int, help="pages in flight (default 8)")
+    g.add_argument("--layout-workers", type=int)
+    g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
+                   help="skip documents and pages finished by an earlier run")
+    g.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--log-json", action=argparse.BooleanOptionalAction, default=None,
+                   help="events as JSON lines on stderr")
+    p.set_defaults(handler=run)
+
+
+_OUTPUT_KEYS = ("output", "format", "per_page", "resume", "quiet", "log_json", "jobs")
+
+
+def _err(msg: str) -> None:
+    print(f"docparse: error: {msg}", file=sys.stderr)
+
+
+def run(args: argparse.Namespace) -> int:
+    from docparse.errors import ConfigurationError, DocParseError, ModelError, ServerUnavailableError
+    from docparse.options import resolve_options, resolve_output_options
+
+    flags = {k: v for k, v in vars(args).items() if k not in ("inputs", "handler", "command")}
+    try:
+        out_opts = resolve_output_options({k: flags.pop(k, None) for k in _OUTPUT_KEYS})
+        options = resolve_options(flags)
+    except ConfigurationError as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+
+    from docparse.cli.batch import run_batch
+
+    try:
+        return run_batch(args.inputs, options, out_opts)
+    except (ConfigurationError, ModelError, ServerUnavailableError) as exc:
+        _err(str(exc))
+        return EXIT_USAGE
+    except DocParseError as exc:
+        _err(str(exc))
+        return EXIT_NOTHING
+
+
+__all__ = ["EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "add_parser", "run", "time"]

@@ -1,0 +1,99 @@
+"""Rendering library events for people (rich progress bar) or machines (JSON lines)."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sys
+import time
+from typing import IO, Any
+
+from docparse.events import (
+    BlockFailed,
+    DocumentDone,
+    DocumentFailed,
+    DocumentStarted,
+    Event,
+    Notice,
+    PageDone,
+)
+
+
+class JsonLogRenderer:
+    """``--log-json``: one JSON object per event on stderr."""
+
+    def __init__(self, stream: IO[str] | None = None) -> None:
+        self.stream = stream or sys.stderr
+
+    def __call__(self, event: Event) -> None:
+        record: dict[str, Any] = {"event": type(event).__name__, "time": round(time.time(), 3)}
+        record.update(dataclasses.asdict(event))
+        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        self.stream.flush()
+
+    def start(self) -> None: ...
+
+    def stop(self) -> None: ...
+
+
+class RichRenderer:
+    """A progress bar over all pages of the run, with pages/s and ETA; notices and block
+    failures printed above it."""
+
+    def __init__(self, stream: IO[str] | None = None, *, quiet: bool = False) -> None:
+        from rich.console import Console
+        from rich.progress import (
+            BarColumn,
+            MofNCompleteColumn,
+            Progress,
+            TextColumn,
+            TimeElapsedColumn,
+            TimeRemainingColumn,
+        )
+
+        self.console = Console(file=stream or sys.stderr, stderr=stream is None)
+        self.quiet = quiet
+        self.progress = Progress(
+            TextColumn("[bold]parsing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("pages"),
+            TextColumn("{task.fields[rate]}"),
+            TimeElapsedColumn(),
+            TextColumn("eta"),
+            TimeRemainingColumn(),
+            console=self.console,
+            transient=True,
+            disable=quiet,
+        )
+        self.task = self.progress.add_task("parse", total=0, rate="")
+        self.total = 0
+        self.done = 0
+        self.t0 = time.perf_counter()
+        self._notices: set[str] = set()
+
+    def start(self) -> None:
+        self.progress.start()
+
+    def stop(self) -> None:
+        self.progress.stop()
+
+    def __call__(self, event: Event) -> None:
+        if isinstance(event, DocumentStarted):
+            self.total += event.page_count
+            self.progress.update(self.task, total=self.total)
+        elif isinstance(event, PageDone):
+            self.done += 1
+            elapsed = max(1e-6, time.perf_counter() - self.t0)
+            self.progress.update(self.task, completed=self.done,
+                                 rate=f"{self.done / elapsed:.2f} pages/s")
+        elif isinstance(event, BlockFailed) and not self.quiet:
+            page = "" if event.page_index is None else f" page {event.page_index + 1}"
+            self.progress.console.print(
+                f"[yellow]warning[/]: {event.input_path}{page} block {event.block_id} "
+                f"({event.label}): {event.reason}: {event.message}", highlight=False, markup=True)
+        elif isinstance(event, Notice) and not self.quiet and event.message not in self._notices:
+            self._notices.add(event.message)
+            self.progress.console.print(f"docparse: {event.message}", highlight=False, markup=False)
+        elif isinstance(event, (DocumentDone, DocumentFailed)):
+            pass

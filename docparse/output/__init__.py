@@ -1,0 +1,1 @@
+"""Writing results to disk: atomic files, Markdown with its pictures, layout visualisations."""

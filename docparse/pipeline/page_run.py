@@ -1,0 +1,242 @@
+"""One page from layout regions to an assembled :class:`Page`: plan, text layer, crops,
+recognition. The only place that knows the order of the per-page steps."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import time
+from collections import Counter
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from docparse.assemble.page import BlockContent, assemble_page
+from docparse.blocks import PlannedBlock, plan_blocks
+from docparse.blocks.routing import official_sends
+from docparse.document import BlockError, ErrorItem, Page
+from docparse.labels import TEXT_LIKE_LABELS
+from docparse.layout import Region
+from docparse.options import ParseOptions
+from docparse.recognize import RecognitionTask, Recognizer
+from docparse.sources import PageImage
+
+
+@dataclass
+class PageOutcome:
+    page: Page
+    images: dict[str, bytes]
+    errors: list[ErrorItem] = field(default_factory=list)
+    requests: int = 0
+    retries: int = 0
+    endpoints: Counter[str] = field(default_factory=Counter)
+    requests_saved: Counter[str] = field(default_factory=Counter)
+    #: Requests the official routing would send for this page (furniture included, one per
+    #: merged group), for the requests-per-page comparison.
+    official_requests: int = 0
+    timings: dict[str, float] = field(default_factory=dict)
+
+
+def image_name(page_index: int | None, label: str, bbox: tuple[int, int, int, int]) -> str:
+    """Official ``img_in_{label}_box_{x1}_{y1}_{x2}_{y2}.jpg``, made unique per page."""
+    base = f"img_in_{label}_box_{bbox[0]}_{bbox[1]}_{bbox[2]}_{bbox[3]}.jpg"
+    return base if page_index is None else f"p{page_index}_{base}"
+
+
+def crop(image: npt.NDArray[np.uint8], bbox: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
+    """The official crop: ``img[y1:y2, x1:x2]``, no padding (clipped to the page)."""
+    h, w = image.shape[:2]
+    x1, y1 = max(0, bbox[0]), max(0, bbox[1])
+    x2, y2 = min(w, bbox[2]), min(h, bbox[3])
+    return np.ascontiguousarray(image[y1:y2, x1:x2])
+
+
+def encode_jpeg(pixels: npt.NDArray[np.uint8]) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    # PIL's default quality (75), as the official client uses for every crop it saves or sends.
+    Image.fromarray(pixels).save(buf, format="JPEG")
+    return buf.getvalue()
+
+
+def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str) -> dict[str, Any]:
+    """The official ``model_settings`` keys plus docparse's (deterministic: no timings)."""
+    return {
+        "use_doc_preprocessor": False,
+        "use_layout_detection": True,
+        "use_chart_recognition": options.chart_recognition,
+        "use_seal_recognition": False,
+        "use_ocr_for_image_block": False,
+        "format_block_content": False,
+        "merge_layout_blocks": options.merge_layout_blocks,
+        "markdown_ignore_labels": list(options.markdown_ignore_labels),
+        "return_layout_polygon_points": False,
+        "layout": layout_name,
+        "recognizer": recognizer_name,
+        "text_layer": options.text_layer,
+        "keep_furniture": options.keep_furniture,
+    }
+
+
+def _apply_text_layer(
+    page: PageImage, planned: list[PlannedBlock], options: ParseOptions
+) -> tuple[list[PlannedBlock], dict[int, BlockContent]]:
+    """Take text-like blocks from the PDF's own text where the quality gate trusts it.
+
+    A merged group is dissolved when every member passes, so each box keeps its own text."""
+    if page.text_layer is None or options.text_layer == "off":
+        return planned, {}
+    from docparse.textlayer.gate import decide
+
+    mode = "prefer" if options.text_layer == "prefer" else "auto"
+    texts: dict[int, str] = {}
+    for p in planned:
+        if p.route == "ocr" and p.label in TEXT_LIKE_LABELS:
+            decision = decide(page.text_layer, p.bbox, p.label, mode)
+            if decision.text is not None:
+                texts[p.block_id] = decision.text
+    by_id = {p.block_id: p for p in planned}
+    out: list[PlannedBlock] = []
+    contents: dict[int, BlockContent] = {}
+    for p in planned:
+        group = by_id[p.group_id].members or (p.block_id,)
+        if all(m in texts for m in group):
+            if p.members or p.is_member:
+                p = dataclasses.replace(p, group_id=p.block_id, members=())
+            contents[p.block_id] = BlockContent(texts[p.block_id], "text-layer")
+        out.append(p)
+    return out, contents
+
+
+def _task_crop(
+    image: npt.NDArray[np.uint8], p: PlannedBlock, by_id: Mapping[int, PlannedBlock]
+) -> npt.NDArray[np.uint8]:
+    if not p.members:
+        return crop(image, p.bbox)
+    from docparse.blocks.stack import stack_group_image
+
+    return stack_group_image([crop(image, by_id[m].bbox) for m in p.members], p.alignment)  # type: ignore[arg-type]
+
+
+async def process_page(
+    page: PageImage,
+    regions: Sequence[Region],
+    *,
+    options: ParseOptions,
+    recognizer: Recognizer,
+    settings: Mapping[str, Any],
+    deadline_at: float | None = None,
+) -> PageOutcome:
+    t0 = time.perf_counter()
+    planned = plan_blocks(
+        regions,
+        page_width=page.width,
+        page_height=page.height,
+        chart_recognition=options.chart_recognition,
+        keep_furniture=options.keep_furniture,
+        markdown_ignore_labels=options.markdown_ignore_labels,
+        # Merging exists to save VLM requests; per-page OCR gains nothing from it and users
+        # lose per-box content, so only crop-based recognizers get merged groups.
+        merge_text_blocks=options.merge_layout_blocks and recognizer.needs_crops,
+    )
+    official = sum(
+        1 for p in planned
+        if not p.is_member and official_sends(p.label, chart_recognition=options.chart_recognition)
+    )
+    planned, contents = _apply_text_layer(page, planned, options)
+    by_id = {p.block_id: p for p in planned}
+    images: dict[str, bytes] = {}
+    saved: Counter[str] = Counter()
+    tasks: list[RecognitionTask] = []
+    for p in planned:
+        if p.block_id in contents or p.is_member:
+            if p.block_id in contents and official_sends(p.label, chart_recognition=options.chart_recognition):
+                if not p.is_member or by_id[p.group_id].block_id in contents:
+                    saved["text_layer"] += 1
+            continue
+        if p.route == "image":
+            name = image_name(page.page_index, p.label, p.bbox)
+            pixels = crop(page.image, p.bbox)
+            if pixels.size:
+                images[name] = encode_jpeg(pixels)
+            contents[p.block_id] = BlockContent("", "image", image=name if pixels.size else None)
+        elif p.route == "skip":
+            contents[p.block_id] = BlockContent("", "none", "skipped")
+            saved["furniture"] += 1
+        else:
+            member_boxes = tuple(by_id[m].bbox for m in p.members[1:])
+            tasks.append(
+                RecognitionTask(
+                    block_id=p.block_id,
+                    label=p.label,
+                    kind=p.route,  # type: ignore[arg-type]
+                    bbox=p.bbox,
+                    crop=_task_crop(page.image, p, by_id) if recognizer.needs_crops else None,
+                    member_bboxes=member_boxes,
+                )
+            )
+    t1 = time.perf_counter()
+    outcome_errors: list[ErrorItem] = []
+    requests = retries = 0
+    endpoints: Counter[str] = Counter()
+    extra = []
+    if tasks:
+        rec = await recognizer.recognize_page(page, tasks, deadline_at=deadline_at)
+        extra = rec.extra_blocks
+        for t in tasks:
+            r = rec.results.get(t.block_id)
+            if r is None:
+                err = BlockError(reason="missing_result", message="the recognizer returned nothing")
+                contents[t.block_id] = BlockContent("", "none", "failed", err)
+            else:
+                requests += r.requests
+                retries += r.retries
+                if r.endpoint:
+                    endpoints[r.endpoint] += r.requests
+                status = "failed" if r.error is not None else "ok"
+                contents[t.block_id] = BlockContent(r.content, r.source, status, r.error)
+            c = contents[t.block_id]
+            if c.error is not None:
+                outcome_errors.append(
+                    ErrorItem(page_index=page.page_index, block_id=t.block_id,
+                              reason=c.error.reason, message=c.error.message)
+                )
+    for p in planned:
+        if p.is_member:
+            leader = contents.get(p.group_id)
+            contents[p.block_id] = BlockContent("", leader.source if leader else "none", "merged")
+    t2 = time.perf_counter()
+    assembled = assemble_page(
+        input_path=page.input_path,
+        page_index=page.page_index,
+        page_count=page.page_count,
+        width=page.width,
+        height=page.height,
+        model_settings=settings,
+        planned=planned,
+        contents=contents,
+        extra_blocks=extra,
+        regions=regions,
+    )
+    # Block ids shift when extra blocks are inserted; error items must name the final ids.
+    if extra:
+        id_map = {p.bbox: b.block_id for p in planned for b in assembled.parsing_res_list
+                  if b.block_bbox == p.bbox and b.block_label == p.label}
+        by_old = {p.block_id: id_map.get(p.bbox, p.block_id) for p in planned}
+        outcome_errors = [e.model_copy(update={"block_id": by_old.get(e.block_id or -1, e.block_id)})
+                          for e in outcome_errors]
+    return PageOutcome(
+        page=assembled,
+        images=images,
+        errors=outcome_errors,
+        requests=requests,
+        retries=retries,
+        endpoints=endpoints,
+        requests_saved=saved,
+        official_requests=official,
+        timings={"plan": t1 - t0, "recognize": t2 - t1},
+    )

@@ -1,0 +1,369 @@
+"""``AsyncParser``: documents flow through render → layout → plan/crop → recognize → assemble.
+
+Pages of a document (and of concurrent documents) overlap: rendering runs ahead on one worker
+thread per document, layout on a worker pool, recognition on the event loop; a page window
+(``page_window``) bounds how many pages are in flight so memory stays flat however long the
+input is. Finished pages are handed to an optional :class:`PageStore` as they complete.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import os
+import time
+from collections import Counter
+from collections.abc import AsyncIterator, Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO, Any, Union
+
+from docparse.document import Document, ErrorItem, Page, Stats
+from docparse.errors import (
+    DeadlineExceededError,
+    DocParseError,
+    InputError,
+    ServerUnavailableError,
+)
+from docparse.events import (
+    BlockFailed,
+    DocumentDone,
+    DocumentFailed,
+    DocumentStarted,
+    Event,
+    EventCallback,
+    Notice,
+    PageDone,
+    ignore_event,
+)
+from docparse.layout import LayoutBackend, Region
+from docparse.options import ParseOptions, resolve_options
+from docparse.pipeline.backends import build_layout, build_recognizer
+from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
+from docparse.pipeline.store import PageStore
+from docparse.recognize import Recognizer
+from docparse.sources import PageImage, Source
+from docparse.sources.pages import select_pages
+
+log = logging.getLogger("docparse")
+
+SourceTypes = Union[str, "os.PathLike[str]", bytes, IO[bytes]]
+
+
+@dataclass(frozen=True)
+class ParseResult:
+    """One input of :meth:`AsyncParser.parse_many`: a document, or the error that stopped it."""
+
+    input: str
+    document: Document | None = None
+    error: DocParseError | None = None
+
+    @property
+    def ok(self) -> bool:
+        return self.document is not None
+
+
+def _input_label(source: SourceTypes, name: str | None) -> str:
+    if name:
+        return name
+    if isinstance(source, (str, os.PathLike)):
+        return str(source)
+    return getattr(source, "name", None) or "<bytes>"
+
+
+class AsyncParser:
+    """Loads models once and parses many inputs.
+
+    >>> async with AsyncParser(server_url=["http://gpu-box:8000/v1"]) as parser:
+    ...     doc = await parser.parse("invoice.pdf")
+
+    Backends are injectable (``layout=``, ``recognizer=``) so tests and embedders can swap them.
+    """
+
+    def __init__(
+        self,
+        options: ParseOptions | None = None,
+        *,
+        layout: LayoutBackend | None = None,
+        recognizer: Recognizer | None = None,
+        on_event: EventCallback | None = None,
+        **overrides: Any,
+    ) -> None:
+        if options is None:
+            self.options = resolve_options(overrides)
+        else:
+            self.options = options.replace(**overrides) if overrides else options
+        self._layout = layout
+        self._recognizer = recognizer
+        self._on_event = on_event or ignore_event
+        workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
+        self._layout_pool = ThreadPoolExecutor(workers, thread_name_prefix="docparse-layout")
+        self._window: asyncio.Semaphore | None = None
+        self._closed = False
+
+    # ------------------------------------------------------------------ lifecycle
+    async def __aenter__(self) -> AsyncParser:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.aclose()
+
+    async def aclose(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        if self._recognizer is not None:
+            await self._recognizer.aclose()
+        self._layout_pool.shutdown(wait=False, cancel_futures=True)
+
+    def _emit(self, event: Event) -> None:
+        try:
+            self._on_event(event)
+        except Exception:  # a broken progress callback must not fail the parse
+            log.exception("docparse: the on_event callback raised")
+
+    def _backends(self) -> tuple[LayoutBackend, Recognizer]:
+        if self._layout is None:
+            choice = build_layout(self.options)
+            self._layout = choice.backend
+            if choice.notice:
+                self._emit(Notice(choice.notice))
+        if self._recognizer is None:
+            self._recognizer = build_recognizer(self.options)
+        return self._layout, self._recognizer
+
+    # ------------------------------------------------------------------ public API
+    async def parse(
+        self,
+        source: SourceTypes,
+        *,
+        name: str | None = None,
+        store: PageStore | None = None,
+    ) -> Document:
+        """Parse one input into a :class:`Document`. Raises :class:`DocParseError` subclasses
+        when the input as a whole cannot be parsed; block failures are recorded in it."""
+        from docparse.sources.opener import open_source
+
+        layout, recognizer = self._backends()
+        label = _input_label(source, name)
+        src = await asyncio.to_thread(
+            open_source, source, password=self.options.password, name=name
+        )
+        try:
+            return await self._parse_source(src, layout, recognizer, store)
+        finally:
+            src.close()
+
+    async def parse_many(
+        self, sources: Iterable[SourceTypes], *, concurrency: int = 2
+    ) -> AsyncIterator[ParseResult]:
+        """Parse several inputs, ``concurrency`` documents at a time, yielding one
+        :class:`ParseResult` per input in input order. A bad input does not stop the rest;
+        an unreachable server (:class:`ServerUnavailableError`) does."""
+        items = list(sources)
+        sem = asyncio.Semaphore(max(1, concurrency))
+
+        async def one(src: SourceTypes) -> ParseResult:
+            async with sem:
+                label = _input_label(src, None)
+                try:
+                    return ParseResult(label, document=await self.parse(src))
+                except ServerUnavailableError:
+                    raise
+                except DocParseError as exc:
+                    self._emit(DocumentFailed(label, str(exc)))
+                    return ParseResult(label, error=exc)
+
+        tasks = [asyncio.ensure_future(one(s)) for s in items]
+        try:
+            for t in tasks:
+                yield await t
+        finally:
+            for t in tasks:
+                t.cancel()
+
+    # ------------------------------------------------------------------ internals
+    async def _parse_source(
+        self, src: Source, layout: LayoutBackend, recognizer: Recognizer, store: PageStore | None
+    ) -> Document:
+        opts = self.options
+        loop = asyncio.get_running_loop()
+        if self._window is None:
+            self._window = asyncio.Semaphore(opts.page_window)
+        window = self._window
+        started = time.perf_counter()
+        deadline_at = time.monotonic() + opts.deadline if opts.deadline else None
+        indices = select_pages(opts.pages, src.page_count)
+        if not indices:
+            raise InputError(src.input_path, f"--pages {opts.pages!r} selects no page of {src.page_count}")
+        page_count = None if src.single_image else src.page_count
+        self._emit(DocumentStarted(src.input_path, len(indices)))
+        settings = model_settings(opts, layout.name, recognizer.name)
+        with_text = opts.text_layer != "off"
+        render_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-render")
+        outcomes: dict[int, PageOutcome] = {}
+        failed_pages: list[ErrorItem] = []
+        running: set[asyncio.Task[None]] = set()
+
+        async def finish(idx: int, page: PageImage) -> None:
+            try:
+                if deadline_at is not None and time.monotonic() > deadline_at:
+                    raise DeadlineExceededError(
+                        f"{src.input_path}: deadline of {opts.deadline:g} s passed before page {idx + 1}"
+                    )
+                regions: list[Region] = (await loop.run_in_executor(
+                    self._layout_pool, _detect_one, layout, page))
+                out = await process_page(page, regions, options=opts, recognizer=recognizer,
+                                         settings=settings, deadline_at=deadline_at)
+                outcomes[idx] = out
+                if store is not None:
+                    store.save(out.page, out.images)
+                for b in out.page.parsing_res_list:
+                    if b.status == "failed" and b.error is not None:
+                        self._emit(BlockFailed(src.input_path, page.page_index, b.block_id,
+                                               b.block_label, b.error.reason, b.error.message))
+                failed = sum(1 for b in out.page.parsing_res_list if b.status == "failed")
+                self._emit(PageDone(src.input_path, page.page_index,
+                                    len(out.page.parsing_res_list), failed))
+            except (ServerUnavailableError, asyncio.CancelledError):
+                raise
+            except DeadlineExceededError as exc:
+                failed_pages.append(ErrorItem(page_index=page.page_index, reason="deadline_exceeded", message=str(exc)))
+                outcomes[idx] = _empty_outcome(page, settings)
+            except DocParseError as exc:
+                failed_pages.append(ErrorItem(page_index=page.page_index, reason=type(exc).__name__, message=str(exc)))
+                outcomes[idx] = _empty_outcome(page, settings)
+            except Exception as exc:  # noqa: BLE001 - one page's bug must not lose the document
+                log.exception("docparse: page %s of %s failed", idx + 1, src.input_path)
+                failed_pages.append(ErrorItem(page_index=page.page_index, reason="internal_error",
+                                              message=f"{type(exc).__name__}: {exc}"))
+                outcomes[idx] = _empty_outcome(page, settings)
+            finally:
+                window.release()
+
+        try:
+            for idx in indices:
+                page_index = None if src.single_image else idx
+                if store is not None:
+                    done = store.load(page_index)
+                    if done is not None:
+                        outcomes[idx] = PageOutcome(page=done[0], images=done[1])
+                        self._emit(PageDone(src.input_path, page_index,
+                                            len(done[0].parsing_res_list), 0, resumed=True))
+                        continue
+                await window.acquire()
+                try:
+                    page = await loop.run_in_executor(
+                        render_pool, lambda i=idx: src.render(i, dpi=opts.dpi, with_text_layer=with_text))
+                except BaseException:
+                    window.release()
+                    raise
+                if src.single_image:
+                    page.page_index = None
+                    page.page_count = None
+                task = asyncio.create_task(finish(idx, page))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                # Surface a dead server at once instead of rendering the rest of the input.
+                for t in list(running):
+                    if t.done() and t.exception() is not None:
+                        raise t.exception()  # type: ignore[misc]
+            if running:
+                await asyncio.gather(*running)
+        except BaseException:
+            for t in running:
+                t.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        finally:
+            render_pool.shutdown(wait=False)
+
+        doc = _build_document(src.input_path, page_count if page_count is not None else 1,
+                              [outcomes[i] for i in sorted(outcomes)], failed_pages,
+                              started, layout.name, recognizer.name)
+        doc = _restructure(doc, opts)
+        self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
+                                doc.stats.seconds, doc.stats.recognition_requests))
+        return doc
+
+
+def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:
+    return layout.detect([page.image])[0]
+
+
+def _empty_outcome(page: PageImage, settings: dict[str, Any]) -> PageOutcome:
+    return PageOutcome(
+        page=Page(input_path=page.input_path, page_index=page.page_index,
+                  page_count=page.page_count, width=page.width, height=page.height,
+                  model_settings=settings),
+        images={},
+    )
+
+
+def _build_document(
+    input_path: str,
+    page_count: int,
+    outcomes: Sequence[PageOutcome],
+    failed_pages: Sequence[ErrorItem],
+    started: float,
+    layout_name: str,
+    recognizer_name: str,
+) -> Document:
+    errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
+    blocks = [b for o in outcomes for b in o.page.parsing_res_list]
+    needing = [b for b in blocks if b.source not in ("image",) and b.status in ("ok", "failed")]
+    failed = [b for b in blocks if b.status == "failed"]
+    if not errors:
+        status = "success"
+    elif (needing and len(failed) == len(needing)) or (failed_pages and len(failed_pages) == len(outcomes)):
+        status = "failed"
+    else:
+        status = "partial"
+    seconds = time.perf_counter() - started
+    saved: Counter[str] = Counter()
+    endpoints: Counter[str] = Counter()
+    timings: Counter[str] = Counter()
+    for o in outcomes:
+        saved.update(o.requests_saved)
+        endpoints.update(o.endpoints)
+        timings.update(o.timings)
+    stats = Stats(
+        seconds=round(seconds, 4),
+        pages_per_second=round(len(outcomes) / seconds, 4) if seconds > 0 else 0.0,
+        recognition_requests=sum(o.requests for o in outcomes),
+        requests_saved=dict(saved),
+        retries=sum(o.retries for o in outcomes),
+        layout_backend=layout_name,
+        recognizer=recognizer_name,
+        endpoints=dict(endpoints),
+        timings={k: round(v, 4) for k, v in timings.items()},
+        official_requests=sum(o.official_requests for o in outcomes),
+    )
+    images: dict[str, bytes] = {}
+    for o in outcomes:
+        images.update(o.images)
+    doc = Document(
+        input_path=input_path,
+        page_count=page_count,
+        status=status,
+        errors=tuple(errors),
+        stats=stats,
+        pages=tuple(o.page for o in outcomes),
+    )
+    return doc.with_images(images)
+
+
+def _restructure(doc: Document, opts: ParseOptions) -> Document:
+    try:
+        from docparse.assemble.restructure import restructure
+    except ImportError:  # pragma: no cover - during bring-up only
+        return doc
+    images = doc.images
+    out = restructure(doc, merge_tables=opts.merge_tables, relevel_titles=opts.relevel_titles,
+                      join_paragraphs=opts.join_paragraphs, detect_furniture=opts.detect_furniture)
+    return out.with_images(images)
+
+
+def as_path(source: SourceTypes) -> Path | None:
+    return Path(source) if isinstance(source, (str, os.PathLike)) else None
