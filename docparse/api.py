@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import threading
-from collections.abc import Coroutine, Iterable, Iterator
+from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
 from docparse.document import Document
@@ -73,9 +73,15 @@ class Parser:
         """Parse one input (path, bytes or binary file object)."""
         return self._loop.run(self._async.parse(source, name=name, store=store))
 
-    def parse_many(self, sources: Iterable[SourceTypes], *, concurrency: int = 2) -> Iterator[ParseResult]:
+    def parse_many(
+        self,
+        sources: Iterable[SourceTypes],
+        *,
+        concurrency: int = 2,
+        store_for: Callable[[SourceTypes], PageStore | None] | None = None,
+    ) -> Iterator[ParseResult]:
         """One :class:`ParseResult` per input, in input order; bad inputs do not stop the rest."""
-        agen = self._async.parse_many(sources, concurrency=concurrency)
+        agen = self._async.parse_many(sources, concurrency=concurrency, store_for=store_for)
         try:
             while True:
                 try:
@@ -83,7 +89,8 @@ class Parser:
                 except StopAsyncIteration:
                     return
         finally:
-            self._loop.run(agen.aclose())
+            if not self._loop.loop.is_closed():
+                self._loop.run(agen.aclose())
 
     def close(self) -> None:
         try:

@@ -167,13 +167,13 @@ class Document(_Model):
 
     # JPEG bytes of every picture a block references (block.image -> bytes). Not serialised:
     # save_to_markdown writes them next to the Markdown.
-    _images: dict[str, bytes] = PrivateAttr(default_factory=dict)
+    _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
 
     # ------------------------------------------------------------------ construction
     def with_images(self, images: Mapping[str, bytes]) -> Document:
         """Return a copy carrying ``images`` (name -> JPEG bytes)."""
         doc = self.model_copy()
-        doc._images = dict(images)
+        doc._images = images
         return doc
 
     @property

@@ -40,9 +40,25 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _configure_logging() -> None:
+    """``DOCPARSE_LOG=debug|info|warning`` turns on the library's log (tracebacks included)."""
+    import logging
+
+    from docparse.options import read_environment
+
+    level = read_environment().log_level
+    if level:
+        logging.basicConfig(level=level.upper(), format="%(asctime)s %(name)s %(levelname)s %(message)s")
+    else:
+        # Problems reach the user as one-line messages; keep library logging quiet.
+        logging.getLogger("docparse").addHandler(logging.NullHandler())
+        logging.getLogger("docparse").propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    _configure_logging()
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

@@ -11,6 +11,15 @@ from docparse.cli.progress import JsonLogRenderer, RichRenderer
 from docparse.document import Document
 from docparse.errors import DocParseError
 from docparse.options import OutputOptions, ParseOptions
+from docparse.output.pagestore import DirPageStore
+
+#: Per-document work folders (finished pages) live here, inside the output folder.
+WORK_DIR = ".docparse-work"
+
+
+def _outputs_exist(folder: Path, stem: str, out: OutputOptions) -> bool:
+    wanted = {"json": folder / f"{stem}.json", "md": folder / f"{stem}.md"}
+    return all(wanted[f].is_file() for f in out.format if f in wanted)
 
 
 def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
@@ -42,17 +51,36 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
         if not found.errors:
             print("docparse: error: no supported input files found", file=sys.stderr)
         return EXIT_NOTHING
-    stems = output_stems(paths)
-    folders = {item.path: out.output / item.subdir for item in found.inputs}
+    stems = output_stems(found.inputs)
+    folders = {item.path: out.output / item.relative_dir for item in found.inputs}
+    stores: dict[Path, DirPageStore] = {}
+    todo: list[Path] = []
+    resumed = 0
+    for item in found.inputs:
+        work = out.output / WORK_DIR / item.relative_dir / stems[item.path]
+        try:
+            store = DirPageStore.for_input(work, item.path, options.cache_key(), resume=out.resume)
+        except OSError as exc:
+            print(f"docparse: error: {item.path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+            continue
+        if store.complete and _outputs_exist(folders[item.path], stems[item.path], out):
+            resumed += 1
+            continue
+        stores[item.path] = store
+        todo.append(item.path)
 
     renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
     parsed = partial = failed = pages = requests = 0
-    failed += len(found.errors)
+    failed += len(found.errors) + len(paths) - len(todo) - resumed
+    parsed += resumed
     t0 = time.perf_counter()
     renderer.start()
     try:
         with Parser(options, on_event=renderer) as parser:
-            for path, result in zip(paths, parser.parse_many(paths, concurrency=out.jobs)):
+            results = parser.parse_many(todo, concurrency=out.jobs,
+                                        store_for=lambda p: stores.get(Path(str(p))))
+            for result in results:
+                path = Path(result.input)
                 if result.document is None:
                     failed += 1
                     print(f"docparse: error: {result.error}", file=sys.stderr)
@@ -60,6 +88,7 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
                 doc = result.document
                 try:
                     write_outputs(doc, folders[path], stems[path], out)
+                    stores[path].mark_complete()
                 except DocParseError as exc:
                     failed += 1
                     print(f"docparse: error: {exc}", file=sys.stderr)
@@ -76,6 +105,8 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
         renderer.stop()
     seconds = time.perf_counter() - t0
     total = parsed + partial + failed
+    if resumed and not out.quiet:
+        print(f"docparse: {resumed} input(s) already done (--resume), skipped", file=sys.stderr)
     if not out.quiet or failed or partial:
         rate = pages / seconds if seconds > 0 else 0.0
         print(

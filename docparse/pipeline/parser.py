@@ -13,7 +13,7 @@ import logging
 import os
 import time
 from collections import Counter
-from collections.abc import AsyncIterator, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
@@ -121,7 +121,7 @@ class AsyncParser:
         try:
             self._on_event(event)
         except Exception:  # a broken progress callback must not fail the parse
-            log.exception("docparse: the on_event callback raised")
+            log.warning("docparse: the on_event callback raised", exc_info=True)
 
     def _backends(self) -> tuple[LayoutBackend, Recognizer]:
         if self._layout is None:
@@ -156,11 +156,16 @@ class AsyncParser:
             src.close()
 
     async def parse_many(
-        self, sources: Iterable[SourceTypes], *, concurrency: int = 2
+        self,
+        sources: Iterable[SourceTypes],
+        *,
+        concurrency: int = 2,
+        store_for: Callable[[SourceTypes], PageStore | None] | None = None,
     ) -> AsyncIterator[ParseResult]:
         """Parse several inputs, ``concurrency`` documents at a time, yielding one
         :class:`ParseResult` per input in input order. A bad input does not stop the rest;
-        an unreachable server (:class:`ServerUnavailableError`) does."""
+        an unreachable server (:class:`ServerUnavailableError`) does. ``store_for`` gives each
+        input its :class:`PageStore` (finished pages persisted as they complete)."""
         items = list(sources)
         sem = asyncio.Semaphore(max(1, concurrency))
 
@@ -168,7 +173,8 @@ class AsyncParser:
             async with sem:
                 label = _input_label(src, None)
                 try:
-                    return ParseResult(label, document=await self.parse(src))
+                    store = store_for(src) if store_for is not None else None
+                    return ParseResult(label, document=await self.parse(src, store=store))
                 except ServerUnavailableError:
                     raise
                 except DocParseError as exc:
@@ -216,9 +222,10 @@ class AsyncParser:
                     self._layout_pool, _detect_one, layout, page))
                 out = await process_page(page, regions, options=opts, recognizer=recognizer,
                                          settings=settings, deadline_at=deadline_at)
-                outcomes[idx] = out
                 if store is not None:
                     store.save(out.page, out.images)
+                    out.images = {}  # on disk now; memory stays flat over long documents
+                outcomes[idx] = out
                 for b in out.page.parsing_res_list:
                     if b.status == "failed" and b.error is not None:
                         self._emit(BlockFailed(src.input_path, page.page_index, b.block_id,
@@ -235,7 +242,8 @@ class AsyncParser:
                 failed_pages.append(ErrorItem(page_index=page.page_index, reason=type(exc).__name__, message=str(exc)))
                 outcomes[idx] = _empty_outcome(page, settings)
             except Exception as exc:  # noqa: BLE001 - one page's bug must not lose the document
-                log.exception("docparse: page %s of %s failed", idx + 1, src.input_path)
+                # The error item carries the message; the traceback only with DOCPARSE_LOG=debug.
+                log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
                 failed_pages.append(ErrorItem(page_index=page.page_index, reason="internal_error",
                                               message=f"{type(exc).__name__}: {exc}"))
                 outcomes[idx] = _empty_outcome(page, settings)
@@ -282,6 +290,8 @@ class AsyncParser:
         doc = _build_document(src.input_path, page_count if page_count is not None else 1,
                               [outcomes[i] for i in sorted(outcomes)], failed_pages,
                               started, layout.name, recognizer.name)
+        if store is not None:
+            doc = doc.with_images(store.images())
         doc = _restructure(doc, opts)
         self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
                                 doc.stats.seconds, doc.stats.recognition_requests))

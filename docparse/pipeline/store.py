@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Protocol
 
 from docparse.document import Page
@@ -16,4 +17,8 @@ class PageStore(Protocol):
 
     def save(self, page: Page, images: dict[str, bytes]) -> None:
         """Persist a finished page (called once per page, from the event loop thread)."""
+        ...
+
+    def images(self) -> Mapping[str, bytes]:
+        """Every picture saved so far (read lazily), to assemble the document from."""
         ...
