@@ -82,15 +82,22 @@ class Parser:
     ) -> Iterator[ParseResult]:
         """One :class:`ParseResult` per input, in input order; bad inputs do not stop the rest."""
         agen = self._async.parse_many(sources, concurrency=concurrency, store_for=store_for)
+
+        async def next_result() -> ParseResult:
+            return await agen.__anext__()
+
+        async def close() -> None:
+            await agen.aclose()  # type: ignore[attr-defined]
+
         try:
             while True:
                 try:
-                    yield self._loop.run(agen.__anext__())
+                    yield self._loop.run(next_result())
                 except StopAsyncIteration:
                     return
         finally:
             if not self._loop.loop.is_closed():
-                self._loop.run(agen.aclose())
+                self._loop.run(close())
 
     def close(self) -> None:
         try:

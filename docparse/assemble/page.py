@@ -83,7 +83,7 @@ def assemble_page(
 
     blocks: list[Block] = []
     running = 0
-    for idx, (bbox, (p, extra)) in enumerate(rows):
+    for idx, (bbox, (p, maybe_extra)) in enumerate(rows):
         if p is not None:
             c = contents.get(p.block_id) or BlockContent("", "none", "failed", BlockError(
                 reason="missing_result", message="no recognition result for this block"))
@@ -107,7 +107,8 @@ def assemble_page(
                 )
             )
         else:
-            assert extra is not None
+            assert maybe_extra is not None
+            extra = maybe_extra
             running += 1
             blocks.append(
                 Block(

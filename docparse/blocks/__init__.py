@@ -29,7 +29,8 @@ class PlannedBlock:
     group_id: int
     #: For a group leader: the ids of every member stacked into its crop (leader first).
     members: tuple[int, ...] = ()
-    alignment: str = "left"
+    #: How each member joins the stack (the official per-join alignments).
+    alignments: tuple[str, ...] = ("left",)
     score: float = 0.0
 
     @property
@@ -57,44 +58,53 @@ def plan_blocks(
 
     kept = filter_overlap_boxes(regions) if clean_overlaps else list(regions)
     if merge_text_blocks:
-        from docparse.blocks.merge import group_text_blocks
+        from docparse.blocks.merge import NON_MERGE_LABELS, group_text_blocks
 
-        groups = [(g.indices, g.alignment) for g in group_text_blocks(kept, page_width, page_height)]
+        non_merge = NON_MERGE_LABELS - {"chart"} if chart_recognition else NON_MERGE_LABELS
+        groups = [
+            (g.indices, g.step_alignments or (g.alignment,))
+            for g in group_text_blocks(kept, page_width, page_height, non_merge_labels=non_merge)
+        ]
     else:
-        groups = [((i,), "left") for i in range(len(kept))]
+        groups = [((i,), ("left",)) for i in range(len(kept))]
 
+    # The official output order: each group's members together, in group order (a non-merge
+    # block that sat between two members comes after the group). block_id is the position.
+    sequence = [i for indices, _ in groups for i in indices]
+    position = {region_index: pos for pos, region_index in enumerate(sequence)}
     leader_of: dict[int, int] = {}
     members_of: dict[int, tuple[int, ...]] = {}
-    align_of: dict[int, str] = {}
-    for indices, alignment in groups:
-        leader = indices[0]
+    align_of: dict[int, tuple[str, ...]] = {}
+    for indices, alignments in groups:
+        leader = position[indices[0]]
         for i in indices:
-            leader_of[i] = leader
+            leader_of[position[i]] = leader
         if len(indices) > 1:
-            members_of[leader] = tuple(indices)
-            align_of[leader] = alignment
+            members_of[leader] = tuple(position[i] for i in indices)
+            align_of[leader] = tuple(alignments)
 
     ignore = set(markdown_ignore_labels)
     planned: list[PlannedBlock] = []
     running = 0
-    for i, region in enumerate(kept):
+    for pos, region_index in enumerate(sequence):
+        region = kept[region_index]
         block_order: int | None = None
         if region.label not in SKIP_ORDER_LABELS and region.label not in ignore:
             running += 1
             block_order = running
         planned.append(
             PlannedBlock(
-                block_id=i,
+                block_id=pos,
                 label=region.label,
                 bbox=_int_box(region.bbox),
-                order=i,
+                order=pos,
                 block_order=block_order,
                 route=route_label(
                     region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture
                 ),
-                group_id=leader_of.get(i, i),
-                members=members_of.get(i, ()),
-                alignment=align_of.get(i, "left"),
+                group_id=leader_of.get(pos, pos),
+                members=members_of.get(pos, ()),
+                alignments=align_of.get(pos, ("left",)),
                 score=region.score,
             )
         )

@@ -17,11 +17,12 @@ import numpy.typing as npt
 from docparse.assemble.page import BlockContent, assemble_page
 from docparse.blocks import PlannedBlock, plan_blocks
 from docparse.blocks.routing import official_sends
-from docparse.document import BlockError, ErrorItem, Page
+from docparse.document import BlockError, BlockStatus, ErrorItem, Page
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.layout import Region
 from docparse.options import ParseOptions
-from docparse.recognize import RecognitionTask, Recognizer
+from docparse.errors import DeadlineExceededError
+from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask, Recognizer
 from docparse.sources import PageImage
 
 
@@ -119,7 +120,10 @@ def _task_crop(
         return crop(image, p.bbox)
     from docparse.blocks.stack import stack_group_image
 
-    return stack_group_image([crop(image, by_id[m].bbox) for m in p.members], p.alignment)  # type: ignore[arg-type]
+    return stack_group_image(
+        [crop(image, by_id[m].bbox) for m in p.members],
+        p.alignments,  # type: ignore[arg-type]
+    )
 
 
 async def process_page(
@@ -185,7 +189,13 @@ async def process_page(
     endpoints: Counter[str] = Counter()
     extra = []
     if tasks:
-        rec = await recognizer.recognize_page(page, tasks, deadline_at=deadline_at)
+        try:
+            rec = await recognizer.recognize_page(page, tasks, deadline_at=deadline_at)
+        except DeadlineExceededError as exc:
+            # The page keeps its layout: every block not recognised in time is recorded.
+            err = BlockError(reason="deadline_exceeded", message=str(exc))
+            rec = PageRecognition(results={
+                t.block_id: RecognitionResult(t.block_id, "", "none", error=err) for t in tasks})
         extra = rec.extra_blocks
         for t in tasks:
             r = rec.results.get(t.block_id)
@@ -197,7 +207,7 @@ async def process_page(
                 retries += r.retries
                 if r.endpoint:
                     endpoints[r.endpoint] += r.requests
-                status = "failed" if r.error is not None else "ok"
+                status: BlockStatus = "failed" if r.error is not None else "ok"
                 contents[t.block_id] = BlockContent(r.content, r.source, status, r.error)
             c = contents[t.block_id]
             if c.error is not None:

@@ -9,6 +9,7 @@ input is. Finished pages are handed to an optional :class:`PageStore` as they co
 from __future__ import annotations
 
 import asyncio
+import functools
 import logging
 import os
 import time
@@ -167,6 +168,8 @@ class AsyncParser:
         an unreachable server (:class:`ServerUnavailableError`) does. ``store_for`` gives each
         input its :class:`PageStore` (finished pages persisted as they complete)."""
         items = list(sources)
+        # Missing models or bad backend options concern the whole run, not one input.
+        self._backends()
         sem = asyncio.Semaphore(max(1, concurrency))
 
         async def one(src: SourceTypes) -> ParseResult:
@@ -263,7 +266,8 @@ class AsyncParser:
                 await window.acquire()
                 try:
                     page = await loop.run_in_executor(
-                        render_pool, lambda i=idx: src.render(i, dpi=opts.dpi, with_text_layer=with_text))
+                        render_pool, functools.partial(src.render, idx, dpi=opts.dpi,
+                                                       with_text_layer=with_text))
                 except BaseException:
                     window.release()
                     raise

@@ -1,0 +1,326 @@
+"""PDF input: open with pymupdf, map its failures to input errors, render pages to RGB.
+
+Rendering follows the official pipeline (reference §2.5): scale = dpi / 72, lowered just
+enough to keep the page under the pixel cap, never below :data:`MIN_RENDER_SCALE`.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from docparse.errors import (
+    ConfigurationError,
+    CorruptInputError,
+    EmptyDocumentError,
+    ImageTooLargeError,
+    InputError,
+    PasswordError,
+)
+from docparse.options import MAX_PAGE_PIXELS
+from docparse.sources import PageImage
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
+    from docparse.textlayer.model import TextLayerPage
+
+#: Lowest render scale before a page counts as too large (paddlex PDF_MIN_RENDER_SCALE).
+MIN_RENDER_SCALE = 0.1
+
+#: MuPDF keeps one global context per process: every pymupdf call docparse makes while
+#: rendering goes through this lock, so sources in different worker threads never interleave.
+MUPDF_LOCK = threading.RLock()  # re-entrant: the text-layer extractor may take it too
+
+# Keys of which at least one sits in any real page dictionary.
+_PAGE_KEYS = ("Contents", "MediaBox", "Resources", "Parent")
+
+
+def render_size(width_pt: float, height_pt: float, scale: float) -> tuple[int, int]:
+    """Pixel size of a ``width_pt`` x ``height_pt`` page rendered at ``scale``."""
+    return math.ceil(width_pt * scale), math.ceil(height_pt * scale)
+
+
+def capped_scale(
+    width_pt: float,
+    height_pt: float,
+    scale: float,
+    *,
+    max_pixels: int = MAX_PAGE_PIXELS,
+    min_scale: float = MIN_RENDER_SCALE,
+) -> float | None:
+    """The largest scale <= ``scale`` whose render stays within ``max_pixels``.
+
+    Returns None when even ``min_scale`` is too large. Mirrors paddlex
+    ``get_pdf_render_scale_within_pixel_limit`` (bisection, 32 steps).
+
+    >>> capped_scale(595, 842, 2.0)
+    2.0
+    """
+    w, h = render_size(width_pt, height_pt, scale)
+    if w * h <= max_pixels:
+        return scale
+    w, h = render_size(width_pt, height_pt, min_scale)
+    if w * h > max_pixels:
+        return None
+    lower, upper = min_scale, min(scale, math.sqrt(max_pixels / (width_pt * height_pt)))
+    for _ in range(32):
+        mid = (lower + upper) / 2
+        w, h = render_size(width_pt, height_pt, mid)
+        if w * h <= max_pixels:
+            lower = mid
+        else:
+            upper = mid
+    return lower
+
+
+class PdfSource:
+    """An opened PDF. Render pages from one thread at a time; :meth:`close` frees the file."""
+
+    kind = "pdf"
+    single_image = False
+
+    def __init__(
+        self,
+        data: bytes | Path,
+        *,
+        input_path: str,
+        password: str | None = None,
+        max_pixels: int = MAX_PAGE_PIXELS,
+    ) -> None:
+        """Open ``data`` (a path, kept open lazily, or the whole file in memory).
+
+        Raises:
+            CorruptInputError: not decodable, or truncated beyond repair.
+            PasswordError: encrypted and ``password`` is missing or wrong.
+            EmptyDocumentError: the PDF has no pages.
+        """
+        self.input_path = input_path
+        self.max_pixels = max_pixels
+        self.repaired = False
+        self._doc: Any = None
+        with MUPDF_LOCK:
+            doc = _open_document(data, input_path)
+            try:
+                self.page_count: int = self._check_document(doc, data, password)
+            except _mupdf_errors() as exc:
+                doc.close()
+                raise CorruptInputError(input_path, f"not a readable PDF: {_reason(exc)}") from exc
+            except BaseException:
+                doc.close()
+                raise
+            self._doc = doc
+
+    def _check_document(self, doc: Any, data: bytes | Path, password: str | None) -> int:
+        """The page count, once the document proved readable (MuPDF errors pass through)."""
+        if doc.needs_pass:
+            if password is None:
+                raise PasswordError(
+                    self.input_path,
+                    "encrypted PDF needs a password (pass --password or DOCPARSE_PASSWORD)",
+                )
+            if not doc.authenticate(password):
+                raise PasswordError(self.input_path, "wrong password for encrypted PDF")
+        self.repaired = bool(doc.is_repaired)
+        if self.repaired and not _ends_with_eof_marker(data):
+            raise CorruptInputError(
+                self.input_path, "truncated PDF (the file ends before its %%EOF marker)"
+            )
+        count = int(doc.page_count)
+        if count == 0:
+            if self.repaired:
+                raise CorruptInputError(self.input_path, "damaged PDF: no page could be recovered")
+            raise EmptyDocumentError(self.input_path, "PDF has no pages")
+        return count
+
+    def render(self, index: int, *, dpi: int = 144, with_text_layer: bool = False) -> PageImage:
+        """Render page ``index`` (0-based) as RGB pixels at ``dpi`` (capped, see module doc).
+
+        With ``with_text_layer`` the PDF's own text is extracted at the same scale.
+
+        Raises:
+            CorruptInputError: the page cannot be loaded or rendered.
+            ImageTooLargeError: the page exceeds the pixel cap even at the minimum scale.
+        """
+        import pymupdf
+
+        if dpi < 1:
+            raise ConfigurationError(f"{self.input_path}: dpi must be at least 1, got {dpi}")
+        requested = dpi / 72
+        with MUPDF_LOCK:
+            tools: Any = pymupdf.TOOLS
+            tools.mupdf_warnings(reset=True)  # drop notes left by earlier calls
+            page = self._load_page(index)
+            scale = self._scale_for(page, index, requested)
+            image = self._render_pixels(page, scale, index + 1, pymupdf)
+            text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
+            rotation = int(page.rotation)
+            notes = tools.mupdf_warnings(reset=True)
+        meta: dict[str, Any] = {
+            "format": "pdf",
+            "requested_dpi": dpi,
+            "dpi": scale * 72,
+            "scale_capped": scale < requested,
+            "rotation": rotation,
+        }
+        if notes:
+            meta["mupdf_warnings"] = notes.splitlines()
+        if self.repaired:
+            meta["repaired"] = True
+        return PageImage(
+            input_path=self.input_path,
+            page_index=index,
+            page_count=self.page_count,
+            image=image,
+            scale=scale,
+            text_layer=text_layer,
+            meta=meta,
+        )
+
+    def _load_page(self, index: int) -> Any:
+        doc = self._require_open(index)
+        page_no = index + 1
+        try:
+            page = doc.load_page(index)
+        except _mupdf_errors() as exc:
+            raise CorruptInputError(
+                self.input_path, f"page {page_no} is damaged: {_reason(exc)}"
+            ) from exc
+        problem = _page_object_problem(doc, page.xref)
+        if problem:
+            raise CorruptInputError(self.input_path, f"page {page_no} is damaged: {problem}")
+        return page
+
+    def _scale_for(self, page: Any, index: int, requested: float) -> float:
+        rect = page.rect
+        page_no = index + 1
+        if rect.width <= 0 or rect.height <= 0:
+            raise CorruptInputError(
+                self.input_path, f"page {page_no} has an empty page box ({rect})"
+            )
+        scale = capped_scale(rect.width, rect.height, requested, max_pixels=self.max_pixels)
+        if scale is None:
+            w, h = render_size(rect.width, rect.height, MIN_RENDER_SCALE)
+            raise ImageTooLargeError(
+                self.input_path,
+                f"page {page_no} is {rect.width:.0f}x{rect.height:.0f} pt: {w}x{h} px "
+                f"even at scale {MIN_RENDER_SCALE} exceeds the {self.max_pixels} pixel cap",
+            )
+        return scale
+
+    def _render_pixels(
+        self, page: Any, scale: float, page_no: int, pymupdf: Any
+    ) -> npt.NDArray[np.uint8]:
+        import numpy as np
+
+        try:
+            pix = page.get_pixmap(
+                matrix=pymupdf.Matrix(scale, scale), colorspace=pymupdf.csRGB, alpha=False
+            )
+        except pymupdf.mupdf.FzErrorLimit as exc:
+            raise ImageTooLargeError(
+                self.input_path, f"page {page_no} is too large to render: {_reason(exc)}"
+            ) from exc
+        except _mupdf_errors(MemoryError) as exc:
+            raise CorruptInputError(
+                self.input_path, f"page {page_no} cannot be rendered: {_reason(exc)}"
+            ) from exc
+        rows: npt.NDArray[np.uint8] = np.frombuffer(pix.samples_mv, dtype=np.uint8).reshape(
+            pix.height, pix.stride
+        )
+        # Rows may be padded past width * 3; the copy also detaches from MuPDF's buffer.
+        image: npt.NDArray[np.uint8] = rows[:, : pix.width * 3].reshape(pix.height, pix.width, 3)
+        return np.array(image, dtype=np.uint8, copy=True)
+
+    def _extract_text(self, page: Any, scale: float, page_no: int) -> TextLayerPage:
+        from docparse.textlayer.extract import extract_page  # type: ignore[import-not-found,unused-ignore]
+
+        try:
+            layer: TextLayerPage = extract_page(page, scale)
+            return layer
+        except _mupdf_errors() as exc:
+            raise CorruptInputError(
+                self.input_path, f"page {page_no}: text layer cannot be read: {_reason(exc)}"
+            ) from exc
+
+    def _require_open(self, index: int) -> Any:
+        if self._doc is None:
+            raise InputError(self.input_path, "source is already closed")
+        if not 0 <= index < self.page_count:
+            raise ConfigurationError(
+                f"{self.input_path}: page index {index} is out of range "
+                f"(the PDF has {self.page_count} pages)"
+            )
+        return self._doc
+
+    def close(self) -> None:
+        """Release the file; rendering afterwards raises :class:`InputError`."""
+        with MUPDF_LOCK:
+            if self._doc is not None:
+                self._doc.close()
+                self._doc = None
+
+    def __enter__(self) -> PdfSource:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+
+def _open_document(data: bytes | Path, input_path: str) -> Any:
+    import pymupdf
+
+    opener: Any = pymupdf.open
+    try:
+        if isinstance(data, Path):
+            return opener(str(data), filetype="pdf")
+        return opener(stream=data, filetype="pdf")
+    except _mupdf_errors() as exc:
+        raise CorruptInputError(input_path, f"not a readable PDF: {_reason(exc)}") from exc
+
+
+def _ends_with_eof_marker(data: bytes | Path) -> bool:
+    if isinstance(data, Path):
+        with data.open("rb") as fh:
+            size = fh.seek(0, 2)
+            fh.seek(max(0, size - 1024))
+            tail = fh.read()
+    else:
+        tail = data[-1024:]
+    return b"%%EOF" in tail
+
+
+def _page_object_problem(doc: Any, xref: int) -> str | None:
+    """Why the page tree entry is not a page (MuPDF substitutes a blank Letter page)."""
+    if not 0 < xref < doc.xref_length():
+        return f"its object {xref} 0 R does not exist"
+    try:
+        if doc.xref_object(xref, compressed=True).strip() == "null":
+            return f"its object {xref} 0 R is empty"
+        kind, value = doc.xref_get_key(xref, "Type")
+        if kind == "name" and value == "/Page":
+            return None
+        if any(doc.xref_get_key(xref, key)[0] != "null" for key in _PAGE_KEYS):
+            return None
+    except _mupdf_errors() as exc:
+        return f"its object {xref} 0 R cannot be read ({_reason(exc)})"
+    return f"its object {xref} 0 R is not a page"
+
+
+def _mupdf_errors(*extra: type[Exception]) -> tuple[type[Exception], ...]:
+    """What pymupdf raises for bad documents: its own FileDataError (a RuntimeError),
+    ValueError for closed or encrypted documents, and MuPDF's ``FzError*`` family."""
+    import pymupdf
+
+    return (RuntimeError, ValueError, pymupdf.mupdf.FzErrorBase, *extra)
+
+
+def _reason(exc: BaseException) -> str:
+    """MuPDF messages look like ``code=7: cycle in page tree``; keep the human part."""
+    text = str(exc).strip() or type(exc).__name__
+    if text.startswith("code=") and ": " in text:
+        text = text.split(": ", 1)[1]
+    return text.splitlines()[0]

@@ -1,0 +1,170 @@
+"""Recursive XY-cut reading order on hand-built pages (600 x 800 px)."""
+
+from __future__ import annotations
+
+import random
+
+from docparse.layout import Region
+from docparse.layout.reading_order import number_regions, order_regions, xy_cut
+
+W, H = 600.0, 800.0
+
+
+def box(name: str, x1: float, y1: float, x2: float, y2: float, label: str = "text") -> Region:
+    """A region; ``name`` only documents the call site (names() maps boxes back to names)."""
+    del name
+    return Region(label, (x1, y1, x2, y2), score=0.9)
+
+
+def names(ordered: list[Region], named: dict[str, Region]) -> list[str]:
+    by_bbox = {(r.label, r.bbox): n for n, r in named.items()}
+    return [by_bbox[(r.label, r.bbox)] for r in ordered]
+
+
+def shuffled(named: dict[str, Region], seed: int = 7) -> list[Region]:
+    regions = list(named.values())
+    random.Random(seed).shuffle(regions)
+    return regions
+
+
+def test_two_columns_read_left_column_first() -> None:
+    named = {
+        "L1": box("L1", 50, 100, 290, 300),
+        "L2": box("L2", 50, 310, 290, 500),
+        "L3": box("L3", 50, 510, 290, 700),
+        "R1": box("R1", 310, 100, 550, 250),
+        "R2": box("R2", 310, 260, 550, 700),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == ["L1", "L2", "L3", "R1", "R2"]
+
+
+def test_coincident_paragraph_break_does_not_interleave_columns() -> None:
+    # Both columns break at y 300..312 (12 px), narrower than the 20 px gutter.
+    named = {
+        "L1": box("L1", 50, 100, 290, 300),
+        "L2": box("L2", 50, 312, 290, 700),
+        "R1": box("R1", 310, 100, 550, 300),
+        "R2": box("R2", 310, 312, 550, 700),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == ["L1", "L2", "R1", "R2"]
+
+
+def test_title_and_full_width_band_split_column_sections() -> None:
+    named = {
+        "title": box("title", 80, 40, 520, 80, "paragraph_title"),
+        "A-L": box("A-L", 50, 100, 290, 300),
+        "A-R1": box("A-R1", 310, 100, 550, 200),
+        "A-R2": box("A-R2", 310, 210, 550, 300),
+        "figure": box("figure", 50, 320, 550, 480, "image"),
+        "B-L1": box("B-L1", 50, 500, 290, 600),
+        "B-L2": box("B-L2", 50, 610, 290, 740),
+        "B-R": box("B-R", 310, 500, 550, 740),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == [
+        "title", "A-L", "A-R1", "A-R2", "figure", "B-L1", "B-L2", "B-R",
+    ]  # fmt: skip
+
+
+def test_blocks_crossing_the_gutter_separate_bands_without_clean_gaps() -> None:
+    # The title and the wide figure overlap the columns vertically by 10 px, so neither a
+    # clean horizontal nor a clean vertical gap exists: they must act as separators.
+    named = {
+        "title": box("title", 50, 40, 550, 110),
+        "A-L": box("A-L", 50, 100, 290, 330),
+        "A-R": box("A-R", 310, 100, 550, 330),
+        "wide": box("wide", 50, 320, 550, 420),
+        "B-L": box("B-L", 50, 410, 290, 700),
+        "B-R": box("B-R", 310, 410, 550, 700),
+    }
+    assert names(xy_cut(shuffled(named), tolerance=1.0), named) == [
+        "title", "A-L", "A-R", "wide", "B-L", "B-R",
+    ]  # fmt: skip
+
+
+def test_three_columns() -> None:
+    named = {
+        f"{col}{row}": box(f"{col}{row}", x, 100 + row * 200, x + 160, 280 + row * 200)
+        for col, x in (("a", 40), ("b", 220), ("c", 400))
+        for row in range(3)
+    }
+    expected = [f"{col}{row}" for col in "abc" for row in range(3)]
+    assert names(order_regions(shuffled(named), W, H), named) == expected
+
+
+def test_single_column_reads_top_to_bottom_with_narrow_headings() -> None:
+    named = {
+        "h1": box("h1", 50, 50, 200, 70, "paragraph_title"),
+        "p1": box("p1", 50, 80, 550, 200),
+        "h2": box("h2", 50, 220, 260, 240, "paragraph_title"),
+        "p2": box("p2", 50, 250, 550, 400),
+        "p3": box("p3", 50, 410, 550, 500),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == ["h1", "p1", "h2", "p2", "p3"]
+
+
+def test_figure_beside_its_caption_reads_figure_then_caption() -> None:
+    named = {
+        "p1": box("p1", 50, 50, 550, 150),
+        "fig": box("fig", 50, 170, 300, 400, "image"),
+        "cap": box("cap", 320, 250, 550, 300, "figure_title"),
+        "p2": box("p2", 50, 420, 550, 600),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == ["p1", "fig", "cap", "p2"]
+
+
+def test_headers_first_footers_and_page_numbers_last() -> None:
+    named = {
+        "footer": box("footer", 50, 760, 300, 780, "footer"),
+        "body-R": box("body-R", 310, 100, 550, 700),
+        "page-no": box("page-no", 530, 760, 550, 780, "number"),
+        "body-L": box("body-L", 50, 100, 290, 700),
+        "header": box("header", 50, 20, 550, 40, "header"),
+        "top-no": box("top-no", 560, 20, 580, 40, "number"),
+        "stamp": box("stamp", 5, 100, 30, 700, "aside_text"),
+    }
+    ordered = order_regions(shuffled(named), W, H)
+    assert names(ordered, named) == [
+        "header", "top-no", "body-L", "body-R", "stamp", "footer", "page-no",
+    ]  # fmt: skip
+    assert [r.order for r in ordered] == [None, 1, 2, 3, None, None, 4]
+
+
+def test_order_skips_unordered_labels_like_the_official_result() -> None:
+    regions = [
+        box("a", 0, 0, 10, 10, "paragraph_title"),
+        box("b", 0, 0, 10, 10, "table"),
+        box("c", 0, 0, 10, 10, "figure_title"),
+        box("d", 0, 0, 10, 10, "text"),
+        box("e", 0, 0, 10, 10, "image"),
+        box("f", 0, 0, 10, 10, "formula_number"),
+    ]
+    assert [r.order for r in number_regions(regions)] == [1, None, None, 2, None, 3]
+
+
+def test_footers_on_one_line_read_left_to_right() -> None:
+    named = {
+        "right": box("right", 500, 759.6, 540, 775, "footer"),
+        "left": box("left", 60, 760.2, 300, 776, "footer"),
+    }
+    assert names(order_regions(shuffled(named), W, H), named) == ["left", "right"]
+
+
+def test_identical_and_overlapping_boxes_terminate_and_keep_every_box() -> None:
+    same = [box(f"s{i}", 100, 100, 300, 300) for i in range(4)]
+    overlapping = [box("o1", 100, 100, 400, 400), box("o2", 200, 150, 500, 450)]
+    ordered = order_regions([*same, *overlapping], W, H)
+    assert len(ordered) == 6
+    assert ordered[-1].bbox == (200, 150, 500, 450)
+    assert order_regions([], W, H) == []
+
+
+def test_pictures_beside_their_text_read_row_by_row_when_rows_are_wider_apart() -> None:
+    # Author photos beside bios: the 19 px row gap beats the 14 px gap between photo and text.
+    named = {
+        "photo1": box("photo1", 278, 750, 509, 1012, "image"),
+        "bio1": box("bio1", 523, 751, 1078, 1033),
+        "photo2": box("photo2", 284, 1052, 509, 1278, "image"),
+        "bio2": box("bio2", 524, 1055, 1076, 1361),
+    }
+    ordered = order_regions(shuffled(named), 1224, 1584)
+    assert names(ordered, named) == ["photo1", "bio1", "photo2", "bio2"]
