@@ -199,8 +199,9 @@ class Document(_Model):
     def to_markdown(self, *, per_page: bool = False, image_dir: str = "imgs") -> str | list[str]:
         """Markdown for the whole document, or one string per page with ``per_page=True``."""
         from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
+        from docparse.output.files import ignore_labels
 
-        params = MarkdownParams(image_dir=image_dir)
+        params = MarkdownParams(image_dir=image_dir, ignore_labels=ignore_labels(self))
         if per_page:
             return render_pages(self, params)
         return render_document(self, params)

@@ -14,6 +14,17 @@ def default_stem(doc: Document) -> str:
     return stem or "document"
 
 
+def ignore_labels(doc: Document) -> tuple[str, ...]:
+    """The Markdown-ignored labels the document was parsed with (recorded per page)."""
+    from docparse.labels import MARKDOWN_IGNORE_LABELS
+
+    for page in doc.pages:
+        labels = page.model_settings.get("markdown_ignore_labels")
+        if isinstance(labels, list):
+            return tuple(str(x) for x in labels)
+    return MARKDOWN_IGNORE_LABELS
+
+
 def _target(path: Path, stem: str, suffix: str) -> Path:
     if path.suffix.lower() == suffix:
         return path
@@ -36,7 +47,7 @@ def markdown_files(
     Page-level files are named as the official pipeline's: ``<stem>_<page_index>.md``."""
     from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
 
-    params = MarkdownParams(image_dir=f"imgs/{stem}")
+    params = MarkdownParams(image_dir=f"imgs/{stem}", ignore_labels=ignore_labels(doc))
     if per_page:
         texts = render_pages(doc, params)
         names = [

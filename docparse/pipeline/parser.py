@@ -22,6 +22,7 @@ from typing import IO, Any, Union
 
 from docparse.document import Document, ErrorItem, Page, Stats
 from docparse.errors import (
+    ConfigurationError,
     DeadlineExceededError,
     DocParseError,
     InputError,
@@ -178,7 +179,8 @@ class AsyncParser:
                 try:
                     store = store_for(src) if store_for is not None else None
                     return ParseResult(label, document=await self.parse(src, store=store))
-                except ServerUnavailableError:
+                except (ServerUnavailableError, ConfigurationError):
+                    # A dead fleet or a wrong --model concerns every input, not this one.
                     raise
                 except DocParseError as exc:
                     self._emit(DocumentFailed(label, str(exc)))
@@ -236,7 +238,9 @@ class AsyncParser:
                 failed = sum(1 for b in out.page.parsing_res_list if b.status == "failed")
                 self._emit(PageDone(src.input_path, page.page_index,
                                     len(out.page.parsing_res_list), failed))
-            except (ServerUnavailableError, asyncio.CancelledError):
+            except (ServerUnavailableError, ConfigurationError, asyncio.CancelledError):
+                # Run-level problems (no server answers, the server has no such model) must stop
+                # the run with one clear error, not become a failed page per page.
                 raise
             except DeadlineExceededError as exc:
                 failed_pages.append(ErrorItem(page_index=page.page_index, reason="deadline_exceeded", message=str(exc)))
@@ -353,6 +357,7 @@ def _build_document(
         endpoints=dict(endpoints),
         timings={k: round(v, 4) for k, v in timings.items()},
         official_requests=sum(o.official_requests for o in outcomes),
+        truncated_blocks=sum(o.truncated for o in outcomes),
     )
     images: dict[str, bytes] = {}
     for o in outcomes:
@@ -369,10 +374,8 @@ def _build_document(
 
 
 def _restructure(doc: Document, opts: ParseOptions) -> Document:
-    try:
-        from docparse.assemble.restructure import restructure
-    except ImportError:  # pragma: no cover - during bring-up only
-        return doc
+    from docparse.assemble.restructure import restructure
+
     images = doc.images
     out = restructure(doc, merge_tables=opts.merge_tables, relevel_titles=opts.relevel_titles,
                       join_paragraphs=opts.join_paragraphs, detect_furniture=opts.detect_furniture)

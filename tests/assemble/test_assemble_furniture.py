@@ -1,0 +1,101 @@
+"""Repeated header/footer/page-number detection."""
+
+from __future__ import annotations
+
+from assemble_builders import block, document, page, paragraphs
+
+from docparse.assemble.furniture import detect_furniture, normalize
+from docparse.assemble.markdown import MarkdownParams, render_document
+from docparse.document import Page
+
+TOP = (100, 30, 900, 70)
+BOTTOM = (450, 1340, 550, 1380)
+
+
+def _page(i: int, head_label: str, head: str, foot_label: str, foot: str, body: str) -> Page:
+    return page(
+        i,
+        block(0, head_label, head, TOP, block_order=None if head_label == "header" else 1),
+        block(1, "text", body, (100, 200, 900, 600), block_order=2),
+        block(2, "text", f"Second paragraph of page {i}.", (100, 650, 900, 900), block_order=3),
+        block(3, foot_label, foot, BOTTOM, block_order=None if foot_label == "number" else 4),
+    )
+
+
+def test_running_header_and_page_number_called_text_are_relabelled() -> None:
+    doc = document(
+        _page(0, "header", "ACME Corp. Annual Report 2024", "number", "1", "Body one."),
+        _page(1, "text", "ACME Corp. Annual Report 2024", "number", "2", "Body two."),
+        _page(2, "header", "ACME Corp. Annual Report 2024", "text", "- 3 -", "Body three."),
+    )
+    out = detect_furniture(doc)
+    assert [b.block_label for b in out.pages[1].blocks] == ["header", "text", "text", "number"]
+    assert [b.block_label for b in out.pages[2].blocks] == ["header", "text", "text", "number"]
+    # Content, box and status stay; the running index closes up without the furniture.
+    relabelled = out.pages[1].blocks[0]
+    assert relabelled.block_content == "ACME Corp. Annual Report 2024"
+    assert relabelled.block_bbox == TOP
+    assert [b.block_order for b in out.pages[1].blocks] == [None, 1, 2, None]
+    md = render_document(out, MarkdownParams())
+    assert "ACME" not in md and "- 3 -" not in md
+    assert paragraphs(md)[:2] == ["Body one.", "Second paragraph of page 0."]
+    assert detect_furniture(out) == out
+
+
+def test_page_x_of_n_footer_is_a_number_and_other_footers_stay_footers() -> None:
+    doc = document(
+        *(
+            page(
+                i,
+                block(0, "text", f"Page {i + 1} of 3", (100, 1340, 300, 1370)),
+                block(1, "text", "© 2024 ACME. All rights reserved.", (600, 1340, 900, 1370)),
+                block(2, "text", f"Body {i}.", (100, 200, 900, 600)),
+            )
+            for i in range(3)
+        )
+    )
+    out = detect_furniture(doc)
+    for p in out.pages:
+        assert [b.block_label for b in p.blocks] == ["number", "footer", "text"]
+
+
+def test_body_text_and_rare_titles_are_not_furniture() -> None:
+    words = "alpha beta gamma delta epsilon zeta eta theta iota kappa".split()
+    pages = [
+        page(
+            i,
+            block(0, "text", f"The {words[i]} section opens the page.", (100, 40, 900, 90)),
+            block(1, "paragraph_title", "Summary", (100, 60, 300, 100))
+            if i in (2, 7)
+            else block(1, "text", "Body.", (100, 400, 900, 500)),
+        )
+        for i in range(10)
+    ]
+    out = detect_furniture(document(*pages))
+    assert [b.block_label for b in out.blocks] == [b.block_label for b in document(*pages).blocks]
+
+
+def test_repeated_logo_becomes_header_image() -> None:
+    doc = document(
+        *(
+            page(
+                i,
+                block(0, "image", "", (40, 20, 160, 80), image=f"logo{i}.jpg"),
+                block(1, "image", "", (100, 300 + 100 * i, 800, 900), image=f"fig{i}.jpg"),
+            )
+            for i in range(2)
+        )
+    )
+    out = detect_furniture(doc)
+    assert [b.block_label for b in out.blocks] == ["header_image", "image", "header_image", "image"]
+
+
+def test_normalize() -> None:
+    assert normalize("Page 12 of 40") == normalize("page 3 of 40") == "page # of #"
+    assert normalize(" - iv - ") == "#"
+    assert normalize("Ｒｅｐｏｒｔ  2024") == "report #"
+
+
+def test_single_page_is_untouched() -> None:
+    doc = document(page(0, block(0, "text", "7", BOTTOM)))
+    assert detect_furniture(doc) is doc

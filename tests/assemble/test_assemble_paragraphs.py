@@ -1,0 +1,102 @@
+"""Paragraphs continued over column and page breaks."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from assemble_builders import block, document, page, paragraphs
+
+from docparse.assemble.markdown import MarkdownParams, render_document
+from docparse.assemble.paragraphs import (
+    font_size,
+    join_paragraphs,
+    open_ending,
+    starts_mid_sentence,
+)
+from docparse.document import Block, Link
+
+BODY = "Layout models find the blocks of a page and the recogniser reads each one of them "
+
+
+def _body(i: int, text: str, y0: int, y1: int, x0: int = 100, x1: int = 900, **kw: Any) -> Block:
+    return block(i, "text", text, (x0, y0, x1, y1), **kw)
+
+
+def test_paragraph_split_across_pages_is_linked_and_joined() -> None:
+    first = BODY * 3 + "so that the whole docu-"
+    second = "ment reads as one text. " + BODY * 2 + "again."
+    doc = document(
+        page(
+            0,
+            block(0, "header", "Report", (100, 20, 900, 50)),
+            _body(1, "Intro paragraph ends here.", 100, 160),
+            _body(2, first, 200, 420),
+            block(3, "image", "", (100, 450, 600, 1200), image="fig.jpg"),
+            block(4, "footnote", "1 See the appendix.", (100, 1250, 900, 1280)),
+            block(5, "number", "1", (490, 1350, 510, 1380)),
+        ),
+        page(
+            1,
+            block(0, "header", "Report", (100, 20, 900, 50)),
+            _body(1, second, 100, 250),
+            _body(2, "Another paragraph starts.", 300, 360),
+        ),
+    )
+    out = join_paragraphs(doc)
+    a, b = out.pages[0].blocks[2], out.pages[1].blocks[1]
+    assert a.links == (Link(kind="continues_on", ref="pages/1/blocks/1"),)
+    assert b.links == (Link(kind="continued_from", ref="pages/0/blocks/2"),)
+    # JSON keeps both blocks with their own content and box.
+    assert (a.block_content, b.block_content) == (first, second)
+    assert sum(1 for blk in out.blocks if blk.links) == 2
+    md = render_document(out, MarkdownParams())
+    assert paragraphs(md) == [
+        "Intro paragraph ends here.",
+        (first[:-1] + second).strip(),
+        "Another paragraph starts.",
+    ]
+    assert "document reads as one text." in md
+    assert join_paragraphs(out) == out
+
+
+def test_column_break_on_one_page() -> None:
+    left = "Two columns hold the text and the sentence runs on past the bottom of the"
+    right = "left column into the right one."
+    doc = document(page(0, _body(0, left, 900, 1000, 60, 480), _body(1, right, 100, 160, 520, 940)))
+    out = join_paragraphs(doc)
+    assert out.pages[0].blocks[0].links == (Link(kind="continues_on", ref="pages/0/blocks/1"),)
+    md = render_document(out, MarkdownParams())
+    assert paragraphs(md) == [left + " " + right]
+
+
+def test_finished_sentences_lists_and_titles_are_not_joined() -> None:
+    doc = document(
+        page(0, _body(0, "This sentence ends.", 100, 140)),
+        page(1, _body(0, "lower-case start but the previous one ended.", 100, 140)),
+        page(2, _body(0, "The requirements are as follows", 100, 140)),
+        page(3, _body(0, "• first item of a list", 100, 140)),
+        page(4, _body(0, "Text that ends without a stop", 100, 140)),
+        page(5, block(0, "paragraph_title", "section title", (100, 100, 400, 140))),
+    )
+    out = join_paragraphs(doc)
+    assert all(not b.links for b in out.blocks)
+
+
+def test_different_font_size_is_not_a_continuation() -> None:
+    small = "the caption-sized text continues here in a tiny font size"
+    doc = document(
+        page(0, _body(0, "Body text in the normal size that is not finished with", 100, 140)),
+        page(1, _body(0, small, 100, 112, 100, 400)),
+    )
+    assert all(not b.links for b in join_paragraphs(doc).blocks)
+
+
+def test_text_rules() -> None:
+    assert open_ending("and then the") and not open_ending('He said "stop."')
+    assert starts_mid_sentence("the results of", "Table 2 show") is True
+    assert starts_mid_sentence("results shown,", "Then") is True
+    assert starts_mid_sentence("results shown", "Then") is False
+    assert starts_mid_sentence("文档解析", "系统的结果") is True
+    assert starts_mid_sentence("see", "1. item") is False
+    # One 20-px line of 40 characters ≈ 16 px font (0.5 em glyphs, 1.2 em lines).
+    assert round(font_size((0, 0, 320, 20), "x" * 40)) == 16
