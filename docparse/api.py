@@ -51,8 +51,8 @@ class Parser:
         self,
         options: ParseOptions | None = None,
         *,
-        layout: LayoutBackend | None = None,
-        recognizer: Recognizer | None = None,
+        layout: LayoutBackend | str | None = None,
+        recognizer: Recognizer | str | None = None,
         on_event: EventCallback | None = None,
         **overrides: Any,
     ) -> None:

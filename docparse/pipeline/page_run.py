@@ -4,12 +4,11 @@ recognition. The only place that knows the order of the per-page steps."""
 from __future__ import annotations
 
 import dataclasses
-import io
 import time
 from collections import Counter
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -18,10 +17,10 @@ from docparse.assemble.page import BlockContent, assemble_page
 from docparse.blocks import PlannedBlock, plan_blocks
 from docparse.blocks.routing import official_sends
 from docparse.document import BlockError, BlockStatus, ErrorItem, Page
+from docparse.errors import DeadlineExceededError, OutputError
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.layout import Region
 from docparse.options import ParseOptions
-from docparse.errors import DeadlineExceededError
 from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask, Recognizer
 from docparse.sources import PageImage
 
@@ -38,6 +37,8 @@ class PageOutcome:
     #: Requests the official routing would send for this page (furniture included, one per
     #: merged group), for the requests-per-page comparison.
     official_requests: int = 0
+    #: Blocks whose answer was degenerate and got truncated (flagged ``error.reason="truncated"``).
+    truncated: int = 0
     timings: dict[str, float] = field(default_factory=dict)
 
 
@@ -56,12 +57,15 @@ def crop(image: npt.NDArray[np.uint8], bbox: tuple[int, int, int, int]) -> npt.N
 
 
 def encode_jpeg(pixels: npt.NDArray[np.uint8]) -> bytes:
-    from PIL import Image
+    """A picture file as the official ``save_to_markdown`` writes it: OpenCV's JPEG encoder
+    (quality 95) on the BGR crop, byte for byte. Crops *sent* to the VLM are PIL quality 75;
+    that is the recognizer's business, not this one's."""
+    import cv2
 
-    buf = io.BytesIO()
-    # PIL's default quality (75), as the official client uses for every crop it saves or sends.
-    Image.fromarray(pixels).save(buf, format="JPEG")
-    return buf.getvalue()
+    ok, buf = cv2.imencode(".jpg", np.ascontiguousarray(pixels[:, :, ::-1]))
+    if not ok:
+        raise OutputError(f"cannot encode a {pixels.shape[1]}x{pixels.shape[0]} picture as JPEG")
+    return bytes(buf.tobytes())
 
 
 def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str) -> dict[str, Any]:
@@ -93,7 +97,7 @@ def _apply_text_layer(
         return planned, {}
     from docparse.textlayer.gate import decide
 
-    mode = "prefer" if options.text_layer == "prefer" else "auto"
+    mode: Literal["auto", "prefer"] = "prefer" if options.text_layer == "prefer" else "auto"
     texts: dict[int, str] = {}
     for p in planned:
         if p.route == "ocr" and p.label in TEXT_LIKE_LABELS:
@@ -185,10 +189,12 @@ async def process_page(
             )
     t1 = time.perf_counter()
     outcome_errors: list[ErrorItem] = []
-    requests = retries = 0
+    requests = retries = truncated = 0
     endpoints: Counter[str] = Counter()
     extra = []
     if tasks:
+        # Every layout box, so a page-level OCR does not turn text inside pictures into blocks.
+        page.meta["layout_boxes"] = [p.bbox for p in planned]
         try:
             rec = await recognizer.recognize_page(page, tasks, deadline_at=deadline_at)
         except DeadlineExceededError as exc:
@@ -208,9 +214,20 @@ async def process_page(
                 if r.endpoint:
                     endpoints[r.endpoint] += r.requests
                 status: BlockStatus = "failed" if r.error is not None else "ok"
-                contents[t.block_id] = BlockContent(r.content, r.source, status, r.error)
+                error = r.error
+                if error is None and r.truncated:
+                    # The content is kept (it is what the official client would give), but a
+                    # silent truncation would hide that the model looped: flag it on the block.
+                    truncated += 1
+                    error = BlockError(
+                        reason="truncated",
+                        message="degenerate answer (repetition loop or token limit), also after a "
+                        "retry with repetition_penalty; truncated",
+                        endpoint=r.endpoint,
+                    )
+                contents[t.block_id] = BlockContent(r.content, r.source, status, error)
             c = contents[t.block_id]
-            if c.error is not None:
+            if c.status == "failed" and c.error is not None:
                 outcome_errors.append(
                     ErrorItem(page_index=page.page_index, block_id=t.block_id,
                               reason=c.error.reason, message=c.error.message)
@@ -248,5 +265,6 @@ async def process_page(
         endpoints=endpoints,
         requests_saved=saved,
         official_requests=official,
+        truncated=truncated,
         timings={"plan": t1 - t0, "recognize": t2 - t1},
     )

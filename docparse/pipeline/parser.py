@@ -87,11 +87,16 @@ class AsyncParser:
         self,
         options: ParseOptions | None = None,
         *,
-        layout: LayoutBackend | None = None,
-        recognizer: Recognizer | None = None,
+        layout: LayoutBackend | str | None = None,
+        recognizer: Recognizer | str | None = None,
         on_event: EventCallback | None = None,
         **overrides: Any,
     ) -> None:
+        # `layout`/`recognizer` take a backend object, or (like the option) a backend name.
+        if isinstance(layout, str):
+            overrides["layout"], layout = layout, None
+        if isinstance(recognizer, str):
+            overrides["recognizer"], recognizer = recognizer, None
         if options is None:
             self.options = resolve_options(overrides)
         else:
@@ -213,6 +218,8 @@ class AsyncParser:
         settings = model_settings(opts, layout.name, recognizer.name)
         with_text = opts.text_layer != "off"
         render_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-render")
+        # One writer per document keeps its page files in completion order.
+        store_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-store")
         outcomes: dict[int, PageOutcome] = {}
         failed_pages: list[ErrorItem] = []
         running: set[asyncio.Task[None]] = set()
@@ -228,7 +235,8 @@ class AsyncParser:
                 out = await process_page(page, regions, options=opts, recognizer=recognizer,
                                          settings=settings, deadline_at=deadline_at)
                 if store is not None:
-                    store.save(out.page, out.images)
+                    # Off the loop: each page is fsynced, which would stall every request.
+                    await loop.run_in_executor(store_pool, store.save, out.page, out.images)
                     out.images = {}  # on disk now; memory stays flat over long documents
                 outcomes[idx] = out
                 for b in out.page.parsing_res_list:
@@ -294,6 +302,7 @@ class AsyncParser:
             raise
         finally:
             render_pool.shutdown(wait=False)
+            store_pool.shutdown(wait=True)
 
         doc = _build_document(src.input_path, page_count if page_count is not None else 1,
                               [outcomes[i] for i in sorted(outcomes)], failed_pages,

@@ -1,0 +1,313 @@
+"""Recognised text lines: reading order inside a block and joining them into text.
+
+Pure geometry on :class:`OcrLine` values (page pixels, top-left origin); no I/O.
+
+Joining rules, and why: the official VLM returns ``\\n`` between visual lines, and the
+Markdown rule for text blocks turns every ``\\n`` into a paragraph break. Copying visual line
+breaks would therefore split every wrapped paragraph into one-line paragraphs. So
+:func:`join_paragraphs` joins the wrapped lines of one paragraph with a space (without one
+between CJK characters), removes line-end hyphens of split words, and keeps ``\\n`` only where
+a new paragraph starts: a large vertical gap, an indented first line, a list marker, or a
+previous line that ended early although the next word would have fitted on it, or a row
+whose pieces stand far apart (a table-of-contents entry and its page number).
+:func:`join_rows` keeps one visual row per line for blocks whose line breaks carry meaning
+(tables of contents, code, formulas, charts).
+"""
+
+from __future__ import annotations
+
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+Box = tuple[float, float, float, float]
+
+
+@dataclass(frozen=True)
+class OcrLine:
+    """One recognised text line. ``bbox`` is the axis-aligned hull of the detected quad."""
+
+    text: str
+    bbox: Box
+    score: float = 1.0
+    #: Angle of the quad's top edge against the horizontal, in degrees.
+    angle: float = 0.0
+
+    @property
+    def height(self) -> float:
+        return self.bbox[3] - self.bbox[1]
+
+    @property
+    def width(self) -> float:
+        return self.bbox[2] - self.bbox[0]
+
+    @property
+    def is_rotated(self) -> bool:
+        """True for slanted or vertical text (side captions, stamps), not ordinary lines."""
+        if abs(self.angle) > 20.0:
+            return True
+        # A tall box holding more than one glyph is vertical text (one glyph is just "I").
+        return self.height > 1.5 * self.width and len(self.text.strip()) > 1
+
+
+def median_height(lines: Sequence[OcrLine]) -> float:
+    """Typical line height (at least 1 pixel), the unit every gap threshold is scaled by."""
+    if not lines:
+        return 1.0
+    return max(1.0, float(statistics.median(line.height for line in lines)))
+
+
+def union_box(lines: Sequence[OcrLine]) -> Box:
+    """Smallest box holding every line; ``lines`` must not be empty."""
+    return (
+        min(line.bbox[0] for line in lines),
+        min(line.bbox[1] for line in lines),
+        max(line.bbox[2] for line in lines),
+        max(line.bbox[3] for line in lines),
+    )
+
+
+def _v_overlap(a: Box, b: Box) -> float:
+    return min(a[3], b[3]) - max(a[1], b[1])
+
+
+def group_rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
+    """Visual rows, top to bottom, each sorted left to right.
+
+    A line joins the current row when its vertical centre lies within half a line height
+    of the row's mean centre. Comparing centres (not growing a band) keeps a tall box, such
+    as a table cell spanning two rows, from pulling the next row into this one.
+    """
+    rows: list[list[OcrLine]] = []
+    centres: list[float] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1] + ln.bbox[3]) / 2):
+        centre = (line.bbox[1] + line.bbox[3]) / 2
+        if rows:
+            row = rows[-1]
+            row_h = statistics.median(ln.height for ln in row)
+            if abs(centre - centres[-1]) <= 0.5 * min(line.height, row_h):
+                row.append(line)
+                centres[-1] += (centre - centres[-1]) / len(row)
+                continue
+        rows.append([line])
+        centres.append(centre)
+    return [sorted(row, key=lambda ln: ln.bbox[0]) for row in rows]
+
+
+def order_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:
+    """Reading order: columns left to right (recursive XY-cut), top to bottom inside each."""
+    return _xy_cut(list(lines), median_height(lines))
+
+
+def _xy_cut(lines: list[OcrLine], unit: float) -> list[OcrLine]:
+    if len(lines) <= 1:
+        return lines
+    split = _column_split(lines, unit)
+    if split is not None:
+        left, right, spanning = split
+        if not spanning:
+            return _xy_cut(left, unit) + _xy_cut(right, unit)
+        return _cut_at_separators(lines, spanning, unit)
+    bands = _row_bands(lines, unit)
+    if len(bands) > 1:
+        return [line for band in bands for line in _xy_cut(band, unit)]
+    return [line for row in group_rows(lines) for line in row]
+
+
+def _cut_at_separators(lines: list[OcrLine], spanning: list[OcrLine], unit: float) -> list[OcrLine]:
+    """Lines crossing the gutter (a heading over two columns) split the block vertically;
+    the stretches between them are ordered on their own, where the gutter is clear."""
+    span_ids = {id(line) for line in spanning}
+    ordered: list[OcrLine] = []
+    stretch: list[OcrLine] = []
+    for line in sorted(lines, key=lambda ln: ln.bbox[1]):
+        if id(line) in span_ids:
+            ordered += _xy_cut(stretch, unit)
+            ordered.append(line)
+            stretch = []
+        else:
+            stretch.append(line)
+    return ordered + _xy_cut(stretch, unit)
+
+
+def _column_split(
+    lines: list[OcrLine], unit: float
+) -> tuple[list[OcrLine], list[OcrLine], list[OcrLine]] | None:
+    """Find a column gutter: a vertical strip at least ``0.8 * unit`` wide crossed by at most
+    a quarter of the lines. Returns (left, right, crossing) or None.
+
+    Both sides must be real columns (each at least 20% of the block width and two lines), so
+    the page numbers of a table of contents are not read as a column of their own.
+    """
+    x0 = min(line.bbox[0] for line in lines)
+    x1 = max(line.bbox[2] for line in lines)
+    width = int(x1 - x0) + 1
+    if width < 3:
+        return None
+    cover = np.zeros(width, dtype=np.int32)
+    for line in lines:
+        cover[int(line.bbox[0] - x0) : int(line.bbox[2] - x0) + 1] += 1
+    min_gap = max(2, int(0.8 * unit))
+    for allowed in range(len(lines) // 4 + 1):
+        best: tuple[int, int] | None = None
+        for start, end in _runs(cover <= allowed):
+            if start == 0 or end == width or end - start < min_gap:
+                continue
+            if best is None or end - start > best[1] - best[0]:
+                best = (start, end)
+        if best is None:
+            continue
+        gx0, gx1 = x0 + best[0], x0 + best[1]
+        left = [ln for ln in lines if ln.bbox[2] <= gx0 + 1]
+        right = [ln for ln in lines if ln.bbox[0] >= gx1 - 1]
+        crossing = [ln for ln in lines if ln.bbox[2] > gx0 + 1 and ln.bbox[0] < gx1 - 1]
+        if len(left) < 2 or len(right) < 2:
+            continue
+        block_w = x1 - x0
+        left_w = max(ln.bbox[2] for ln in left) - min(ln.bbox[0] for ln in left)
+        right_w = max(ln.bbox[2] for ln in right) - min(ln.bbox[0] for ln in right)
+        if min(left_w, right_w) < 0.2 * block_w:
+            continue
+        if crossing and any(ln.width < 0.5 * block_w for ln in crossing):
+            # Only lines running across both columns separate them; a short crossing line
+            # means the "gutter" is a ragged gap inside one column.
+            continue
+        return left, right, crossing
+    return None
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """Half-open index ranges where ``mask`` is True."""
+    padded = np.concatenate(([False], mask, [False])).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+
+
+def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
+    """Split where no line covers a horizontal strip (gaps between rows of the block)."""
+    y0 = min(line.bbox[1] for line in lines)
+    height = int(max(line.bbox[3] for line in lines) - y0) + 1
+    cover = np.zeros(height, dtype=np.int32)
+    for line in lines:
+        # Shrink each line a little: detection boxes of consecutive lines often touch.
+        top = int(line.bbox[1] - y0 + 0.15 * line.height)
+        bottom = int(line.bbox[3] - y0 - 0.15 * line.height)
+        cover[top : max(top, bottom) + 1] += 1
+    gaps = [(a, b) for a, b in _runs(cover == 0) if a > 0 and b < height]
+    if not gaps:
+        return [lines]
+    cuts = [y0 + (a + b) / 2 for a, b in gaps]
+    bands: list[list[OcrLine]] = [[] for _ in range(len(cuts) + 1)]
+    for line in lines:
+        centre = (line.bbox[1] + line.bbox[3]) / 2
+        bands[sum(1 for cut in cuts if centre > cut)].append(line)
+    return [band for band in bands if band]
+
+
+_LIST_MARKER = re.compile(r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s")
+_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+
+
+def _glue(left: str, right: str) -> str:
+    """Join two pieces of one paragraph: no space between CJK characters, and a line-end
+    hyphen between two lowercase letters is a split word, so it is removed."""
+    if not left:
+        return right
+    if (
+        len(left) >= 2
+        and left.endswith("-")
+        and left[-2].isalpha()
+        and right[:1].isalpha()
+        and right[:1].islower()
+    ):
+        return left[:-1] + right
+    if _CJK.match(left[-1]) and _CJK.match(right[:1]):
+        return left + right
+    return left + " " + right
+
+
+def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, unit: float) -> bool:
+    if line.bbox[1] < prev.bbox[1] - 0.5 * unit:
+        # Jumped up into the next column: the paragraph usually runs on.
+        return False
+    if line.bbox[1] - prev.bbox[3] > 0.8 * unit:
+        return True
+    text = line.text.strip()
+    if _LIST_MARKER.match(text):
+        return True
+    if line.bbox[0] - left > 0.8 * unit and prev.bbox[0] - left < 0.3 * unit:
+        if not _LIST_MARKER.match(prev.text.strip()):
+            return True
+    # The previous line ended early although the next word would have fitted on it: the
+    # writer broke the line on purpose.
+    char_w = prev.width / max(1, len(prev.text))
+    first_word = text.split(" ", 1)[0] if text else ""
+    return right - prev.bbox[2] > (len(first_word) + 2) * char_w
+
+
+def join_paragraphs(lines: Sequence[OcrLine]) -> str:
+    """Text of lines already in reading order: wrapped lines joined, ``\\n`` between
+    paragraphs (see the module docstring)."""
+    lines = [line for line in lines if line.text.strip()]
+    if not lines:
+        return ""
+    unit = median_height(lines)
+    paragraphs: list[str] = []
+    current = ""
+    prev: OcrLine | None = None
+    # A row whose pieces stand far apart (title ... page number) is a table-like row, not
+    # wrapped prose: it ends its paragraph.
+    tabular_row = False
+    for line in lines:
+        if prev is not None and _same_row(prev, line):
+            tabular_row = tabular_row or line.bbox[0] - prev.bbox[2] > 2 * unit
+            current = current + " " + line.text.strip()
+            prev = line
+            continue
+        if prev is not None:
+            left, right = _column_edges(lines, line)
+            if tabular_row or _starts_paragraph(prev, line, left, right, unit):
+                paragraphs.append(current)
+                current = ""
+        tabular_row = False
+        current = _glue(current, line.text.strip())
+        prev = line
+    paragraphs.append(current)
+    return "\n".join(p for p in paragraphs if p)
+
+
+def _same_row(a: OcrLine, b: OcrLine) -> bool:
+    return b.bbox[0] >= a.bbox[2] - 1 and _v_overlap(a.bbox, b.bbox) >= 0.5 * min(
+        a.height, b.height
+    )
+
+
+def _column_edges(lines: Sequence[OcrLine], line: OcrLine) -> tuple[float, float]:
+    """Left and right edge of the column ``line`` belongs to: the lines sharing its x-range."""
+    mates = [
+        other
+        for other in lines
+        if min(other.bbox[2], line.bbox[2]) - max(other.bbox[0], line.bbox[0])
+        > 0.3 * min(other.width, line.width)
+    ]
+    return min(m.bbox[0] for m in mates), max(m.bbox[2] for m in mates)
+
+
+def join_rows(lines: Sequence[OcrLine], row_sep: str = "\n") -> str:
+    """Lines in reading order, one visual row per output line (pieces of a row joined with a
+    space); for blocks whose line breaks carry meaning."""
+    out = ""
+    prev: OcrLine | None = None
+    for line in lines:
+        text = line.text.strip()
+        if not text:
+            continue
+        if prev is None:
+            out = text
+        else:
+            out += (" " if _same_row(prev, line) else row_sep) + text
+        prev = line
+    return out

@@ -1,0 +1,323 @@
+"""Table structure from recognised line positions: rows, columns, colspans, then HTML.
+
+Pure: :class:`~docparse.recognize.line_order.OcrLine` values in, an HTML string out, in the
+shape the official pipeline produces (``<table><tr><td>..</td></tr></table>``, text
+HTML-escaped, no ``<thead>``/``<th>``).
+
+How the grid is found:
+
+* Rows: lines overlapping vertically form one row. A row whose filled columns are a subset of
+  the row above and that sits much closer to it than rows usually do is a wrapped cell's
+  continuation and is merged into it.
+* Columns: gutters are vertical strips no line covers. A line that alone hides a gutter
+  (removing it reveals a strip with content on both sides within its span) is a spanning
+  line: a colspan header, or two cells the OCR read as one line. The second case is split at
+  the space that lies in the gutter; otherwise the line gets a ``colspan``.
+"""
+
+from __future__ import annotations
+
+import html
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+from itertools import pairwise
+
+import numpy as np
+
+from docparse.recognize.line_order import OcrLine, group_rows, median_height
+
+
+@dataclass(frozen=True)
+class GridCell:
+    row: int
+    col: int
+    colspan: int
+    text: str
+
+
+@dataclass(frozen=True)
+class _Piece:
+    """A line, or the part of one that falls in one column after a split."""
+
+    line: OcrLine
+    text: str
+    col: int
+    colspan: int = 1
+
+
+def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
+    """HTML table of the lines of one table box ("" when there is no text)."""
+    n_cols, cells = build_grid(lines)
+    if not cells:
+        return ""
+    n_rows = max(cell.row for cell in cells) + 1
+    by_pos = {(cell.row, cell.col): cell for cell in cells}
+    out = ["<table>"]
+    for r in range(n_rows):
+        out.append("<tr>")
+        c = 0
+        while c < n_cols:
+            cell = by_pos.get((r, c))
+            if cell is None:
+                out.append("<td></td>")
+                c += 1
+                continue
+            span = f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
+            out.append(f"<td{span}>{html.escape(cell.text, quote=False)}</td>")
+            c += cell.colspan
+        out.append("</tr>")
+    out.append("</table>")
+    return "".join(out)
+
+
+def build_grid(lines: Sequence[OcrLine]) -> tuple[int, list[GridCell]]:
+    """(column count, cells) of the table the lines form; cells sorted by row then column."""
+    lines = [_ink(line) for line in lines if line.text.strip()]
+    if not lines:
+        return 0, []
+    unit = median_height(lines)
+    gutters, spanners = _find_gutters(lines, unit)
+    x_min = min(line.bbox[0] for line in lines)
+    x_max = max(line.bbox[2] for line in lines)
+    edges = [x_min, *[(a + b) / 2 for a, b in gutters], x_max]
+    n_cols = len(edges) - 1
+    pieces: list[_Piece] = []
+    extents: dict[int, tuple[float, float]] = {}
+    for line in lines:
+        if id(line) not in spanners:
+            col = _column_of((line.bbox[0] + line.bbox[2]) / 2, edges)
+            pieces.append(_Piece(line, line.text.strip(), col))
+            lo, hi = extents.get(col, (line.bbox[0], line.bbox[2]))
+            extents[col] = (min(lo, line.bbox[0]), max(hi, line.bbox[2]))
+    for line in lines:
+        if id(line) in spanners:
+            pieces += _place_spanner(line, gutters, edges, extents)
+    rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
+    pieces = _centre_header_spans(rows, pieces, edges)
+    return _fold_currency_columns(n_cols, _cells(rows, pieces, n_cols))
+
+
+def _ink(line: OcrLine) -> OcrLine:
+    """The line with its detection box trimmed horizontally towards the glyphs: rapidocr
+    dilates boxes by about a third of their height per side, which closes narrow column
+    gaps. Heights stay as detected; row grouping is tuned to them."""
+    trim = min(0.2 * line.height, 0.25 * line.width)
+    x0, y0, x1, y1 = line.bbox
+    return OcrLine(line.text, (x0 + trim, y0, x1 - trim, y1), line.score)
+
+
+def _find_gutters(lines: list[OcrLine], unit: float) -> tuple[list[tuple[float, float]], set[int]]:
+    """Gutters as (x_start, x_end) in page pixels, and the ids of spanning lines."""
+    x0 = min(line.bbox[0] for line in lines)
+    width = int(max(line.bbox[2] for line in lines) - x0) + 2
+    min_gap = max(2, int(0.12 * unit))
+
+    def span(line: OcrLine) -> slice:
+        return slice(int(line.bbox[0] - x0), int(line.bbox[2] - x0) + 1)
+
+    cover = np.zeros(width, dtype=np.int32)
+    for line in lines:
+        cover[span(line)] += 1
+    spanners: set[int] = set()
+    for cand in sorted(lines, key=lambda ln: ln.width, reverse=True):
+        trial = cover.copy()
+        trial[span(cand)] -= 1
+        before = _zero_runs(cover, min_gap)
+        rest = [ln for ln in lines if ln is not cand and id(ln) not in spanners]
+        for start, end in _zero_runs(trial, min_gap):
+            gx0, gx1 = x0 + start, x0 + end
+            if gx1 <= cand.bbox[0] or gx0 >= cand.bbox[2]:
+                continue
+            # Removing a wide cell only widens the gutter next to it (one old gutter inside
+            # the new one). A spanning line either hid a gutter completely (none inside) or
+            # sat between two gutters as an island above the columns (two or more).
+            inside = sum(1 for a, b in before if start <= a and b <= end)
+            if inside == 1:
+                continue
+            # A narrow island is the only entry of a sparse column, not a header over two.
+            if inside >= 2 and cand.width < 0.5 * (end - start):
+                continue
+            left = any(ln.bbox[2] <= gx0 + 1 for ln in rest)
+            right = any(ln.bbox[0] >= gx1 - 1 for ln in rest)
+            if left and right:
+                spanners.add(id(cand))
+                cover = trial
+                break
+    gutters = [(x0 + a, x0 + b) for a, b in _zero_runs(cover, min_gap)]
+    return gutters, spanners
+
+
+def _zero_runs(cover: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
+    """Interior runs of zero coverage at least ``min_gap`` wide, as half-open index ranges."""
+    mask = np.concatenate(([0], (cover == 0).astype(np.int8), [0]))
+    edges = np.flatnonzero(np.diff(mask))
+    runs = [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
+    nonzero = np.flatnonzero(cover)
+    if nonzero.size == 0:
+        return []
+    first, last = int(nonzero[0]), int(nonzero[-1])
+    return [(a, b) for a, b in runs if a > first and b <= last and b - a >= min_gap]
+
+
+def _column_of(x: float, edges: list[float]) -> int:
+    for i in range(len(edges) - 1):
+        if x < edges[i + 1]:
+            return i
+    return len(edges) - 2
+
+
+def _place_spanner(
+    line: OcrLine,
+    gutters: list[tuple[float, float]],
+    edges: list[float],
+    extents: dict[int, tuple[float, float]],
+) -> list[_Piece]:
+    """Split a line at the spaces lying in the gutters it crosses when every piece then sits
+    over its column's text (two cells read as one line); otherwise give it a colspan."""
+    text = line.text.strip()
+    char_w = line.width / max(1, len(text))
+    first = _column_of(line.bbox[0] + char_w, edges)
+    last = _column_of(line.bbox[2] - char_w, edges)
+    spaces = [i for i, ch in enumerate(text) if ch == " "]
+    cuts: list[int] = []
+    for gx0, gx1 in gutters[first:last]:
+        if not spaces:
+            break
+        centre = (gx0 + gx1) / 2
+        best = min(spaces, key=lambda i: abs(line.bbox[0] + (i + 0.5) * char_w - centre))
+        x = line.bbox[0] + (best + 0.5) * char_w
+        if not (gx0 - 1.5 * char_w <= x <= gx1 + 1.5 * char_w) or (cuts and best <= cuts[-1]):
+            break
+        cuts.append(best)
+    if last > first and len(cuts) == last - first:
+        bounds = [0, *cuts, len(text)]
+        pieces = []
+        for k, (a, b) in enumerate(pairwise(bounds)):
+            x_a, x_b = line.bbox[0] + a * char_w, line.bbox[0] + b * char_w
+            extent = extents.get(first + k)
+            if not text[a:b].strip() or extent is None or x_b < extent[0] or x_a > extent[1]:
+                break
+            pieces.append(_Piece(line, text[a:b].strip(), first + k))
+        else:
+            return pieces
+    return [_Piece(line, text, first, last - first + 1)]
+
+
+def _merge_wrapped_rows(
+    rows: list[list[OcrLine]], pieces: list[_Piece], unit: float
+) -> list[list[OcrLine]]:
+    if len(rows) < 2:
+        return rows
+    cols_of: dict[int, set[int]] = {}
+    for piece in pieces:
+        cols_of.setdefault(id(piece.line), set()).update(
+            range(piece.col, piece.col + piece.colspan)
+        )
+
+    def filled(row: list[OcrLine]) -> set[int]:
+        return set().union(*(cols_of[id(line)] for line in row))
+
+    def gap(upper: list[OcrLine], lower: list[OcrLine]) -> float:
+        return min(ln.bbox[1] for ln in lower) - max(ln.bbox[3] for ln in upper)
+
+    def straddles(row: list[OcrLine], upper: list[OcrLine]) -> bool:
+        # Cells centred between two rows (rowspan) overlap the row above; they belong to it
+        # when they fill columns it leaves empty.
+        bottom = statistics.median(ln.bbox[3] for ln in upper)
+        return all(ln.bbox[1] < bottom - 0.25 * ln.height for ln in row) and not (
+            filled(row) & filled(upper)
+        )
+
+    typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
+    # With rows packed tightly a wrapped cell cannot be told from the next row.
+    wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
+    merged = [rows[0]]
+    for row in rows[1:]:
+        upper = merged[-1]
+        wrapped = wrapped_ok and gap(upper, row) < 0.5 * typical and filled(row) <= filled(upper)
+        if wrapped or straddles(row, upper):
+            merged[-1] = upper + row
+        else:
+            merged.append(row)
+    return merged
+
+
+def _centre_header_spans(
+    rows: list[list[OcrLine]], pieces: list[_Piece], edges: list[float]
+) -> list[_Piece]:
+    """A lone heading centred above several columns ("Year Ended" over three years) spans
+    them. Only header rows count: those above the first row filling half the columns."""
+    n_cols = len(edges) - 1
+    by_line: dict[int, list[_Piece]] = {}
+    for piece in pieces:
+        by_line.setdefault(id(piece.line), []).append(piece)
+    changed: dict[int, _Piece] = {}
+    for row in rows:
+        row_pieces = [p for line in row for p in by_line[id(line)]]
+        if len({p.col for p in row_pieces}) >= n_cols / 2:
+            break
+        if len(row_pieces) != 1 or row_pieces[0].colspan != 1 or row_pieces[0].col == 0:
+            continue
+        piece = row_pieces[0]
+        centre = (piece.line.bbox[0] + piece.line.bbox[2]) / 2
+        best: tuple[int, int] | None = None
+        for a in range(1, piece.col + 1):
+            for b in range(piece.col, n_cols):
+                width = edges[b + 1] - edges[a]
+                if abs(centre - (edges[a] + edges[b + 1]) / 2) > 0.1 * width:
+                    continue
+                if best is None or b - a > best[1] - best[0]:
+                    best = (a, b)
+        if best is not None and best[1] > best[0]:
+            changed[id(piece)] = _Piece(piece.line, piece.text, best[0], best[1] - best[0] + 1)
+    return [changed.get(id(p), p) for p in pieces]
+
+
+_CURRENCY = frozenset("$€£¥₹₩")
+
+
+def _fold_currency_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, list[GridCell]]:
+    """Financial tables print the currency sign flush left of a right-aligned amount, so it
+    forms a column of its own; fold each such column into the amounts on its right
+    ("$ 178"), as the printed cell reads."""
+    for col in range(n_cols - 2, -1, -1):
+        own = [c for c in cells if c.col == col]
+        if not own or any(c.colspan > 1 or c.text not in _CURRENCY for c in own):
+            continue
+        signs = {c.row: c.text for c in own}
+        folded: list[GridCell] = []
+        for c in cells:
+            if c.col == col:
+                if not any(o.row == c.row and o.col == col + 1 for o in cells):
+                    folded.append(GridCell(c.row, col, 1, c.text))
+                continue
+            text = f"{signs[c.row]} {c.text}" if c.col == col + 1 and c.row in signs else c.text
+            if c.col > col:
+                folded.append(GridCell(c.row, c.col - 1, c.colspan, text))
+            elif c.col + c.colspan > col:
+                folded.append(GridCell(c.row, c.col, c.colspan - 1, text))
+            else:
+                folded.append(c)
+        cells = sorted(folded, key=lambda c: (c.row, c.col))
+        n_cols -= 1
+    return n_cols, cells
+
+
+def _cells(rows: list[list[OcrLine]], pieces: list[_Piece], n_cols: int) -> list[GridCell]:
+    row_of = {id(line): r for r, row in enumerate(rows) for line in row}
+    slots: dict[tuple[int, int], list[_Piece]] = {}
+    for piece in pieces:
+        slots.setdefault((row_of[id(piece.line)], piece.col), []).append(piece)
+    cells: list[GridCell] = []
+    for (r, c), group in sorted(slots.items()):
+        group.sort(key=lambda p: (p.line.bbox[1], p.line.bbox[0]))
+        span = max(p.colspan for p in group)
+        # A span never covers a column that holds its own text in the same row.
+        for k in range(1, span):
+            if (r, c + k) in slots:
+                span = k
+                break
+        span = min(span, n_cols - c)
+        cells.append(GridCell(r, c, span, " ".join(p.text for p in group)))
+    return cells

@@ -1,0 +1,88 @@
+"""Reading order and joining of recognised lines (no OCR)."""
+
+from __future__ import annotations
+
+from docparse.recognize.line_order import OcrLine, join_paragraphs, join_rows, order_lines
+
+H = 20.0
+
+
+def line(text: str, x: float, y: float, width: float | None = None) -> OcrLine:
+    return OcrLine(text, (x, y, x + (width if width is not None else 9.0 * len(text)), y + H))
+
+
+def test_wrapped_lines_join_with_spaces_and_paragraphs_with_newline() -> None:
+    lines = [
+        line("The quick brown fox jumps over", 0, 0, 400),
+        line("the lazy dog and keeps on run-", 0, 24, 400),
+        line("ning away.", 0, 48, 90),
+        line("A second paragraph starts", 0, 72, 400),
+        line("here.", 0, 96, 45),
+    ]
+    assert join_paragraphs(lines) == (
+        "The quick brown fox jumps over the lazy dog and keeps on running away.\n"
+        "A second paragraph starts here."
+    )
+
+
+def test_vertical_gap_and_indent_start_paragraphs() -> None:
+    lines = [
+        line("first paragraph line one", 0, 0, 400),
+        line("first paragraph line two", 0, 24, 400),
+        line("after a gap", 0, 80, 400),
+        line("continues", 0, 104, 400),
+        line("indented start", 40, 128, 360),
+        line("and more", 0, 152, 400),
+    ]
+    assert join_paragraphs(lines) == (
+        "first paragraph line one first paragraph line two\n"
+        "after a gap continues\n"
+        "indented start and more"
+    )
+
+
+def test_list_items_are_separate_paragraphs() -> None:
+    lines = [
+        line("• apples are red and they are", 0, 0, 400),
+        line("often sweet", 20, 24, 380),
+        line("• pears are green", 0, 48, 400),
+    ]
+    assert join_paragraphs(lines) == (
+        "• apples are red and they are often sweet\n• pears are green"
+    )
+
+
+def test_cjk_lines_join_without_space() -> None:
+    lines = [line("这是第一行文字", 0, 0, 400), line("这是第二行", 0, 24, 300)]
+    assert join_paragraphs(lines) == "这是第一行文字这是第二行"
+
+
+def test_two_columns_read_column_by_column() -> None:
+    left = [line(f"left {i}", 0, 30 * i, 300) for i in range(4)]
+    right = [line(f"right {i}", 360, 30 * i, 300) for i in range(4)]
+    ordered = order_lines(right + left)
+    assert [ln.text for ln in ordered] == [ln.text for ln in left + right]
+
+
+def test_heading_across_columns_stays_first() -> None:
+    heading = line("A heading across both columns", 0, 0, 660)
+    left = [line(f"left {i}", 0, 40 + 30 * i, 300) for i in range(3)]
+    right = [line(f"right {i}", 360, 40 + 30 * i, 300) for i in range(3)]
+    ordered = order_lines([*right, *left, heading])
+    assert [ln.text for ln in ordered] == [heading.text] + [ln.text for ln in left + right]
+
+
+def test_table_of_contents_is_read_row_by_row() -> None:
+    rows = [("Introduction", "1"), ("Methods", "4"), ("Results", "9")]
+    lines = []
+    for i, (title, page) in enumerate(rows):
+        lines.append(line(title, 0, 30 * i, 200))
+        lines.append(line(page, 580, 30 * i, 20))
+    assert join_rows(order_lines(lines[::-1])) == "Introduction 1\nMethods 4\nResults 9"
+
+
+def test_rotated_and_vertical_lines_are_flagged() -> None:
+    assert OcrLine("side text", (0, 0, 20, 200)).is_rotated
+    assert OcrLine("tilted", (0, 0, 100, 100), angle=45.0).is_rotated
+    assert not OcrLine("I", (0, 0, 8, 20)).is_rotated
+    assert not OcrLine("normal", (0, 0, 60, 20)).is_rotated

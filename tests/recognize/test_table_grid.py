@@ -1,0 +1,163 @@
+"""Table grids from synthetic line boxes (no OCR)."""
+
+from __future__ import annotations
+
+import re
+
+from docparse.recognize.line_order import OcrLine
+from docparse.recognize.table_grid import build_grid, lines_to_table_html
+
+H = 20.0  # line height in pixels
+CHAR_W = 10.0
+
+
+def cell(text: str, x: float, y: float) -> OcrLine:
+    """A line box starting at (x, y) whose width follows its character count."""
+    return OcrLine(text, (x, y, x + CHAR_W * len(text), y + H))
+
+
+def rows_of(html: str) -> list[list[tuple[str, int]]]:
+    """(text, colspan) per cell, per row."""
+    out = []
+    for row in re.findall(r"<tr>(.*?)</tr>", html):
+        cells = re.findall(r'<td(?: colspan="(\d+)")?>(.*?)</td>', row)
+        out.append([(text, int(span or 1)) for span, text in cells])
+    return out
+
+
+def test_plain_grid_rows_and_columns() -> None:
+    texts = [["Name", "Qty", "Price"], ["apple", "3", "1.20"], ["pear", "12", "0.80"]]
+    lines = [
+        cell(t, x, 100 + 40 * r)
+        for r, row in enumerate(texts)
+        for t, x in zip(row, (50, 250, 400), strict=True)
+    ]
+    html = lines_to_table_html(lines)
+    assert html.startswith("<table><tr>") and html.endswith("</tr></table>")
+    assert rows_of(html) == [[(t, 1) for t in row] for row in texts]
+
+
+def test_lines_in_any_order_give_the_same_grid() -> None:
+    texts = [["a1", "b1"], ["a2", "b2"], ["a3", "b3"]]
+    lines = [
+        cell(t, x, 10 + 40 * r)
+        for r, row in enumerate(texts)
+        for t, x in zip(row, (0, 200), strict=True)
+    ]
+    assert lines_to_table_html(lines[::-1]) == lines_to_table_html(lines)
+
+
+def test_spanning_header_gets_colspan() -> None:
+    lines = [
+        cell("Item", 20, 10),
+        # Centred over the two year columns (x 200..420).
+        cell("Year Ended", 260, 10),
+        cell("2024", 200, 50),
+        cell("2023", 380, 50),
+        cell("Revenue", 20, 90),
+        cell("1,200", 200, 90),
+        cell("1,050", 380, 90),
+        cell("Cost", 20, 130),
+        cell("700", 200, 130),
+        cell("650", 380, 130),
+    ]
+    n_cols, _ = build_grid(lines)
+    assert n_cols == 3
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Item", 1), ("Year Ended", 2)],
+        [("", 1), ("2024", 1), ("2023", 1)],
+        [("Revenue", 1), ("1,200", 1), ("1,050", 1)],
+        [("Cost", 1), ("700", 1), ("650", 1)],
+    ]
+
+
+def test_two_cells_read_as_one_line_are_split_at_the_gutter() -> None:
+    # The OCR merged "10 20" of row 2 into one box crossing the gutter at x 260..300.
+    lines = [
+        cell("alpha", 200, 10),
+        cell("beta", 300, 10),
+        cell("gamma", 200, 50),
+        cell("delta", 300, 50),
+        OcrLine("10 20", (200, 90, 350, 110)),
+    ]
+    assert rows_of(lines_to_table_html(lines))[2] == [("10", 1), ("20", 1)]
+
+
+def test_wrapped_cell_continuation_is_merged_into_its_row() -> None:
+    lines = [
+        cell("Name", 0, 0),
+        cell("Note", 300, 0),
+        cell("first", 0, 60),
+        cell("a long remark that", 300, 60),
+        cell("wraps here", 300, 82),
+        cell("second", 0, 140),
+        cell("short", 300, 140),
+        cell("third", 0, 200),
+        cell("fine", 300, 200),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Name", 1), ("Note", 1)],
+        [("first", 1), ("a long remark that wraps here", 1)],
+        [("second", 1), ("short", 1)],
+        [("third", 1), ("fine", 1)],
+    ]
+
+
+def test_empty_cells_are_padded_and_text_is_escaped() -> None:
+    lines = [
+        cell("A", 0, 0),
+        cell("B", 100, 0),
+        cell("C", 200, 0),
+        cell("x<y & z", 0, 40),
+        cell("end", 200, 40),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("A", 1), ("B", 1), ("C", 1)],
+        [("x&lt;y &amp; z", 1), ("", 1), ("end", 1)],
+    ]
+
+
+def test_no_lines_no_table() -> None:
+    assert lines_to_table_html([]) == ""
+    assert lines_to_table_html([OcrLine("  ", (0, 0, 10, 10))]) == ""
+
+
+def test_currency_columns_fold_into_amounts_and_centred_heading_spans() -> None:
+    # Shaped like a 10-K table: "$" printed flush left of right-aligned amounts, and a lone
+    # "Year Ended" centred above both year columns.
+    lines = [
+        cell("Year Ended", 300, 0),
+        cell("2025", 250, 30),
+        cell("2024", 400, 30),
+        cell("Revenue", 0, 60),
+        cell("$", 220, 60),
+        cell("178", 270, 60),
+        cell("$", 370, 60),
+        cell("141", 420, 60),
+        cell("Cost", 0, 90),
+        cell("3,423", 250, 90),
+        cell("2,532", 400, 90),
+    ]
+    n_cols, _ = build_grid(lines)
+    assert n_cols == 3
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("", 1), ("Year Ended", 2)],
+        [("", 1), ("2025", 1), ("2024", 1)],
+        [("Revenue", 1), ("$ 178", 1), ("$ 141", 1)],
+        [("Cost", 1), ("3,423", 1), ("2,532", 1)],
+    ]
+
+
+def test_cell_between_two_rows_joins_the_upper_row() -> None:
+    # "4" is vertically centred between the OTSL and HTML rows (a rowspan in print).
+    lines = [
+        cell("OTSL", 100, 0),
+        cell("0.93", 200, 0),
+        OcrLine("4", (10, 15, 20, 31)),
+        cell("HTML", 100, 26),
+        cell("0.95", 200, 26),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("4", 1), ("OTSL", 1), ("0.93", 1)],
+        [("", 1), ("HTML", 1), ("0.95", 1)],
+    ]
