@@ -153,7 +153,6 @@ class AsyncParser:
         from docparse.sources.opener import open_source
 
         layout, recognizer = self._backends()
-        label = _input_label(source, name)
         src = await asyncio.to_thread(
             open_source, source, password=self.options.password, name=name
         )
@@ -190,6 +189,11 @@ class AsyncParser:
                 except DocParseError as exc:
                     self._emit(DocumentFailed(label, str(exc)))
                     return ParseResult(label, error=exc)
+                except Exception as exc:  # noqa: BLE001 - a bug on one input must not stop the batch
+                    log.debug("internal error on %s", label, exc_info=True)
+                    err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
+                    self._emit(DocumentFailed(label, str(err)))
+                    return ParseResult(label, error=err)
 
         tasks = [asyncio.ensure_future(one(s)) for s in items]
         try:
@@ -256,7 +260,7 @@ class AsyncParser:
             except DocParseError as exc:
                 failed_pages.append(ErrorItem(page_index=page.page_index, reason=type(exc).__name__, message=str(exc)))
                 outcomes[idx] = _empty_outcome(page, settings)
-            except Exception as exc:  # noqa: BLE001 - one page's bug must not lose the document
+            except Exception as exc:  # one page's bug must not lose the document
                 # The error item carries the message; the traceback only with DOCPARSE_LOG=debug.
                 log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
                 failed_pages.append(ErrorItem(page_index=page.page_index, reason="internal_error",
