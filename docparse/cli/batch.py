@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from docparse.cli.progress import JsonLogRenderer, RichRenderer
 from docparse.document import Document
 from docparse.errors import DocParseError
+from docparse.layout import LayoutBackend
 from docparse.options import OutputOptions, ParseOptions
 from docparse.output.pagestore import DirPageStore
+from docparse.recognize import Recognizer
 
 #: Per-document work folders (finished pages) live here, inside the output folder.
 WORK_DIR = ".docparse-work"
@@ -39,7 +42,27 @@ def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) ->
     return written
 
 
-def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> int:
+def failure_summary(doc: Document) -> str:
+    """What failed, for the warning line: ``"3 timeout, 1 http_400; from http://gpu:8000/v1"``."""
+    reasons = Counter(e.reason for e in doc.errors)
+    text = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
+    endpoints = sorted({b.error.endpoint for b in doc.blocks
+                        if b.status == "failed" and b.error is not None and b.error.endpoint})
+    return text + (f"; from {', '.join(endpoints)}" if endpoints else "")
+
+
+def run_batch(
+    inputs: list[str],
+    options: ParseOptions,
+    out: OutputOptions,
+    *,
+    layout: LayoutBackend | None = None,
+    recognizer: Recognizer | None = None,
+) -> int:
+    """Parse every input found under ``inputs`` into ``out.output``; returns the exit code.
+
+    ``layout``/``recognizer`` replace the backends the options would build (benchmarks, tests).
+    """
     from docparse.api import Parser
     from docparse.sources.discover import discover_inputs, output_stems
 
@@ -70,13 +93,13 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
         todo.append(item.path)
 
     renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
-    parsed = partial = failed = pages = requests = 0
+    parsed = partial = failed = pages = requests = blocks = failed_blocks = 0
     failed += len(found.errors) + len(paths) - len(todo) - resumed
     parsed += resumed
     t0 = time.perf_counter()
     renderer.start()
     try:
-        with Parser(options, on_event=renderer) as parser:
+        with Parser(options, layout=layout, recognizer=recognizer, on_event=renderer) as parser:
             results = parser.parse_many(todo, concurrency=out.jobs,
                                         store_for=lambda p: stores.get(Path(str(p))))
             for result in results:
@@ -95,12 +118,16 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
                     continue
                 pages += len(doc.pages)
                 requests += doc.stats.recognition_requests
+                for page in doc.pages:
+                    blocks += len(page.parsing_res_list)
+                    failed_blocks += sum(1 for b in page.parsing_res_list if b.status == "failed")
                 if doc.status == "success":
                     parsed += 1
                 else:
                     partial += 1
                     print(f"docparse: warning: {doc.input_path}: {doc.status}: "
-                          f"{len(doc.errors)} block(s) or page(s) failed", file=sys.stderr)
+                          f"{len(doc.errors)} block(s) or page(s) failed ({failure_summary(doc)})",
+                          file=sys.stderr)
     finally:
         renderer.stop()
     seconds = time.perf_counter() - t0
@@ -111,8 +138,8 @@ def run_batch(inputs: list[str], options: ParseOptions, out: OutputOptions) -> i
         rate = pages / seconds if seconds > 0 else 0.0
         print(
             f"docparse: {total} input(s): {parsed} parsed, {partial} partial, {failed} failed; "
-            f"{pages} page(s) in {seconds:.1f} s ({rate:.2f} pages/s), "
-            f"{requests} recognition request(s); output in {out.output}",
+            f"{pages} page(s), {blocks} block(s) ({failed_blocks} failed) in {seconds:.1f} s "
+            f"({rate:.2f} pages/s), {requests} recognition request(s); output in {out.output}",
             file=sys.stderr,
         )
     if parsed + partial == 0:

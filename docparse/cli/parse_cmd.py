@@ -72,7 +72,12 @@ def _err(msg: str) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from docparse.errors import ConfigurationError, DocParseError, ModelError, ServerUnavailableError
+    from docparse.errors import (
+        ConfigurationError,
+        DocParseError,
+        ModelError,
+        ServerUnavailableError,
+    )
     from docparse.options import resolve_options, resolve_output_options
 
     flags = {k: v for k, v in vars(args).items() if k not in ("inputs", "handler", "command")}

@@ -69,6 +69,8 @@ class RichRenderer:
         self.task = self.progress.add_task("parse", total=0, rate="")
         self.total = 0
         self.done = 0
+        #: Pages finished by an earlier run (``--resume``): progress, but not speed.
+        self.reused = 0
         self.t0 = time.perf_counter()
         self._notices: set[str] = set()
 
@@ -84,9 +86,10 @@ class RichRenderer:
             self.progress.update(self.task, total=self.total)
         elif isinstance(event, PageDone):
             self.done += 1
+            self.reused += int(event.resumed)
             elapsed = max(1e-6, time.perf_counter() - self.t0)
-            self.progress.update(self.task, completed=self.done,
-                                 rate=f"{self.done / elapsed:.2f} pages/s")
+            rate = (self.done - self.reused) / elapsed
+            self.progress.update(self.task, completed=self.done, rate=f"{rate:.2f} pages/s")
         elif isinstance(event, BlockFailed) and not self.quiet:
             page = "" if event.page_index is None else f" page {event.page_index + 1}"
             self.progress.console.print(

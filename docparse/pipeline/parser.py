@@ -189,7 +189,7 @@ class AsyncParser:
                 except DocParseError as exc:
                     self._emit(DocumentFailed(label, str(exc)))
                     return ParseResult(label, error=exc)
-                except Exception as exc:  # noqa: BLE001 - a bug on one input must not stop the batch
+                except Exception as exc:
                     log.debug("internal error on %s", label, exc_info=True)
                     err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
                     self._emit(DocumentFailed(label, str(err)))
@@ -282,7 +282,7 @@ class AsyncParser:
                 await window.acquire()
                 try:
                     page = await loop.run_in_executor(
-                        render_pool, functools.partial(src.render, idx, dpi=opts.dpi,
+                        render_pool, functools.partial(_render_page, src, idx, dpi=opts.dpi,
                                                        with_text_layer=with_text))
                 except BaseException:
                     window.release()
@@ -317,6 +317,25 @@ class AsyncParser:
         self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
                                 doc.stats.seconds, doc.stats.recognition_requests))
         return doc
+
+
+def _render_page(src: Source, index: int, *, dpi: int, with_text_layer: bool) -> PageImage:
+    page = src.render(index, dpi=dpi, with_text_layer=with_text_layer)
+    if src.kind == "pdf":
+        _trim_mupdf_store()
+    return page
+
+
+def _trim_mupdf_store() -> None:
+    """Empty MuPDF's resource store (decoded images, fonts), which otherwise grows with every
+    page up to 256 MB per process: memory must stay flat however long the PDF is."""
+    import pymupdf
+
+    from docparse.sources.pdf import MUPDF_LOCK
+
+    tools: Any = pymupdf.TOOLS
+    with MUPDF_LOCK:
+        tools.store_shrink(100)
 
 
 def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:

@@ -180,7 +180,7 @@ class FakeVLLM:
         Each record has ``seq``, ``model``, ``prompt``, ``image`` (``sha256``, ``width``,
         ``height``, ``format``, ``bytes``), ``body`` (the JSON with the image data replaced by
         ``sha256:<hex>``), ``valid``, ``error``, ``contract_only``, ``status``, ``outcome``,
-        ``answer`` and ``finish_reason``.
+        ``answer``, ``finish_reason`` and ``authorization`` (the request's header, or None).
         """
         text = self._records.read_text(encoding="utf-8")
         return [json.loads(line) for line in text.splitlines() if line.strip()]

@@ -233,7 +233,11 @@ class FakeHandler(BaseHTTPRequestHandler):
         state = self.server.state
         config = state.config
         seq = state.next_seq()
-        entry: dict[str, Any] = {"seq": seq, "received_at": time.time(), "image": None}
+        entry: dict[str, Any] = {
+            "seq": seq, "received_at": time.time(), "image": None,
+            # Lets tests check the API key arrives as the official client sends it.
+            "authorization": self.headers.get("Authorization"),
+        }  # fmt: skip
         body: Any = None
         checked: ChatRequest | Rejection
         try:

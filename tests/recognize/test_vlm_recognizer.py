@@ -17,7 +17,7 @@ import numpy.typing as npt
 import pytest
 from PIL import Image
 
-from docparse.errors import DeadlineExceededError, ServerUnavailableError
+from docparse.errors import ServerUnavailableError
 from docparse.options import ParseOptions
 from docparse.recognize import PageRecognition, RecognitionTask, TaskKind
 from docparse.recognize.vlm.recognizer import VlmRecognizer
@@ -220,16 +220,30 @@ def test_dead_server_raises_server_unavailable() -> None:
     assert time.perf_counter() - started < 2
 
 
-def test_deadline_cancels_the_page() -> None:
-    async def slow(body: dict[str, Any]) -> httpx2.Response:
-        await asyncio.sleep(5)
-        return completion("late")
+def test_deadline_fails_unfinished_blocks_and_keeps_answered_ones() -> None:
+    async def answer(body: dict[str, Any]) -> httpx2.Response:
+        # The crop's width tells the blocks apart: the wide one is slow.
+        import base64
+        import io
 
-    rec = recognizer(Mock(slow))
+        from PIL import Image
+
+        url = body["messages"][0]["content"][0]["image_url"]["url"]
+        width = Image.open(io.BytesIO(base64.b64decode(url.split(",", 1)[1]))).width
+        if width > 150:
+            await asyncio.sleep(5)
+            return completion("late")
+        return completion("quick")
+
+    rec = recognizer(Mock(answer))
     started = time.perf_counter()
-    with pytest.raises(DeadlineExceededError, match=r"doc\.pdf page 1"):
-        recognize(rec, [task(0, "ocr", ink(40, 100))], deadline_at=time.monotonic() + 0.3)
+    page = recognize(rec, [task(0, "ocr", ink(40, 100)), task(1, "ocr", ink(40, 300))],
+                     deadline_at=time.monotonic() + 0.5)
     assert time.perf_counter() - started < 1.5
+    assert page.results[0].content == "quick" and page.results[0].error is None
+    late = page.results[1]
+    assert late.content == "" and late.error is not None
+    assert late.error.reason == "deadline_exceeded" and "doc.pdf page 1" in late.error.message
 
 
 def test_stats_count_requests_and_retries() -> None:

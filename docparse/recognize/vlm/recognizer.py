@@ -4,8 +4,8 @@ Every task of a page becomes one concurrent request; pages overlap freely becaus
 concurrency bound lives in the shared :class:`~docparse.recognize.vlm.pool.EndpointPool`. A
 block that still fails after retries becomes a result with an error; only a dead fleet
 (:class:`~docparse.errors.ServerUnavailableError`), a wrong model name
-(:class:`~docparse.errors.ConfigurationError`) or a passed deadline
-(:class:`~docparse.errors.DeadlineExceededError`) stops the page.
+(:class:`~docparse.errors.ConfigurationError`) stops the page; when the deadline passes, the
+blocks not yet answered fail with reason ``deadline_exceeded`` and the rest are kept.
 
 Degenerate answers (token limit hit, or a repetition loop) are retried once with
 ``repetition_penalty`` raised to 1.05 and the configured temperature kept, so runs stay
@@ -148,7 +148,8 @@ class VlmRecognizer:
         """Recognise every task of ``page`` concurrently; one result per ``block_id``.
 
         ``deadline_at`` is a time on ``clock`` (``time.monotonic`` by default): when it
-        passes, outstanding requests are cancelled and :class:`DeadlineExceededError` raised.
+        passes, outstanding requests are cancelled and their blocks come back failed with
+        reason ``deadline_exceeded``; answers that arrived in time are kept.
         """
         where = (
             page.input_path
@@ -171,16 +172,28 @@ class VlmRecognizer:
                     job.cancel()
         if pending:
             await asyncio.wait(pending)
-        errors = [j.exception() for j in jobs if j in done and not j.cancelled()]
-        first = next((e for e in errors if e is not None), None)
-        if isinstance(first, DeadlineExceededError) or (first is None and pending):
-            raise DeadlineExceededError(
-                f"{where}: the deadline passed before recognition finished"
-            ) from first
-        if first is not None:
-            raise first
-        results = [j.result() for j in jobs]
-        return PageRecognition(results={r.block_id: r for r in results})
+        # Retrieve every job's exception first, so none is left "never retrieved".
+        exceptions = [None if job.cancelled() else job.exception() for job in jobs]
+        fatal = next((e for e in exceptions if e is not None
+                      and not isinstance(e, DeadlineExceededError)), None)
+        if fatal is not None:
+            raise fatal
+        results: dict[int, RecognitionResult] = {}
+        for task, job, exc in zip(tasks, jobs, exceptions):
+            if job.cancelled() or isinstance(exc, DeadlineExceededError):
+                # Answers that arrived in time are kept; only unfinished blocks fail.
+                self._failed += 1
+                error = BlockError(
+                    reason="deadline_exceeded",
+                    message=f"{where}: the deadline passed before this block was recognised",
+                )
+                results[task.block_id] = RecognitionResult(
+                    block_id=task.block_id, content="", source="vlm", error=error
+                )
+            else:
+                result = job.result()
+                results[result.block_id] = result
+        return PageRecognition(results=results)
 
     async def recognize_task(
         self, task: RecognitionTask, *, deadline_at: float | None = None

@@ -1,0 +1,317 @@
+"""The text-layer words inside one layout box, in reading order (pure, no I/O).
+
+Selection: a word (characters between spaces of one text-layer line) belongs to the box
+when at least ``min_overlap`` of its characters have their centre inside the box, so words
+are never cut at a loose box edge.
+
+Order: the box's characters are turned into the frame of their dominant writing direction
+(vertical and rotated text become ordinary rows), text-layer lines are put in reading order
+by :mod:`docparse.textlayer.row_order` (columns, rows), and each row is rebuilt from its
+glyph boxes by :func:`docparse.textlayer.chars.row_text` (bidi, marks, accents, ligatures).
+
+Joining, to match the built-in OCR and the Markdown renderer (every ``\\n`` in a text
+block becomes a paragraph break): wrapped rows of a paragraph are joined with a space (none
+between CJK characters); a line-end hyphen or soft hyphen is removed when the next row
+starts with a lowercase letter (``exam-``/``ple`` → ``example``); ``\\n`` starts a new
+paragraph after a vertical gap clearly above the block's line pitch, before a list marker,
+at an indented first line, or after a sentence that ended early on its row.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+import statistics
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from docparse.textlayer.chars import Glyph, is_cjk, is_rtl_text, row_text
+from docparse.textlayer.model import TextLayerPage, TextLine
+from docparse.textlayer.row_order import Piece, order_pieces, without_duplicates
+
+Box = tuple[float, float, float, float]
+
+_UNMAPPED = frozenset("\ufffd\x00")
+_HYPHENS = ("-", "\u2010", "\u00ad")
+_LIST_MARKER = re.compile(r"^(?:[^\w\s]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s")
+
+
+@dataclass(frozen=True)
+class BoxText:
+    """Text of a box plus what the gate needs to judge it."""
+
+    text: str
+    #: Non-space characters selected.
+    chars: int = 0
+    #: Of those, characters drawn invisibly (render mode 3).
+    invisible: int = 0
+    #: U+FFFD / NUL characters from spans that reported glyphs without Unicode.
+    unmapped: int = 0
+    #: Zero-width letters that sit on no glyph (e.g. a split lam-alef that cannot be rebuilt).
+    orphans: int = 0
+    #: Visual rows of text.
+    rows: int = 0
+    #: Area of the selected non-space character boxes, clipped to the box (page pixels²).
+    ink_area: float = 0.0
+    #: Area of the rows' boxes (first to last glyph, ascender to descender), clipped to the
+    #: box: unlike ``ink_area`` it does not shrink for sparse rows ("Total ....... $4.11").
+    row_area: float = 0.0
+    #: Union of the selected characters' boxes (page pixels), None without text.
+    text_bbox: Box | None = None
+
+
+@dataclass(frozen=True)
+class _Row:
+    text: str
+    x0: float
+    y0: float
+    x1: float
+    y1: float
+    size: float
+    rtl: bool
+
+
+def text_in_box(
+    layer: TextLayerPage,
+    bbox: Sequence[float],
+    *,
+    min_overlap: float = 0.5,
+    visible_only: bool = False,
+) -> BoxText:
+    """Words of ``layer`` inside ``bbox`` (page pixels), cleaned and in reading order.
+
+    Args:
+        layer: the page's text layer.
+        bbox: ``(x0, y0, x1, y1)`` of the layout block.
+        min_overlap: share of a word's characters that must have their centre in the box.
+        visible_only: leave out characters drawn invisibly (render mode 3).
+
+    Example:
+        >>> from docparse.textlayer.model import TextChar, TextLine, TextSpan
+        >>> chars = tuple(TextChar(c, (10.0 * i, 0.0, 10.0 * i + 10, 12.0)) for i, c in enumerate("Hi"))
+        >>> span = TextSpan("Hi", (0, 0, 20, 12), "Helvetica", 10.0, chars=chars)
+        >>> page = TextLayerPage(100, 100, (TextLine((span,), (0, 0, 20, 12)),))
+        >>> text_in_box(page, (0, 0, 50, 50)).text
+        'Hi'
+    """
+    bx0, by0, bx1, by1 = (float(v) for v in bbox)
+    selected: list[tuple[tuple[float, float], list[tuple[str, Box, float, bool, bool]]]] = []
+    for line in layer.lines:
+        lx0, ly0, lx1, ly1 = line.bbox
+        if lx1 < bx0 or lx0 > bx1 or ly1 < by0 or ly0 > by1:
+            continue
+        chars = _select(line, (bx0, by0, bx1, by1), min_overlap, visible_only)
+        if chars:
+            selected.append((line.spans[0].direction, chars))
+    if not selected:
+        return BoxText("")
+    direction = _dominant_direction(selected)
+    pieces: list[Piece] = []
+    counts = [0, 0, 0]  # chars, invisible, unmapped
+    ink = 0.0
+    hull = [bx1, by1, bx0, by0]
+    for _, chars in selected:
+        glyphs: list[Glyph] = []
+        for c, box, size, invisible, unmapped in chars:
+            glyphs.append(_to_frame(c, box, size, direction))
+            if c.isspace():
+                continue
+            counts[0] += 1
+            counts[1] += invisible
+            counts[2] += unmapped
+            ink += _clipped_area(box, (bx0, by0, bx1, by1))
+            hull = [
+                min(hull[0], box[0]),
+                min(hull[1], box[1]),
+                max(hull[2], box[2]),
+                max(hull[3], box[3]),
+            ]
+        pieces.append(
+            Piece(
+                glyphs,
+                min(g.x0 for g in glyphs),
+                min(g.y0 for g in glyphs),
+                max(g.x1 for g in glyphs),
+                max(g.y1 for g in glyphs),
+            )
+        )
+    if counts[0] == 0:
+        return BoxText("")
+    pieces = without_duplicates(pieces)
+    rtl = is_rtl_text("".join(g.c for p in pieces for g in p.glyphs))
+    unit = max(1.0, statistics.median(p.height for p in pieces))
+    rows: list[_Row] = []
+    orphans = 0
+    frame_box = _to_frame("", (bx0, by0, bx1, by1), 0.0, direction)
+    clip = (frame_box.x0, frame_box.y0, frame_box.x1, frame_box.y1)
+    for row in order_pieces(pieces, unit, rtl):
+        glyphs = [g for p in row for g in p.glyphs]
+        built = row_text(glyphs)
+        orphans += built.orphans
+        if built.text:
+            rows.append(
+                _Row(
+                    built.text,
+                    min(p.x0 for p in row),
+                    min(p.y0 for p in row),
+                    max(p.x1 for p in row),
+                    max(p.y1 for p in row),
+                    statistics.median(g.size for g in glyphs),
+                    built.rtl,
+                )
+            )
+    return BoxText(
+        text=join_rows(rows),
+        chars=counts[0],
+        invisible=counts[1],
+        unmapped=counts[2],
+        orphans=orphans,
+        rows=len(rows),
+        ink_area=ink,
+        row_area=sum(_clipped_area((r.x0, r.y0, r.x1, r.y1), clip) for r in rows),
+        text_bbox=(hull[0], hull[1], hull[2], hull[3]),
+    )
+
+
+def _select(
+    line: TextLine, box: Box, min_overlap: float, visible_only: bool
+) -> list[tuple[str, Box, float, bool, bool]]:
+    """Characters of the line's words that lie in ``box``: (char, bbox, size, invisible, unmapped)."""
+    out: list[tuple[str, Box, float, bool, bool]] = []
+    word: list[tuple[str, Box, float, bool, bool]] = []
+    inside = 0
+
+    def flush() -> None:
+        nonlocal inside
+        if word and inside >= min_overlap * len(word) and inside > 0:
+            out.extend(word)
+        word.clear()
+        inside = 0
+
+    for span in line.spans:
+        invisible = span.render_mode == 3
+        if visible_only and invisible:
+            flush()
+            continue
+        for ch in span.chars:
+            x0, y0, x1, y1 = ch.bbox
+            centred = box[0] <= (x0 + x1) / 2 <= box[2] and box[1] <= (y0 + y1) / 2 <= box[3]
+            if ch.c.isspace():
+                flush()
+                if centred:
+                    out.append((ch.c, ch.bbox, span.size, invisible, False))
+                continue
+            unmapped = span.unmapped > 0 and ch.c in _UNMAPPED
+            word.append((ch.c, ch.bbox, span.size, invisible, unmapped))
+            inside += centred
+    flush()
+    return out
+
+
+def _dominant_direction(
+    selected: Sequence[tuple[tuple[float, float], Sequence[object]]],
+) -> tuple[float, float]:
+    weight: dict[tuple[float, float], int] = {}
+    for direction, chars in selected:
+        weight[direction] = weight.get(direction, 0) + len(chars)
+    return max(weight.items(), key=lambda item: item[1])[0]
+
+
+def _to_frame(c: str, box: Box, size: float, direction: tuple[float, float]) -> Glyph:
+    """Rotate a page box so that ``direction`` points along +x (rows stack along +y)."""
+    cos, sin = direction
+    if cos == 1.0 and sin == 0.0:
+        return Glyph(c, box[0], box[1], box[2], box[3], size)
+    xs, ys = [], []
+    for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
+        xs.append(cos * x + sin * y)
+        ys.append(-sin * x + cos * y)
+    return Glyph(c, min(xs), min(ys), max(xs), max(ys), size)
+
+
+def _clipped_area(a: Box, b: Box) -> float:
+    w = min(a[2], b[2]) - max(a[0], b[0])
+    h = min(a[3], b[3]) - max(a[1], b[1])
+    return w * h if w > 0 and h > 0 else 0.0
+
+
+# --- joining -----------------------------------------------------------------------------
+
+
+def join_rows(rows: Sequence[_Row]) -> str:
+    """Rows in reading order into paragraphs (see the module docstring)."""
+    if not rows:
+        return ""
+    pitch = _typical_pitch(rows)
+    paragraphs: list[str] = []
+    current = rows[0].text
+    for prev, row in itertools.pairwise(rows):
+        if _starts_paragraph(prev, row, rows, pitch):
+            paragraphs.append(current)
+            current = row.text
+        else:
+            current = _glue(current, row.text)
+    paragraphs.append(current)
+    return "\n".join(p.removesuffix("\u00ad") for p in paragraphs if p)
+
+
+def _typical_pitch(rows: Sequence[_Row]) -> float:
+    """Median distance between consecutive row centres that look like one paragraph's lines."""
+    pitches = []
+    for a, b in itertools.pairwise(rows):
+        d = (b.y0 + b.y1 - a.y0 - a.y1) / 2
+        if 0.9 * a.size <= d <= 1.6 * a.size:
+            pitches.append(d)
+    if pitches:
+        return float(statistics.median(pitches))
+    return 1.2 * statistics.median(r.size for r in rows)
+
+
+def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float) -> bool:
+    size = min(prev.size, row.size)
+    centre_step = (row.y0 + row.y1 - prev.y0 - prev.y1) / 2
+    if centre_step < -0.5 * size:
+        return False  # jumped up into the next column: the paragraph usually runs on
+    if centre_step > pitch + 0.4 * size:
+        return True
+    if _LIST_MARKER.match(row.text):
+        return True
+    # Margins come from the other rows of the column: with only two rows, a label beside a
+    # title ("Chapter 1." left of it) would look like an indent.
+    mates = [
+        r
+        for r in rows
+        if r is not prev and r is not row and min(r.x1, row.x1) - max(r.x0, row.x0) > 0
+    ]
+    if not mates:
+        return False
+    left, right = min(r.x0 for r in mates), max(r.x1 for r in mates)
+    # Indentation and early line ends are mirrored for right-to-left text.
+    if row.rtl:
+        start_row, start_prev = right - row.x1, right - prev.x1
+    else:
+        start_row, start_prev = row.x0 - left, prev.x0 - left
+    if start_row > size and start_prev < 0.3 * size and not _LIST_MARKER.match(prev.text):
+        return True
+    end_gap = prev.x0 - left if row.rtl else right - prev.x1
+    first_word = row.text.split(" ", 1)[0]
+    char_w = (prev.x1 - prev.x0) / max(1, len(prev.text))
+    return prev.text[-1:] in ".!?:;。！？" and end_gap > (len(first_word) + 2) * char_w
+
+
+def _glue(left: str, right: str) -> str:
+    """Join two rows of one paragraph: no space between CJK characters; a line-end hyphen
+    (or soft hyphen) after a letter is dropped when the next row starts lowercase."""
+    if left.endswith("\u00ad"):
+        return left[:-1] + right
+    if (
+        len(left) >= 2
+        and left.endswith(_HYPHENS)
+        and left[-2].isalpha()
+        and right[:1].isalpha()
+        and right[:1].islower()
+    ):
+        return left[:-1] + right
+    if left and right and is_cjk(left[-1]) and is_cjk(right[0]):
+        return left + right
+    return left + " " + right

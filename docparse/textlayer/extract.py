@@ -1,0 +1,215 @@
+"""Read a PDF page's own text with pymupdf into :class:`TextLayerPage` (page pixels).
+
+Coordinates: pymupdf reports text in the unrotated page space, relative to the crop box;
+the renderer draws the rotated page at ``scale``. So every box goes through
+``page.rotation_matrix * scale``, which puts it on the rendered pixels (top-left origin).
+``TextSpan.size`` is in page pixels too (points times ``scale``).
+
+What the extractor decides, and why:
+
+* ``render_mode`` is the *effective* one: 3 (invisible) for text MuPDF reports as neither
+  filled nor stroked (PDF modes 3 and 7), for fully transparent text, and for text painted
+  over later by a large opaque raster image (old scans put their OCR text under the page
+  image; a soft-masked image such as a transparent watermark hides nothing).
+  The rawdict ``char_flags`` carry the fill/stroke bits; ``get_texttrace`` would too, but
+  costs a second pass and cannot be matched to rawdict spans reliably.
+* Unmapped glyphs (no Unicode, e.g. a font without ToUnicode and with private glyph names)
+  come out as U+FFFD because the ``TEXT_CID_FOR_UNKNOWN_UNICODE`` flag is left off: with it
+  MuPDF returns raw codes that look like ordinary letters, and rawdict only flags the span.
+  Each span counts its U+FFFD and NUL characters in ``unmapped``.
+* Ligatures stay single characters (one glyph box); :mod:`block_text` expands them.
+* ``image_coverage`` is the union of raster-image boxes over the page area, from MuPDF's
+  bbox log, which also gives the drawing order the under-image test needs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Any
+
+from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
+
+if TYPE_CHECKING:
+    import pymupdf
+
+Box = tuple[float, float, float, float]
+Affine = tuple[float, float, float, float, float, float]
+
+# TEXT_PRESERVE_LIGATURES | TEXT_PRESERVE_WHITESPACE | TEXT_MEDIABOX_CLIP. No image blocks
+# (rawdict would copy every image's bytes) and no CID-for-unknown (see module doc).
+_TEXT_FLAGS = 1 | 2 | 64
+_FILLED, _STROKED = 16, 32  # MuPDF FZ_STEXT_FILLED / FZ_STEXT_STROKED char flags
+_UNMAPPED = frozenset("\ufffd\x00")
+#: An image at least this fraction of the page hides the text drawn before it.
+_COVERING_IMAGE = 0.5
+_GRID = 64  # cells per side for the image-coverage union
+
+
+def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
+    """Text of ``page`` as lines, spans and characters in page pixels at ``scale``.
+
+    Args:
+        page: a loaded pymupdf page (the caller holds the MuPDF lock).
+        scale: render scale (pixels per PDF point) of the page image the boxes must match.
+
+    Example:
+        >>> import pymupdf
+        >>> doc = pymupdf.open()
+        >>> page = doc.new_page(width=200, height=100)
+        >>> _ = page.insert_text((10, 50), "Hi", fontsize=12)
+        >>> extract_page(page, 2.0).lines[0].spans[0].text
+        'Hi'
+    """
+    mu: Any = page  # pymupdf's own annotations are partial
+    raw: dict[str, Any] = mu.get_text("rawdict", flags=_TEXT_FLAGS)
+    log: list[tuple[str, Sequence[float]]] = mu.get_bboxlog()
+    m = mu.rotation_matrix
+    affine: Affine = (m.a * scale, m.b * scale, m.c * scale, m.d * scale, m.e * scale, m.f * scale)
+    width, height = float(raw["width"]), float(raw["height"])
+    hidden = _hidden_text_regions(log, width * height, lambda: _image_masks(mu, log))
+    lines: list[TextLine] = []
+    for block in raw["blocks"]:
+        for line in block.get("lines", ()):
+            converted = _line(line, affine, hidden, scale)
+            if converted is not None:
+                lines.append(converted)
+    rect = mu.rect
+    return TextLayerPage(
+        width=float(rect.width) * scale,
+        height=float(rect.height) * scale,
+        lines=tuple(lines),
+        image_coverage=image_coverage(
+            [bbox for kind, bbox in log if kind == "fill-image"], width, height
+        ),
+    )
+
+
+def _line(
+    line: dict[str, Any], affine: Affine, hidden: Sequence[Box], scale: float
+) -> TextLine | None:
+    dx, dy = line["dir"]
+    a, b, c, d = affine[:4]
+    vx, vy = a * dx + c * dy, b * dx + d * dy
+    norm = (vx * vx + vy * vy) ** 0.5 or 1.0
+    direction = (vx / norm, vy / norm)
+    spans: list[TextSpan] = []
+    for span in line["spans"]:
+        raw_chars = span["chars"]
+        if not raw_chars:
+            continue
+        chars = tuple(TextChar(ch["c"], _transform(ch["bbox"], affine)) for ch in raw_chars)
+        text = "".join(ch.c for ch in chars)
+        spans.append(
+            TextSpan(
+                text=text,
+                bbox=_transform(span["bbox"], affine),
+                font=str(span["font"]),
+                size=float(span["size"]) * scale,
+                render_mode=_render_mode(span, hidden),
+                chars=chars,
+                direction=direction,
+                unmapped=sum(1 for ch in text if ch in _UNMAPPED),
+            )
+        )
+    if not spans:
+        return None
+    return TextLine(spans=tuple(spans), bbox=_transform(line["bbox"], affine))
+
+
+def _render_mode(span: dict[str, Any], hidden: Sequence[Box]) -> int:
+    flags = int(span.get("char_flags", _FILLED))
+    painted = flags & (_FILLED | _STROKED)
+    if not painted or span.get("alpha", 255) == 0:
+        return 3
+    if hidden:
+        x0, y0, x1, y1 = span["bbox"]
+        cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+        if any(h[0] <= cx <= h[2] and h[1] <= cy <= h[3] for h in hidden):
+            return 3
+    if painted == _FILLED | _STROKED:
+        return 2
+    return 1 if painted == _STROKED else 0
+
+
+def _hidden_text_regions(
+    log: Sequence[tuple[str, Sequence[float]]],
+    page_area: float,
+    masks: Callable[[], Sequence[bool]],
+) -> list[Box]:
+    """Boxes of text drawn before a large opaque image that covers them (unrotated page
+    space). Images with a soft mask (transparent watermarks, overlays) hide nothing.
+    ``masks`` gives, per image of the log in drawing order, whether it has a soft mask; it is
+    only called when a large image follows some text."""
+    regions: list[Box] = []
+    texts: list[Box] = []
+    image_no = -1
+    known: Sequence[bool] | None = None
+    for kind, raw in log:
+        box = (float(raw[0]), float(raw[1]), float(raw[2]), float(raw[3]))
+        if kind.endswith("-text"):
+            texts.append(box)
+            continue
+        if kind != "fill-image":
+            continue
+        image_no += 1
+        if not texts or _area(box) < _COVERING_IMAGE * page_area:
+            continue
+        known = masks() if known is None else known
+        if image_no < len(known) and known[image_no]:
+            continue
+        kept: list[Box] = []
+        for t in texts:
+            cx, cy = (t[0] + t[2]) / 2, (t[1] + t[3]) / 2
+            inside = box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+            (regions if inside else kept).append(t)
+        texts = kept
+    return regions
+
+
+def _image_masks(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[bool]:
+    """Soft-mask flag of each image drawn on the page, in the bbox log's order.
+
+    ``get_image_info`` lists images in drawing order like the log; if the two disagree in
+    length (an image MuPDF skipped in one of them), no image is known to be masked."""
+    infos: list[dict[str, Any]] = page.get_image_info()
+    count = sum(1 for kind, _ in log if kind == "fill-image")
+    if len(infos) != count:
+        return []
+    return [bool(info.get("has-mask")) for info in infos]
+
+
+def image_coverage(boxes: Iterable[Sequence[float]], width: float, height: float) -> float:
+    """Fraction of a ``width`` x ``height`` page covered by the union of ``boxes``.
+
+    Measured on a 64x64 grid of cell centres, so overlapping images count once.
+
+    >>> image_coverage([(0, 0, 50, 100), (25, 0, 100, 100)], 100, 100)
+    1.0
+    """
+    if width <= 0 or height <= 0:
+        return 0.0
+    import numpy as np
+
+    cells = np.zeros((_GRID, _GRID), dtype=bool)
+    centres = (np.arange(_GRID) + 0.5) / _GRID
+    xs, ys = centres * width, centres * height
+    for x0, y0, x1, y1 in boxes:
+        cols = (xs >= x0) & (xs <= x1)
+        rows = (ys >= y0) & (ys <= y1)
+        cells |= rows[:, None] & cols[None, :]
+    return float(cells.mean())
+
+
+def _transform(bbox: Sequence[float], affine: Affine) -> Box:
+    a, b, c, d, e, f = affine
+    x0, y0, x1, y1 = bbox
+    if b == 0.0 and c == 0.0:  # no rotation: the common case, kept cheap
+        xa, xb, ya, yb = a * x0 + e, a * x1 + e, d * y0 + f, d * y1 + f
+    else:
+        xa, xb = a * x0 + c * y0 + e, a * x1 + c * y1 + e
+        ya, yb = b * x0 + d * y0 + f, b * x1 + d * y1 + f
+    return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
+
+
+def _area(box: Box) -> float:
+    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])

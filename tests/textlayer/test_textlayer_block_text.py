@@ -1,0 +1,259 @@
+# mypy: disallow-untyped-calls=False
+# (pymupdf ships only partial annotations)
+from __future__ import annotations
+
+import pymupdf
+import pytest
+from textlayer_pdfs import DEJAVU
+
+from docparse.textlayer.block_text import text_in_box
+from docparse.textlayer.extract import extract_page
+from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
+
+PAGE = (0.0, 0.0, 600.0, 800.0)
+
+
+def _layer(page: pymupdf.Page) -> TextLayerPage:
+    return extract_page(page, 1.0)
+
+
+def _new_page(width: float = 600, height: float = 800) -> tuple[pymupdf.Document, pymupdf.Page]:
+    doc = pymupdf.open()
+    return doc, doc.new_page(width=width, height=height)
+
+
+def _write(page: pymupdf.Page, lines: list[tuple[float, float, str]], size: float = 11) -> None:
+    """Lines of text at (x, baseline y) in pymupdf's built-in 'cjk' font (Droid Sans
+    Fallback), which has the ﬁ/ﬂ ligature glyphs."""
+    writer = pymupdf.TextWriter(page.rect)
+    font = pymupdf.Font("cjk")
+    for x, y, text in lines:
+        writer.append((x, y), text, font=font, fontsize=size)
+    writer.write_text(page)
+
+
+def _span(
+    text: str, boxes: list[tuple[float, float, float, float]], size: float = 10.0
+) -> TextSpan:
+    chars = tuple(TextChar(c, b) for c, b in zip(text, boxes, strict=True))
+    hull = (
+        min(b[0] for b in boxes),
+        min(b[1] for b in boxes),
+        max(b[2] for b in boxes),
+        max(b[3] for b in boxes),
+    )
+    return TextSpan(text, hull, "Test", size, chars=chars)
+
+
+def _page(*spans: TextSpan) -> TextLayerPage:
+    return TextLayerPage(600, 800, tuple(TextLine((s,), s.bbox) for s in spans))
+
+
+def _row(
+    text: str, x: float = 10.0, y: float = 10.0, w: float = 8.0
+) -> list[tuple[float, float, float, float]]:
+    return [(x + i * w, y, x + (i + 1) * w, y + 12) for i in range(len(text))]
+
+
+def test_clean_paragraph_joins_wrapped_lines_dehyphenates_and_expands_ligatures() -> None:
+    _, page = _new_page()
+    _write(
+        page,
+        [
+            (50, 100, "The \ufb01rst exam-"),
+            (50, 114, "ple shows the \ufb02ow of a Docu-"),
+            (50, 128, "Ment and ends here."),
+        ],
+    )
+    found = text_in_box(_layer(page), (40, 80, 400, 140))
+    # Hyphen removed only before a lowercase continuation.
+    assert found.text == "The first example shows the flow of a Docu- Ment and ends here."
+    assert found.rows == 3
+    assert found.invisible == found.unmapped == found.orphans == 0
+    # ﬁ and ﬂ are one glyph each, and the removed hyphen was one.
+    assert found.chars == len(found.text.replace(" ", "")) - 2 + 1
+
+
+def test_large_vertical_gap_starts_a_new_paragraph() -> None:
+    _, page = _new_page()
+    _write(
+        page,
+        [
+            (50, 100, "First paragraph line one that is long"),
+            (50, 114, "and its second line."),
+            (50, 142, "Second paragraph after a gap."),
+        ],
+    )
+    found = text_in_box(_layer(page), (40, 80, 400, 150))
+    assert found.text == (
+        "First paragraph line one that is long and its second line.\nSecond paragraph after a gap."
+    )
+
+
+LEFT = ["The left column starts", "and runs on over three", "lines of body text."]
+RIGHT = ["The right column follows", "after a narrow gutter", "and ends the block."]
+
+
+def _width(text: str, size: float = 11) -> float:
+    return float(pymupdf.Font("cjk").text_length(text, fontsize=size))
+
+
+def test_two_columns_separate_boxes_and_one_spanning_box() -> None:
+    _, page = _new_page()
+    # Baselines aligned, a 14 pt gutter after the longest left line.
+    gutter_x = 50 + max(_width(t) for t in LEFT) + 14
+    _write(page, [(50, 100 + 14 * i, t) for i, t in enumerate(LEFT)])
+    _write(page, [(gutter_x, 100 + 14 * i, t) for i, t in enumerate(RIGHT)])
+    layer = _layer(page)
+    left, right = " ".join(LEFT), " ".join(RIGHT)
+    assert text_in_box(layer, (40, 85, gutter_x - 4, 140)).text == left
+    assert text_in_box(layer, (gutter_x - 2, 85, 500, 140)).text == right
+    assert text_in_box(layer, (40, 85, 500, 140)).text == f"{left} {right}"
+
+
+def test_key_value_rows_across_a_wide_gap_are_read_row_by_row() -> None:
+    _, page = _new_page()
+    _write(page, [(50, 100, "Invoice Number:"), (50, 114, "Invoice Date:")])
+    _write(page, [(300, 100, "42183017"), (300, 114, "August 3, 2014")])
+    text = text_in_box(_layer(page), (40, 85, 400, 120)).text
+    # Row by row (a column-first reading would give "Invoice Number: Invoice Date: 4218...").
+    assert text == "Invoice Number: 42183017 Invoice Date: August 3, 2014"
+
+
+def test_heading_across_two_columns_is_read_before_them() -> None:
+    _, page = _new_page()
+    _write(page, [(50, 80, "A heading spanning both of the columns below it")])
+    _write(page, [(50, 110 + 14 * i, t) for i, t in enumerate(["alpha column one", "alpha two"])])
+    beta_x = 50 + _width("alpha column one") + 14
+    _write(page, [(beta_x, 110 + 14 * i, t) for i, t in enumerate(["beta column one", "beta two"])])
+    text = text_in_box(_layer(page), (40, 60, 560, 140)).text
+    assert text.replace("\n", " ") == (
+        "A heading spanning both of the columns below it "
+        "alpha column one alpha two beta column one beta two"
+    )
+
+
+def test_words_are_kept_whole_at_a_box_edge() -> None:
+    _, page = _new_page()
+    _write(page, [(50, 100, "keep whole words")])
+    layer = _layer(page)
+    line = layer.lines[0].bbox
+    # The box cuts through "whole" after its third letter: 3 of 5 letters inside -> kept.
+    chars = layer.lines[0].spans[0].chars
+    start = "keep whole words".index("whole")
+    whole = chars[start : start + 5]
+    assert "".join(c.c for c in whole) == "whole"
+    cut = (whole[2].bbox[0] + whole[2].bbox[2]) / 2 + 0.5
+    assert text_in_box(layer, (line[0] - 1, line[1], cut, line[3])).text == "keep whole"
+    cut_early = (whole[1].bbox[0] + whole[1].bbox[2]) / 2 + 0.5  # 2 of 5 inside -> dropped
+    assert text_in_box(layer, (line[0] - 1, line[1], cut_early, line[3])).text == "keep"
+    assert text_in_box(layer, (line[0] - 1, line[1], cut_early, line[3]), min_overlap=0.4).text == (
+        "keep whole"
+    )
+
+
+def test_tex_spacing_accents_are_composed() -> None:
+    _, page = _new_page()
+    font = pymupdf.Font("cjk")
+    writer = pymupdf.TextWriter(page.rect)
+    writer.append((50, 100), "caf", font=font, fontsize=12)
+    e_x = 50 + font.text_length("caf", fontsize=12)
+    writer.append((e_x, 100), "e", font=font, fontsize=12)
+    # The accents are glyphs of their own drawn over the letter, as TeX does; the "i" under
+    # the diaeresis is a dotless i.
+    writer.append((e_x + 1, 100), "\u00b4", font=font, fontsize=12)
+    writer.append((e_x + 30, 100), "na", font=font, fontsize=12)
+    i_x = e_x + 30 + font.text_length("na", fontsize=12)
+    writer.append((i_x - 0.5, 100), "\u00a8", font=font, fontsize=12)
+    writer.append((i_x, 100), "\u0131ve", font=font, fontsize=12)
+    writer.write_text(page)
+    assert text_in_box(_layer(page), (40, 80, 300, 110)).text == "caf\u00e9 na\u00efve"
+
+
+def test_lone_spacing_accent_stays() -> None:
+    layer = _page(_span("a \u00b4 b", _row("a \u00b4 b")))
+    assert text_in_box(layer, PAGE).text == "a \u00b4 b"
+
+
+def test_fake_bold_overprint_is_read_once() -> None:
+    text = "Bold title"
+    first = _span(text, _row(text))
+    second = _span(text, _row(text, x=10.6))
+    layer = TextLayerPage(
+        600, 800, (TextLine((first,), first.bbox), TextLine((second,), second.bbox))
+    )
+    assert text_in_box(layer, PAGE).text == "Bold title"
+
+
+def test_whitespace_and_unicode_normalisation_keeps_typographic_quotes() -> None:
+    raw = "\u201cQuoted\u201d\u00a0e\u0301t\u00e9\u200b  it\u2019s"
+    layer = _page(_span(raw, _row(raw)))
+    assert text_in_box(layer, PAGE).text == "\u201cQuoted\u201d \u00e9t\u00e9 it\u2019s"
+
+
+def test_visual_order_arabic_with_split_lam_alef_is_rebuilt() -> None:
+    # "سلام" stored in visual order (left to right: meem, lam-alef ligature, seen). The
+    # ligature is the lam's glyph plus a zero-width alef sitting inside it.
+    boxes = {
+        "\u0645": (10.0, 10.0, 20.0, 22.0),  # meem
+        "\u0627": (13.0, 10.0, 13.0, 22.0),  # alef, zero width
+        "\u0644": (20.0, 10.0, 30.0, 22.0),  # lam (draws the lam-alef)
+        "\u0633": (30.0, 10.0, 40.0, 22.0),  # seen
+    }
+    # Correct pairing: the zero-width alef belongs to the lam-alef glyph, so place it there.
+    boxes["\u0627"] = (24.0, 10.0, 24.0, 22.0)
+    order = "\u0645\u0627\u0644\u0633"  # stream order as the PDF had it
+    layer = _page(_span(order, [boxes[c] for c in order]))
+    found = text_in_box(layer, PAGE)
+    assert found.text == "\u0633\u0644\u0627\u0645"
+    assert found.orphans == 0
+
+
+def test_zero_width_letter_without_host_is_counted() -> None:
+    text = "\u0645\u0627"
+    layer = _page(_span(text, [(10.0, 10.0, 20.0, 22.0), (40.0, 10.0, 40.0, 22.0)]))
+    assert text_in_box(layer, PAGE).orphans == 1
+
+
+def test_hebrew_with_number_in_logical_order_from_visual_glyphs() -> None:
+    # Visual order, left to right: "2024" then the Hebrew word reversed.
+    visual = "2024 \u05dd\u05d5\u05dc\u05e9"
+    layer = _page(_span(visual, _row(visual)))
+    assert text_in_box(layer, PAGE).text == "\u05e9\u05dc\u05d5\u05dd 2024"
+
+
+@pytest.mark.skipif(not DEJAVU.exists(), reason=f"needs a Hebrew font at {DEJAVU}")
+def test_hebrew_pdf_page_two_rtl_columns() -> None:
+    _, page = _new_page()
+    archive = pymupdf.Archive(str(DEJAVU.parent))
+    css = f"@font-face {{font-family: dv; src: url({DEJAVU.name});}} p {{font-family: dv}}"
+    right = "שלום עולם ועוד מילים רבות כאן כדי למלא את הטור הימני עד סופו"
+    left = "טור שני מתחיל כאן וממשיך בשורה נוספת עם עוד כמה מילים"
+    # Two 150 pt wide boxes, 14 pt apart: wrapped lines fill the columns.
+    page.insert_htmlbox(
+        pymupdf.Rect(214, 100, 364, 300), f"<p dir='rtl'>{right}</p>", css=css, archive=archive
+    )
+    page.insert_htmlbox(
+        pymupdf.Rect(50, 100, 200, 300), f"<p dir='rtl'>{left}</p>", css=css, archive=archive
+    )
+    layer = _layer(page)
+    assert len(layer.lines) >= 4  # each paragraph wrapped
+    assert text_in_box(layer, (207, 90, 370, 300)).text.split() == right.split()
+    # One box over both columns: right-to-left text reads the right column first.
+    both = text_in_box(layer, (40, 90, 370, 300)).text
+    assert both.split() == (right + " " + left).split()
+
+
+def test_rotated_text_reads_along_its_direction() -> None:
+    _, page = _new_page()
+    page.insert_text((100, 400), "Side caption", fontsize=12, rotate=90)
+    page.insert_text((116, 400), "second line", fontsize=12, rotate=90)
+    layer = _layer(page)
+    assert layer.lines[0].spans[0].direction == pytest.approx((0.0, -1.0))
+    assert text_in_box(layer, (80, 280, 130, 410)).text == "Side caption second line"
+
+
+def test_empty_box_has_no_text() -> None:
+    layer = _page(_span("far", _row("far", x=500, y=700)))
+    found = text_in_box(layer, (0, 0, 100, 100))
+    assert (found.text, found.chars, found.text_bbox) == ("", 0, None)

@@ -1,0 +1,123 @@
+"""Small PDFs for the text-layer tests, generated with pymupdf or written as raw objects."""
+
+# mypy: disallow-untyped-calls=False
+# (pymupdf ships only partial annotations)
+from __future__ import annotations
+
+from pathlib import Path
+
+import pymupdf
+
+#: A system font with Hebrew and Arabic glyphs; pymupdf's built-in fonts have neither.
+DEJAVU = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+
+
+def open_pdf(data: bytes) -> pymupdf.Document:
+    return pymupdf.open(stream=data, filetype="pdf")
+
+
+def raw_pdf(content: bytes, fonts: bytes, extra: list[bytes] | None = None) -> bytes:
+    """A one-page 300x200 pt PDF. ``fonts`` is the font resource dictionary body; ``extra``
+    objects are numbered from 5 on (font objects, glyph procedures)."""
+    objects = [
+        b"<< /Type /Catalog /Pages 2 0 R >>",
+        b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+        b"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 300 200] /Resources << /Font << "
+        + fonts
+        + b" >> >> /Contents 4 0 R >>",
+        b"<< /Length %d >>\nstream\n" % len(content) + content + b"\nendstream",
+        *(extra or []),
+    ]
+    out = b"%PDF-1.4\n"
+    offsets = []
+    for number, body in enumerate(objects, 1):
+        offsets.append(len(out))
+        out += b"%d 0 obj\n" % number + body + b"\nendobj\n"
+    xref = len(out)
+    out += b"xref\n0 %d\n0000000000 65535 f \n" % (len(objects) + 1)
+    for offset in offsets:
+        out += b"%010d 00000 n \n" % offset
+    out += b"trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n" % (
+        len(objects) + 1,
+        xref,
+    )
+    return out
+
+
+def type3_without_tounicode() -> bytes:
+    """Five glyphs drawn in a Type3 font whose glyph names (/g1, /g2) map to no Unicode and
+    that has no ToUnicode CMap, above a line of ordinary Helvetica text."""
+    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
+    stream = b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream"
+    font = (
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] "
+        b"/FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /g1 7 0 R /g2 8 0 R >> "
+        b"/Encoding << /Type /Encoding /Differences [1 /g1 /g2] >> "
+        b"/FirstChar 1 /LastChar 2 /Widths [600 600] /Resources << >> >>"
+    )
+    helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    content = (
+        b"BT /F1 12 Tf 20 150 Td (\x01\x02\x01\x02\x01) Tj ET "
+        b"BT /F2 12 Tf 20 100 Td (Readable words) Tj ET"
+    )
+    return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [font, helvetica, stream, stream])
+
+
+def render_modes() -> bytes:
+    """One line switching render modes (0 visible, 3 hidden, 1 stroked), transparent text
+    (ExtGState ca 0) and text clipped away by a tiny clip path."""
+    content = (
+        b"BT /F1 12 Tf 20 150 Td (shown ) Tj 3 Tr (hidden) Tj 1 Tr ( outlined) Tj 0 Tr ET "
+        b"q /G0 gs BT /F1 12 Tf 20 100 Td (transparent) Tj ET Q "
+        b"q 0 0 5 5 re W n BT /F1 12 Tf 20 50 Td (clipped) Tj ET Q"
+    )
+    data = raw_pdf(
+        content, b"/F1 5 0 R", [b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"]
+    )
+    return data.replace(
+        b"/Font << /F1 5 0 R >>", b"/Font << /F1 5 0 R >> /ExtGState << /G0 << /ca 0 >> >>"
+    )
+
+
+def grey_pixmap(width: int = 40, height: int = 40) -> pymupdf.Pixmap:
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, width, height), False)
+    pix.clear_with(200)
+    return pix
+
+
+def scanned_page(*, text_under_image: bool = False) -> bytes:
+    """A 'scan': a page-sized image plus an OCR text layer. By default the OCR text is drawn
+    after the image in render mode 3 (the usual sandwich PDF); with ``text_under_image`` it is
+    ordinary text that the image, drawn later, paints over."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    words = [((20, 50), "Scanned invoice total"), ((20, 80), "Paid in full")]
+    if text_under_image:
+        for point, text in words:
+            page.insert_text(point, text, fontsize=12)
+        page.insert_image(page.rect, pixmap=grey_pixmap(), keep_proportion=False)
+    else:
+        page.insert_image(page.rect, pixmap=grey_pixmap(), keep_proportion=False)
+        for point, text in words:
+            page.insert_text(point, text, fontsize=12, render_mode=3)
+    return bytes(doc.tobytes())
+
+
+def transparent_watermark() -> bytes:
+    """Born-digital text with a page-sized, soft-masked (semi-transparent) image drawn over it."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((20, 50), "Body text under a watermark", fontsize=12)
+    pix = pymupdf.Pixmap(pymupdf.csRGB, pymupdf.IRect(0, 0, 20, 20), True)
+    pix.clear_with(128)
+    page.insert_image(page.rect, pixmap=pix, keep_proportion=False)
+    return bytes(doc.tobytes())
+
+
+def slide_with_background() -> bytes:
+    """Born-digital slide: a page-sized background picture with visible text on top."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_image(page.rect, pixmap=grey_pixmap(), keep_proportion=False)
+    page.insert_text((20, 50), "Quarterly results", fontsize=14)
+    return bytes(doc.tobytes())
