@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Union
 
 
 @dataclass(frozen=True)
@@ -59,7 +58,7 @@ class Notice:
     message: str
 
 
-Event = Union[DocumentStarted, PageDone, BlockFailed, DocumentDone, DocumentFailed, Notice]
+Event = DocumentStarted | PageDone | BlockFailed | DocumentDone | DocumentFailed | Notice
 EventCallback = Callable[[Event], None]
 
 

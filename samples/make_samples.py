@@ -100,7 +100,7 @@ def make_report(path: Path) -> None:
     _furniture(page, 1)
     page.insert_textbox((72, 70, 523, 110), REPORT_TITLE, fontsize=22, fontname="hebo", align=1)
     y = 130.0
-    for heading, para in zip(REPORT_HEADINGS[:2], REPORT_PARAGRAPHS[:2]):
+    for heading, para in zip(REPORT_HEADINGS[:2], REPORT_PARAGRAPHS[:2], strict=True):
         page.insert_text((72, y), heading, fontsize=14, fontname="hebo")
         y += 12
         page.insert_textbox((72, y, 523, y + 70), para, fontsize=11, fontname="helv")
@@ -111,7 +111,7 @@ def make_report(path: Path) -> None:
     page2 = doc.new_page(width=595, height=842)
     _furniture(page2, 2)
     y = 80.0
-    for heading, para in zip(REPORT_HEADINGS[2:], REPORT_PARAGRAPHS[2:]):
+    for heading, para in zip(REPORT_HEADINGS[2:], REPORT_PARAGRAPHS[2:], strict=True):
         page2.insert_text((72, y), heading, fontsize=14, fontname="hebo")
         y += 12
         page2.insert_textbox((72, y, 523, y + 70), para, fontsize=11, fontname="helv")

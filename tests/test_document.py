@@ -36,9 +36,9 @@ def test_json_round_trip(tmp_path: Path) -> None:
 def test_load_rejects_other_json(tmp_path: Path) -> None:
     bad = tmp_path / "x.json"
     bad.write_text('{"hello": 1}')
-    with pytest.raises(InputError, match="x.json"):
+    with pytest.raises(InputError, match=r"x\.json"):
         load(bad)
-    with pytest.raises(InputError, match="missing.json"):
+    with pytest.raises(InputError, match=r"missing\.json"):
         load(tmp_path / "missing.json")
 
 

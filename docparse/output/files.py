@@ -53,7 +53,7 @@ def markdown_files(
         names = [
             f"{stem}.md" if p.page_index is None else f"{stem}_{p.page_index}.md" for p in doc.pages
         ]
-        md = dict(zip(names, texts))
+        md = dict(zip(names, texts, strict=True))
     else:
         md = {f"{stem}.md": render_document(doc, params)}
     referenced = {b.image for b in doc.blocks if b.image}

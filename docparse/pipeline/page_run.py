@@ -21,7 +21,13 @@ from docparse.errors import DeadlineExceededError, OutputError
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.layout import Region
 from docparse.options import ParseOptions
-from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask, Recognizer
+from docparse.recognize import (
+    ExtraBlock,
+    PageRecognition,
+    RecognitionResult,
+    RecognitionTask,
+    Recognizer,
+)
 from docparse.sources import PageImage
 
 
@@ -96,14 +102,20 @@ def _apply_text_layer(
     if page.text_layer is None or options.text_layer == "off":
         return planned, {}
     from docparse.textlayer.gate import decide
+    from docparse.textlayer.snap import snap_to_lines
 
     mode: Literal["auto", "prefer"] = "prefer" if options.text_layer == "prefer" else "auto"
+    eligible = [p.route == "ocr" and p.label in TEXT_LIKE_LABELS for p in planned]
+    snapped = snap_to_lines(page.text_layer, [p.bbox for p in planned], eligible)
     texts: dict[int, str] = {}
-    for p in planned:
-        if p.route == "ocr" and p.label in TEXT_LIKE_LABELS:
-            decision = decide(page.text_layer, p.bbox, p.label, mode)
-            if decision.text is not None:
-                texts[p.block_id] = decision.text
+    boxes: dict[int, tuple[int, int, int, int]] = {}
+    for p, box, ok in zip(planned, snapped, eligible, strict=True):
+        if not ok:
+            continue
+        decision = decide(page.text_layer, box, p.label, mode)
+        if decision.text is not None:
+            texts[p.block_id] = decision.text
+            boxes[p.block_id] = (int(box[0]), int(box[1]), int(box[2] + 0.999), int(box[3] + 0.999))
     by_id = {p.block_id: p for p in planned}
     out: list[PlannedBlock] = []
     contents: dict[int, BlockContent] = {}
@@ -112,6 +124,8 @@ def _apply_text_layer(
         if all(m in texts for m in group):
             if p.members or p.is_member:
                 p = dataclasses.replace(p, group_id=p.block_id, members=())
+            # The box grows to the whole lines its text came from.
+            p = dataclasses.replace(p, bbox=boxes[p.block_id])
             contents[p.block_id] = BlockContent(texts[p.block_id], "text-layer")
         out.append(p)
     return out, contents
@@ -191,7 +205,11 @@ async def process_page(
     outcome_errors: list[ErrorItem] = []
     requests = retries = truncated = 0
     endpoints: Counter[str] = Counter()
-    extra = []
+    extra: list[ExtraBlock] = []
+    if page.text_layer is not None and options.text_layer != "off":
+        from docparse.textlayer.outside import blocks_outside
+
+        extra = blocks_outside(page.text_layer, [p.bbox for p in planned], mode=options.text_layer)
     if tasks:
         # Every layout box, so a page-level OCR does not turn text inside pictures into blocks.
         page.meta["layout_boxes"] = [p.bbox for p in planned]
@@ -202,7 +220,7 @@ async def process_page(
             err = BlockError(reason="deadline_exceeded", message=str(exc))
             rec = PageRecognition(results={
                 t.block_id: RecognitionResult(t.block_id, "", "none", error=err) for t in tasks})
-        extra = rec.extra_blocks
+        extra = extra + rec.extra_blocks
         for t in tasks:
             r = rec.results.get(t.block_id)
             if r is None:

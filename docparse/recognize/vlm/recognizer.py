@@ -163,7 +163,7 @@ class VlmRecognizer:
             return PageRecognition()
         timeout = None if deadline_at is None else max(deadline_at - self._clock(), 0.0)
         try:
-            done, pending = await asyncio.wait(
+            _done, pending = await asyncio.wait(
                 jobs, timeout=timeout, return_when=asyncio.FIRST_EXCEPTION
             )
         finally:
@@ -179,7 +179,7 @@ class VlmRecognizer:
         if fatal is not None:
             raise fatal
         results: dict[int, RecognitionResult] = {}
-        for task, job, exc in zip(tasks, jobs, exceptions):
+        for task, job, exc in zip(tasks, jobs, exceptions, strict=True):
             if job.cancelled() or isinstance(exc, DeadlineExceededError):
                 # Answers that arrived in time are kept; only unfinished blocks fail.
                 self._failed += 1

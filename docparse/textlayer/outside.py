@@ -1,0 +1,76 @@
+"""Text-layer lines that no layout box covers: kept as text blocks, never lost (pure).
+
+A small layout model misses blocks; on a born-digital page the PDF still has their text. Lines
+in the thin top/bottom margins (furniture) and rotated side text are left out, as the built-in
+OCR does for the same case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from docparse.recognize import ExtraBlock
+from docparse.textlayer.gate import decide
+from docparse.textlayer.model import TextLayerPage, TextLine
+
+Box = tuple[float, float, float, float]
+
+#: Top and bottom page margins (fraction of the height) where stray lines are furniture.
+MARGIN = 0.05
+#: Share of a line's area inside a layout box for the line to count as covered.
+COVERED = 0.5
+
+
+def _area(b: Box) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _inside_share(line: Box, box: Box) -> float:
+    w = min(line[2], box[2]) - max(line[0], box[0])
+    h = min(line[3], box[3]) - max(line[1], box[1])
+    area = _area(line)
+    return 0.0 if w <= 0 or h <= 0 or area <= 0 else (w * h) / area
+
+
+def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
+    out = []
+    for line in layer.lines:
+        if not any(s.text.strip() and s.render_mode != 3 for s in line.spans):
+            continue
+        dx, dy = line.spans[0].direction if line.spans else (1.0, 0.0)
+        if abs(dy) > 0.2 * max(abs(dx), 1e-6):  # rotated or vertical side text
+            continue
+        top, bottom = line.bbox[1], line.bbox[3]
+        if bottom < layer.height * MARGIN or top > layer.height * (1 - MARGIN):
+            continue
+        if any(_inside_share(line.bbox, b) >= COVERED for b in boxes):
+            continue
+        out.append(line)
+    return out
+
+
+def _group(lines: Sequence[TextLine]) -> list[Box]:
+    """Neighbouring lines (small vertical gap, overlapping horizontally) form one block."""
+    groups: list[list[float]] = []
+    for line in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
+        x1, y1, x2, y2 = line.bbox
+        height = max(1.0, y2 - y1)
+        for g in groups:
+            overlaps = min(g[2], x2) - max(g[0], x1) > 0
+            if overlaps and y1 - g[3] < 1.2 * height:
+                g[0], g[1], g[2], g[3] = min(g[0], x1), min(g[1], y1), max(g[2], x2), max(g[3], y2)
+                break
+        else:
+            groups.append([x1, y1, x2, y2])
+    return [(g[0], g[1], g[2], g[3]) for g in groups]
+
+
+def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "auto") -> list[ExtraBlock]:
+    """Text blocks for the trustworthy text-layer lines that lie outside every box."""
+    extra: list[ExtraBlock] = []
+    for group in _group(_uncovered(layer, boxes)):
+        decision = decide(layer, group, "text", "prefer" if mode == "prefer" else "auto")
+        if decision.text:
+            bbox = (int(group[0]), int(group[1]), int(group[2] + 0.999), int(group[3] + 0.999))
+            extra.append(ExtraBlock(label="text", bbox=bbox, content=decision.text, source="text-layer"))
+    return extra

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import pymupdf
+
+from docparse.textlayer.extract import extract_page
+from docparse.textlayer.outside import blocks_outside
+
+
+def _layer():  # type: ignore[no-untyped-def]
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=600)
+    page.insert_text((40, 15), "Running header text", fontsize=8)  # top margin: furniture
+    page.insert_text((40, 100), "Covered paragraph line.", fontsize=11)
+    page.insert_textbox((40, 200, 360, 260), "A paragraph the layout model missed, "
+                        "wrapped over two lines of text.", fontsize=11)
+    page.insert_text((380, 500), "Rotated side note", fontsize=9, rotate=90)
+    return extract_page(page, 2.0)
+
+
+def test_uncovered_lines_become_one_text_block_each_paragraph() -> None:
+    layer = _layer()
+    covered = [(70.0, 180.0, 500.0, 210.0)]  # the "Covered paragraph line." at y=100pt -> 200px
+    extra = blocks_outside(layer, covered)
+    assert [b.content for b in extra] == [
+        "A paragraph the layout model missed, wrapped over two lines of text."
+    ]
+    block = extra[0]
+    assert block.label == "text" and block.source == "text-layer"
+    x1, y1, x2, y2 = block.bbox
+    assert 70 <= x1 <= 90 and 390 <= y1 <= 410 and y2 > y1 + 20  # two lines, page pixels
+
+
+def test_nothing_is_added_when_every_line_is_covered() -> None:
+    layer = _layer()
+    assert blocks_outside(layer, [(0.0, 40.0, 800.0, 1200.0)]) == []
+
+
+def test_boxes_grow_to_whole_lines_and_never_share_one() -> None:
+    from docparse.textlayer.snap import snap_to_lines
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=300)
+    page.insert_text((40, 100), "The committee approved the new budget.", fontsize=11)
+    layer = extract_page(page, 2.0)
+    line = next(ln.bbox for ln in layer.lines if "committee" in "".join(s.text for s in ln.spans))
+    cut = (line[0] + 100, line[1] + 2, line[2] - 60, line[3] - 2)  # a box that cuts the line
+    other = (line[0], line[1] + 2, line[0] + 40, line[3] - 2)  # a small box on the same line
+    grown, small = snap_to_lines(layer, [cut, other])
+    assert grown[0] <= line[0] and grown[2] >= line[2]
+    assert small == other  # the line went to the box it overlaps most
+    table = snap_to_lines(layer, [cut], [False])
+    assert table == [cut]
