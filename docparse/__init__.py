@@ -21,8 +21,6 @@ from docparse.options import ParseOptions
 from docparse.pipeline import AsyncParser, ParseResult
 
 __all__ = [
-    "__version__",
-    "aparse",
     "AsyncParser",
     "Block",
     "ConfigurationError",
@@ -30,13 +28,15 @@ __all__ = [
     "Document",
     "Event",
     "InputError",
-    "load",
     "ModelError",
     "Page",
-    "parse",
     "ParseOptions",
-    "Parser",
     "ParseResult",
+    "Parser",
     "RecognitionError",
     "ServerUnavailableError",
+    "__version__",
+    "aparse",
+    "load",
+    "parse",
 ]

@@ -26,7 +26,7 @@ def test_uncovered_lines_become_one_text_block_each_paragraph() -> None:
     ]
     block = extra[0]
     assert block.label == "text" and block.source == "text-layer"
-    x1, y1, x2, y2 = block.bbox
+    x1, y1, _x2, y2 = block.bbox
     assert 70 <= x1 <= 90 and 390 <= y1 <= 410 and y2 > y1 + 20  # two lines, page pixels
 
 
