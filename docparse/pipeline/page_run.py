@@ -18,7 +18,7 @@ from docparse.blocks import PlannedBlock, plan_blocks
 from docparse.blocks.routing import official_sends
 from docparse.document import BlockError, BlockStatus, ErrorItem, Page
 from docparse.errors import DeadlineExceededError, OutputError
-from docparse.labels import TEXT_LIKE_LABELS
+from docparse.labels import LABELS, TEXT_LIKE_LABELS
 from docparse.layout import Region
 from docparse.options import ParseOptions
 from docparse.recognize import (
@@ -131,6 +131,96 @@ def _apply_text_layer(
     return out, contents
 
 
+#: Labels the built-in layout model gives born-digital tables it does not recognise.
+_TABLE_SUSPECTS = frozenset({"text", "reference_content", "image"})
+#: A picture is re-read as text only when it holds this many pieces of born-digital text.
+_MIN_PICTURE_PIECES = 30
+
+
+def _tables_from_text(
+    page: PageImage, regions: Sequence[Region], options: ParseOptions
+) -> list[Region]:
+    """Relabel as ``table`` the built-in model's text or picture boxes whose PDF characters
+    form a grid (see :mod:`docparse.textlayer.tables`). Pictures need more evidence: chart
+    tick labels also line up."""
+    if page.text_layer is None or options.text_layer == "off":
+        return list(regions)
+    from docparse.textlayer.pieces import pieces_in_box
+    from docparse.textlayer.tables import bands_of, clearly_not_table, hull, looks_like_table
+
+    table_id = LABELS.index("table")
+    out: list[Region] = []
+    for r in regions:
+        if r.label == "table":
+            # Lessons of the built-in model: its "tables" sometimes swallow prose or lists.
+            if clearly_not_table(pieces_in_box(page.text_layer, r.bbox)):
+                r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
+            out.append(r)
+            continue
+        if r.label not in _TABLE_SUSPECTS:
+            out.append(r)
+            continue
+        pieces = pieces_in_box(page.text_layer, r.bbox)
+        if r.label != "image" and looks_like_table(pieces):
+            out.append(Region("table", r.bbox, r.score, table_id, None))
+            continue
+        # A region mixing prose and a table (or a picture that is really born-digital text):
+        # split it at blank bands and keep the table bands as tables.
+        if len(pieces) < (_MIN_PICTURE_PIECES if r.label == "image" else 6):
+            out.append(r)
+            continue
+        bands = bands_of(pieces)
+        kinds = [looks_like_table(b) for b in bands]
+        if not any(kinds):
+            out.append(r)
+            continue
+        for band, is_table in zip(bands, kinds, strict=True):
+            box = hull(band)
+            if is_table:
+                out.append(Region("table", box, r.score, table_id, None))
+            else:
+                out.append(Region("text", box, r.score, LABELS.index("text"), None))
+    return out
+
+
+def _structures_from_text_layer(
+    page: PageImage,
+    planned: Sequence[PlannedBlock],
+    options: ParseOptions,
+    done: Mapping[int, BlockContent],
+) -> dict[int, BlockContent]:
+    """For the built-in recognizer: tables, formulas and charts from the PDF's own characters.
+
+    The built-in table recognizer builds a grid from positioned text; the text layer gives it
+    exact words instead of OCR'd ones. (A PaddleOCR-VL server always gets these blocks: it
+    recognises structure and LaTeX, which the text layer does not have.)"""
+    if page.text_layer is None or options.text_layer == "off":
+        return {}
+    from docparse.recognize.line_order import OcrLine
+    from docparse.recognize.table_grid import lines_to_table_html
+    from docparse.textlayer.gate import decide
+    from docparse.textlayer.pieces import pieces_in_box
+
+    out: dict[int, BlockContent] = {}
+    for p in planned:
+        if p.block_id in done or p.route not in ("table", "formula", "chart"):
+            continue
+        # The gate's hard checks (unmapped glyphs, invisible OCR layers, ...) apply as for
+        # text; sparse tables may cover little of their box, so low coverage is allowed.
+        verdict = decide(page.text_layer, p.bbox, "text", "auto")
+        if verdict.text is None and verdict.reason != "low_coverage":
+            continue
+        pieces = pieces_in_box(page.text_layer, p.bbox)
+        if not pieces:
+            continue
+        if p.route == "table":
+            content = lines_to_table_html([OcrLine(t, b) for t, b in pieces])
+        else:
+            content = verdict.text or " ".join(t for t, _ in pieces)
+        out[p.block_id] = BlockContent(content, "text-layer")
+    return out
+
+
 def _task_crop(
     image: npt.NDArray[np.uint8], p: PlannedBlock, by_id: Mapping[int, PlannedBlock]
 ) -> npt.NDArray[np.uint8]:
@@ -154,6 +244,8 @@ async def process_page(
     deadline_at: float | None = None,
 ) -> PageOutcome:
     t0 = time.perf_counter()
+    if settings.get("layout") == "builtin":
+        regions = _tables_from_text(page, regions, options)
     planned = plan_blocks(
         regions,
         page_width=page.width,
@@ -170,6 +262,8 @@ async def process_page(
         if not p.is_member and official_sends(p.label, chart_recognition=options.chart_recognition)
     )
     planned, contents = _apply_text_layer(page, planned, options)
+    if not recognizer.needs_crops:
+        contents.update(_structures_from_text_layer(page, planned, options, contents))
     by_id = {p.block_id: p for p in planned}
     images: dict[str, bytes] = {}
     saved: Counter[str] = Counter()

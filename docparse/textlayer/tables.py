@@ -1,0 +1,116 @@
+"""Does a region's own text look like a table? (pure)
+
+The built-in layout model often calls a born-digital table ``text``, ``reference_content`` or
+even ``image`` (a ruled invoice table read as a figure). The PDF's characters settle it: a
+table's rows split into several cells at gaps far wider than a word space, row after row.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+Piece = tuple[str, tuple[float, float, float, float]]
+
+#: Rows with at least this many cells count as table rows.
+MIN_CELLS = 2
+#: At least this many table rows, making up at least this share of the rows.
+MIN_TABLE_ROWS = 3
+MIN_SHARE = 0.6
+#: Rows this long in words, mostly alphabetic, are prose however they are spaced.
+PROSE_WORDS_PER_ROW = 8
+PROSE_ALPHA_SHARE = 0.75
+#: The median later cell of a table row has at most this many words.
+MAX_CELL_WORDS = 5
+
+
+def rows_of(pieces: Sequence[Piece]) -> list[list[Piece]]:
+    """Pieces grouped into rows by vertical overlap (top to bottom, left to right)."""
+    rows: list[list[Piece]] = []
+    for piece in sorted(pieces, key=lambda p: ((p[1][1] + p[1][3]) / 2, p[1][0])):
+        y1, y2 = piece[1][1], piece[1][3]
+        if rows:
+            last = rows[-1]
+            ly1 = min(p[1][1] for p in last)
+            ly2 = max(p[1][3] for p in last)
+            overlap = min(y2, ly2) - max(y1, ly1)
+            if overlap > 0.5 * min(y2 - y1, ly2 - ly1):
+                last.append(piece)
+                continue
+        rows.append([piece])
+    return [sorted(r, key=lambda p: p[1][0]) for r in rows]
+
+
+def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE_ROWS) -> bool:
+    """Several rows split into cells, and those rows are most of the region."""
+    rows = rows_of(pieces)
+    if not rows or _prose(rows):
+        return False
+    multi = [r for r in rows if len(r) >= MIN_CELLS]
+    if len(multi) < min_table_rows or len(multi) < MIN_SHARE * len(rows):
+        return False
+    # Cells after the first are short (amounts, dates, names); a long second piece is a list
+    # item's text after its number, not a cell.
+    later = sorted(len(p[0].split()) for r in multi for p in r[1:])
+    if later[len(later) // 2] > MAX_CELL_WORDS:
+        return False
+    # Cells must line up: some column edge (left, or right for right-aligned numbers) is
+    # shared by the later cells of most table rows.
+    height = sorted(p[1][3] - p[1][1] for r in multi for p in r)[len(multi) // 2]
+    tolerance = 1.5 * height
+    edges = [(side, p[1][side]) for r in multi for p in r[1:] for side in (0, 2)]
+    best = 0
+    for side, anchor in edges:
+        hits = sum(1 for r in multi if any(abs(p[1][side] - anchor) < tolerance for p in r[1:]))
+        best = max(best, hits)
+    return best >= max(min_table_rows, MIN_SHARE * len(multi))
+
+
+def _prose(rows: Sequence[Sequence[Piece]]) -> bool:
+    """Long rows of words: justified prose, whose stretched word gaps look like cell gaps."""
+    words = [w for r in rows for p in r for w in p[0].split()]
+    if not words:
+        return True
+    per_row = len(words) / len(rows)
+    alphabetic = sum(1 for w in words if w.strip(".,;:()'\"").isalpha()) / len(words)
+    return per_row >= PROSE_WORDS_PER_ROW and alphabetic >= PROSE_ALPHA_SHARE
+
+
+def bands_of(pieces: Sequence[Piece], *, gap: float = 1.2) -> list[list[Piece]]:
+    """Rows grouped into bands separated by vertical gaps wider than ``gap`` row heights."""
+    rows = rows_of(pieces)
+    if not rows:
+        return []
+    heights = sorted(max(p[1][3] for p in r) - min(p[1][1] for p in r) for r in rows)
+    unit = heights[len(heights) // 2]
+    bands: list[list[Piece]] = [list(rows[0])]
+    prev_bottom = max(p[1][3] for p in rows[0])
+    for row in rows[1:]:
+        top = min(p[1][1] for p in row)
+        if top - prev_bottom > gap * unit:
+            bands.append([])
+        bands[-1].extend(row)
+        prev_bottom = max(p[1][3] for p in row)
+    return bands
+
+
+def hull(pieces: Sequence[Piece]) -> tuple[float, float, float, float]:
+    return (
+        min(p[1][0] for p in pieces),
+        min(p[1][1] for p in pieces),
+        max(p[1][2] for p in pieces),
+        max(p[1][3] for p in pieces),
+    )
+
+
+def clearly_not_table(pieces: Sequence[Piece]) -> bool:
+    """A box called a table whose rows never split into cells, or split only after a list
+    marker (a bullet or number, then a sentence)."""
+    rows = rows_of(pieces)
+    if len(rows) < MIN_TABLE_ROWS or looks_like_table(pieces):
+        return False
+    multi = [r for r in rows if len(r) >= MIN_CELLS]
+    if len(multi) <= 1:
+        return True
+    later = sorted(len(p[0].split()) for r in multi for p in r[1:])
+    firsts = [len(r[0][0]) for r in multi]
+    return later[len(later) // 2] > MAX_CELL_WORDS and max(firsts) <= 3

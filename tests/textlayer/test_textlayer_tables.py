@@ -1,0 +1,68 @@
+from __future__ import annotations
+
+import pymupdf
+
+from docparse.textlayer.extract import extract_page
+from docparse.textlayer.pieces import pieces_in_box
+from docparse.textlayer.tables import bands_of, clearly_not_table, looks_like_table
+
+WIDE = (0.0, 0.0, 2000.0, 3000.0)
+
+
+def _layer(draw):  # type: ignore[no-untyped-def]
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    draw(page)
+    return extract_page(page, 2.0)
+
+
+def test_numeric_table_rows_are_a_table() -> None:
+    def draw(page: pymupdf.Page) -> None:
+        rows = [("Cost of revenue", "178", "141"), ("Research", "3,423", "2,532"),
+                ("Sales and marketing", "1,136", "876"), ("Total", "4,737", "3,549")]
+        for i, (a, b, c) in enumerate(rows):
+            y = 100 + 16 * i
+            page.insert_text((72, y), a, fontsize=10)
+            page.insert_text((300 - pymupdf.get_text_length(b, fontsize=10), y), b, fontsize=10)
+            page.insert_text((400 - pymupdf.get_text_length(c, fontsize=10), y), c, fontsize=10)
+
+    pieces = pieces_in_box(_layer(draw), WIDE)
+    assert [t for t, _ in pieces][:3] == ["Cost of revenue", "178", "141"]
+    assert looks_like_table(pieces)
+    assert not clearly_not_table(pieces)
+
+
+def test_justified_prose_and_bullet_lists_are_not_tables() -> None:
+    words = ("Samples were analysed within two days by an accredited laboratory using standard "
+             "methods for nitrate phosphate and heavy metals at every station of the river").split()
+
+    def prose(page: pymupdf.Page) -> None:
+        for i in range(5):  # words spread with wide, equal gaps, as justified lines are
+            x = 72.0
+            for w in words[i * 3: i * 3 + 9]:
+                page.insert_text((x, 100 + 14 * i), w, fontsize=10)
+                x += pymupdf.get_text_length(w, fontsize=10) + 12
+    assert not looks_like_table(pieces_in_box(_layer(prose), WIDE))
+
+    def bullets(page: pymupdf.Page) -> None:
+        for i, item in enumerate(["Database performance and scalability tuning for large systems",
+                                  "Advanced SQL knowledge and skills transfer to every team",
+                                  "Business intelligence and analytics for managers and staff"]):
+            page.insert_text((72, 100 + 14 * i), "-", fontsize=10)
+            page.insert_text((90, 100 + 14 * i), item, fontsize=10)
+    pieces = pieces_in_box(_layer(bullets), WIDE)
+    assert not looks_like_table(pieces)
+    assert clearly_not_table(pieces)
+
+
+def test_bands_split_at_blank_space() -> None:
+    def draw(page: pymupdf.Page) -> None:
+        page.insert_text((72, 100), "Summary", fontsize=10)
+        for i in range(3):
+            page.insert_text((72, 140 + 14 * i), f"Charge {i}", fontsize=10)
+            page.insert_text((400, 140 + 14 * i), f"${i}.00", fontsize=10)
+    bands = bands_of(pieces_in_box(_layer(draw), WIDE))
+    assert [[t for t, _ in b] for b in bands] == [
+        ["Summary"], ["Charge 0", "$0.00", "Charge 1", "$1.00", "Charge 2", "$2.00"]
+    ]
+    assert looks_like_table(bands[1]) and not looks_like_table(bands[0])
