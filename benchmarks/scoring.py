@@ -152,6 +152,17 @@ def table_cell_recall(ours: str, reference_md: str) -> float | None:
     return hit / len(ref)
 
 
+def table_word_recall(ours: str, reference_md: str) -> float | None:
+    """Fraction of the words in the reference's table cells found in our table cells: robust to
+    how cells are split (docling stacks two values in one cell where others use two rows)."""
+    ref = Counter(w for t in markdown_tables(reference_md) for c in t for w in c.text.split())
+    if not ref:
+        return None
+    mine = Counter(w for t in html_tables(ours) + markdown_tables(ours) for c in t
+                   for w in c.text.split())
+    return sum((ref & mine).values()) / sum(ref.values())
+
+
 # ---------------------------------------------------------------- olmOCR-bench facts
 
 

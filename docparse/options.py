@@ -73,7 +73,7 @@ class ParseOptions:
     detect_furniture: bool = True
     markdown_ignore_labels: tuple[str, ...] = MARKDOWN_IGNORE_LABELS
     # --- throughput
-    page_window: int = 8
+    page_window: int = 16
     layout_workers: int = 0  # 0 = one per CPU core
 
     def replace(self, **changes: Any) -> ParseOptions:

@@ -20,6 +20,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import IO, Any, Union
 
+import numpy as np
+
 from docparse.document import Document, ErrorItem, Page, Stats
 from docparse.errors import (
     ConfigurationError,
@@ -267,6 +269,9 @@ class AsyncParser:
                                               message=f"{type(exc).__name__}: {exc}"))
                 outcomes[idx] = _empty_outcome(page, settings)
             finally:
+                # Drop the pixels before the slot frees, so the window really bounds memory
+                # (a lingering reference would keep one more page alive).
+                page.image = _NO_PIXELS
                 window.release()
 
         try:
@@ -336,6 +341,9 @@ def _trim_mupdf_store() -> None:
     tools: Any = pymupdf.TOOLS
     with MUPDF_LOCK:
         tools.store_shrink(100)
+
+
+_NO_PIXELS = np.zeros((0, 0, 3), dtype=np.uint8)
 
 
 def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:

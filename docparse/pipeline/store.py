@@ -16,7 +16,8 @@ class PageStore(Protocol):
         ...
 
     def save(self, page: Page, images: dict[str, bytes]) -> None:
-        """Persist a finished page (called once per page, from the event loop thread)."""
+        """Persist a finished page (called once per page, from one writer thread per document,
+        so it may block on disk without stalling the event loop)."""
         ...
 
     def images(self) -> Mapping[str, bytes]:
