@@ -171,7 +171,12 @@ def _tables_from_text(
             continue
         bands = bands_of(pieces)
         kinds = [looks_like_table(b) for b in bands]
-        if not any(kinds):
+        if r.label == "image":
+            # Keep the picture, and read its born-digital text too (as the official
+            # `use_ocr_for_image_block` does for pictures): the small model calls whole
+            # brochure pages and ruled invoice tables pictures.
+            out.append(r)
+        elif not any(kinds):
             out.append(r)
             continue
         for band, is_table in zip(bands, kinds, strict=True):

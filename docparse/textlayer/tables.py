@@ -7,6 +7,7 @@ table's rows split into several cells at gaps far wider than a word space, row a
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 
 Piece = tuple[str, tuple[float, float, float, float]]
@@ -19,6 +20,9 @@ MIN_SHARE = 0.6
 #: Rows this long in words, mostly alphabetic, are prose however they are spaced.
 PROSE_WORDS_PER_ROW = 8
 PROSE_ALPHA_SHARE = 0.75
+#: List markers: bullets (including glyphs without Unicode), "1.", "a)", "(iv)".
+_LIST_MARKER = re.compile(r"[•·●○◦■□▪▫‣⁃–—\-*\ufffd\uf0b7]{1,3}|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\(?[ivxIVX]{1,4}[.)]")
+
 #: The median later cell of a table row has at most this many words.
 MAX_CELL_WORDS = 5
 
@@ -47,6 +51,10 @@ def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE
         return False
     multi = [r for r in rows if len(r) >= MIN_CELLS]
     if len(multi) < min_table_rows or len(multi) < MIN_SHARE * len(rows):
+        return False
+    # A bullet or number, a gap, then the item: a list, however neatly it lines up.
+    markers = sum(1 for r in multi if _LIST_MARKER.fullmatch(r[0][0].strip()))
+    if markers >= MIN_SHARE * len(multi):
         return False
     # Cells after the first are short (amounts, dates, names); a long second piece is a list
     # item's text after its number, not a cell.

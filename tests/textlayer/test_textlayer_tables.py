@@ -66,3 +66,15 @@ def test_bands_split_at_blank_space() -> None:
         ["Summary"], ["Charge 0", "$0.00", "Charge 1", "$1.00", "Charge 2", "$2.00"]
     ]
     assert looks_like_table(bands[1]) and not looks_like_table(bands[0])
+
+
+def test_short_bullet_and_numbered_items_are_lists_not_tables() -> None:
+    for marker in ("•", "1.", "a)"):
+        def draw(page: pymupdf.Page, marker: str = marker) -> None:
+            for i, item in enumerate(["Database performance", "Advanced SQL skills",
+                                      "Business intelligence", "Security reviews"]):
+                page.insert_text((72, 100 + 14 * i), marker, fontsize=10)
+                page.insert_text((100, 100 + 14 * i), item, fontsize=10)
+        pieces = pieces_in_box(_layer(draw), WIDE)
+        assert len(pieces) == 8
+        assert not looks_like_table(pieces), marker
