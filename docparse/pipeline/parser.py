@@ -13,16 +13,14 @@ import functools
 import logging
 import os
 import time
-from collections import Counter
-from collections.abc import AsyncIterator, Callable, Iterable, Sequence
+from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from pathlib import Path
 from typing import IO, Any, Union
 
 import numpy as np
 
-from docparse.document import Document, ErrorItem, Page, Stats
+from docparse.document import Document, ErrorItem, Page
 from docparse.errors import (
     ConfigurationError,
     DeadlineExceededError,
@@ -44,6 +42,7 @@ from docparse.events import (
 from docparse.layout import LayoutBackend, Region
 from docparse.options import ParseOptions, resolve_options
 from docparse.pipeline.backends import build_layout, build_recognizer
+from docparse.pipeline.document_build import build_document, restructure_document
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
 from docparse.pipeline.store import PageStore
 from docparse.recognize import Recognizer
@@ -313,12 +312,12 @@ class AsyncParser:
             render_pool.shutdown(wait=False)
             store_pool.shutdown(wait=True)
 
-        doc = _build_document(src.input_path, page_count if page_count is not None else 1,
+        doc = build_document(src.input_path, page_count if page_count is not None else 1,
                               [outcomes[i] for i in sorted(outcomes)], failed_pages,
                               started, layout.name, recognizer.name)
         if store is not None:
             doc = doc.with_images(store.images())
-        doc = _restructure(doc, opts)
+        doc = restructure_document(doc, opts)
         self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
                                 doc.stats.seconds, doc.stats.recognition_requests))
         return doc
@@ -357,70 +356,3 @@ def _empty_outcome(page: PageImage, settings: dict[str, Any]) -> PageOutcome:
                   model_settings=settings),
         images={},
     )
-
-
-def _build_document(
-    input_path: str,
-    page_count: int,
-    outcomes: Sequence[PageOutcome],
-    failed_pages: Sequence[ErrorItem],
-    started: float,
-    layout_name: str,
-    recognizer_name: str,
-) -> Document:
-    errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
-    blocks = [b for o in outcomes for b in o.page.parsing_res_list]
-    needing = [b for b in blocks if b.source not in ("image",) and b.status in ("ok", "failed")]
-    failed = [b for b in blocks if b.status == "failed"]
-    if not errors:
-        status = "success"
-    elif (needing and len(failed) == len(needing)) or (failed_pages and len(failed_pages) == len(outcomes)):
-        status = "failed"
-    else:
-        status = "partial"
-    seconds = time.perf_counter() - started
-    saved: Counter[str] = Counter()
-    endpoints: Counter[str] = Counter()
-    timings: Counter[str] = Counter()
-    for o in outcomes:
-        saved.update(o.requests_saved)
-        endpoints.update(o.endpoints)
-        timings.update(o.timings)
-    stats = Stats(
-        seconds=round(seconds, 4),
-        pages_per_second=round(len(outcomes) / seconds, 4) if seconds > 0 else 0.0,
-        recognition_requests=sum(o.requests for o in outcomes),
-        requests_saved=dict(saved),
-        retries=sum(o.retries for o in outcomes),
-        layout_backend=layout_name,
-        recognizer=recognizer_name,
-        endpoints=dict(endpoints),
-        timings={k: round(v, 4) for k, v in timings.items()},
-        official_requests=sum(o.official_requests for o in outcomes),
-        truncated_blocks=sum(o.truncated for o in outcomes),
-    )
-    images: dict[str, bytes] = {}
-    for o in outcomes:
-        images.update(o.images)
-    doc = Document(
-        input_path=input_path,
-        page_count=page_count,
-        status=status,
-        errors=tuple(errors),
-        stats=stats,
-        pages=tuple(o.page for o in outcomes),
-    )
-    return doc.with_images(images)
-
-
-def _restructure(doc: Document, opts: ParseOptions) -> Document:
-    from docparse.assemble.restructure import restructure
-
-    images = doc.images
-    out = restructure(doc, merge_tables=opts.merge_tables, relevel_titles=opts.relevel_titles,
-                      join_paragraphs=opts.join_paragraphs, detect_furniture=opts.detect_furniture)
-    return out.with_images(images)
-
-
-def as_path(source: SourceTypes) -> Path | None:
-    return Path(source) if isinstance(source, (str, os.PathLike)) else None

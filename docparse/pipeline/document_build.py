@@ -1,0 +1,76 @@
+"""Pages → one :class:`Document`: status, errors, volatile stats, then document-level passes."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Sequence
+
+from docparse.document import Document, ErrorItem, Stats
+from docparse.options import ParseOptions
+from docparse.pipeline.page_run import PageOutcome
+
+
+def build_document(
+    input_path: str,
+    page_count: int,
+    outcomes: Sequence[PageOutcome],
+    failed_pages: Sequence[ErrorItem],
+    started: float,
+    layout_name: str,
+    recognizer_name: str,
+) -> Document:
+    errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
+    blocks = [b for o in outcomes for b in o.page.parsing_res_list]
+    needing = [b for b in blocks if b.source not in ("image",) and b.status in ("ok", "failed")]
+    failed = [b for b in blocks if b.status == "failed"]
+    if not errors:
+        status = "success"
+    elif (needing and len(failed) == len(needing)) or (failed_pages and len(failed_pages) == len(outcomes)):
+        status = "failed"
+    else:
+        status = "partial"
+    seconds = time.perf_counter() - started
+    saved: Counter[str] = Counter()
+    endpoints: Counter[str] = Counter()
+    timings: Counter[str] = Counter()
+    for o in outcomes:
+        saved.update(o.requests_saved)
+        endpoints.update(o.endpoints)
+        timings.update(o.timings)
+    stats = Stats(
+        seconds=round(seconds, 4),
+        pages_per_second=round(len(outcomes) / seconds, 4) if seconds > 0 else 0.0,
+        recognition_requests=sum(o.requests for o in outcomes),
+        requests_saved=dict(saved),
+        retries=sum(o.retries for o in outcomes),
+        layout_backend=layout_name,
+        recognizer=recognizer_name,
+        endpoints=dict(endpoints),
+        timings={k: round(v, 4) for k, v in timings.items()},
+        official_requests=sum(o.official_requests for o in outcomes),
+        truncated_blocks=sum(o.truncated for o in outcomes),
+    )
+    images: dict[str, bytes] = {}
+    for o in outcomes:
+        images.update(o.images)
+    doc = Document(
+        input_path=input_path,
+        page_count=page_count,
+        status=status,
+        errors=tuple(errors),
+        stats=stats,
+        pages=tuple(o.page for o in outcomes),
+    )
+    return doc.with_images(images)
+
+
+def restructure_document(doc: Document, opts: ParseOptions) -> Document:
+    from docparse.assemble.restructure import restructure
+
+    images = doc.images
+    out = restructure(doc, merge_tables=opts.merge_tables, relevel_titles=opts.relevel_titles,
+                      join_paragraphs=opts.join_paragraphs, detect_furniture=opts.detect_furniture)
+    return out.with_images(images)
+
+
