@@ -11,6 +11,12 @@ How often: at least two pages. A block the model called a title (``paragraph_tit
 ``doc_title``) needs three pages, or 30% of the pages when that is fewer, because a short
 heading can recur by chance.
 
+Blocks the layout model did label as furniture are skipped by recognition (no text), so text
+cannot be compared with them: a margin block whose box matches, edge for edge, a furniture box
+of another page is furniture too (the model saw the same line as a footer there). Small layout
+models without a footer or footnote class call running lines ``reference_content`` or ``text``,
+so every text-like label except captions is a candidate.
+
 The original label is not stored on the block (the result model has no field for it): it stays
 recoverable from ``Page.layout_det_res``, the detector's raw output, which keeps every box's
 own label at the same coordinates. ``block_order`` is renumbered on pages that changed, since
@@ -39,8 +45,11 @@ BOX_TOLERANCE = 0.02
 MAX_TEXT = 200
 
 _TEXT_CANDIDATES = frozenset(
-    {"text", "paragraph_title", "doc_title", "content", "vertical_text", *FURNITURE_LABELS}
-)
+    {
+        "text", "paragraph_title", "doc_title", "content", "vertical_text", "reference",
+        "reference_content", "footnote", "vision_footnote", "aside_text", *FURNITURE_LABELS,
+    }
+)  # fmt: skip
 _TITLE_LABELS = frozenset({"paragraph_title", "doc_title"})
 _ROMAN = re.compile(r"^[ivxlc]+$")
 _PAGE_NUMBER = re.compile(
@@ -70,6 +79,7 @@ def detect_furniture(doc: Document) -> Document:
     if len(doc.pages) < 2:
         return doc
     relabel: dict[tuple[int, int], str] = {}
+    relabel.update(_like_known_furniture(doc))
     relabel.update(_repeated_text(doc))
     relabel.update(_repeated_pictures(doc))
     if not relabel:
@@ -124,6 +134,28 @@ def _repeated_text(doc: Document) -> dict[tuple[int, int], str]:
             need = title_need if s.block.block_label in _TITLE_LABELS else 2
             if len(near) >= need:
                 out[(s.page_pos, s.block.block_id)] = label
+    return out
+
+
+def _like_known_furniture(doc: Document) -> dict[tuple[int, int], str]:
+    """Margin text at the very box where another page has a block labelled as furniture."""
+    known = list(_spots(doc, FURNITURE_LABELS - {"header_image", "footer_image"}, False))
+    out: dict[tuple[int, int], str] = {}
+    for s in _spots(doc, _TEXT_CANDIDATES - FURNITURE_LABELS, need_text=True):
+        twins = [
+            o
+            for o in known
+            if o.page_pos != s.page_pos and o.band == s.band and _same_box(doc, s, o)
+        ]
+        # A title needs two other pages: a heading can share a footer's box by chance.
+        need = 2 if s.block.block_label in _TITLE_LABELS else 1
+        if len({o.page_pos for o in twins}) < need:
+            continue
+        if _PAGE_NUMBER.match(normalize(s.block.block_content)):
+            out[(s.page_pos, s.block.block_id)] = "number"
+        else:
+            labels = [o.block.block_label for o in twins]
+            out[(s.page_pos, s.block.block_id)] = max(sorted(set(labels)), key=labels.count)
     return out
 
 

@@ -18,7 +18,17 @@ by a space ("A Study of…", "I Think") counts as numbering only when another ti
 style with a different marker; numbers of three or more digits (years) are not numbering; the
 height clusters are found by a small 1-D k-means without scikit-learn, and heights closer than
 12% are one cluster (upstream splits noise into up to four "levels"); the line count of a title
-is estimated from its box when the text carries no line breaks.
+is estimated from its box when the text carries no line breaks. Further:
+
+* decimal numbering counts depth from the shallowest number in the document: when chapters are
+  titled without their number ("Chapter 1" as the document title) and sections start at
+  ``1.1``, ``1.1`` is level 1 and ``1.3.1`` level 2 (upstream: 1 and 3, skipping a level);
+* with more than four sizes, the most used sizes seed the clusters, not evenly spaced ones (a
+  one-off cover line would otherwise take a cluster from the section titles);
+* an unnumbered title takes the level the numbered titles of its size cluster have (a size used
+  by no numbered title: one below the nearest taller size that is, or 1 when none is taller),
+  so "Authors" set like "1.1 Fundamentals" sits beside it; without numbered titles the size
+  rank decides, as upstream.
 """
 
 from __future__ import annotations
@@ -26,7 +36,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from docparse.assemble.refs import reading_order
@@ -125,9 +135,11 @@ def height_ranks(heights: Sequence[float]) -> dict[float, int]:
         else:
             groups[-1].append(h)
     if len(groups) > _MAX_CLUSTERS:
-        # Seed from evenly spaced groups so the most distinct sizes get their own clusters.
-        step = (len(groups) - 1) / (_MAX_CLUSTERS - 1)
-        groups = [groups[round(i * step)] for i in range(_MAX_CLUSTERS)]
+        # Seed from the sizes most titles use (ties: the taller); one-off sizes join the
+        # nearest of those.
+        uses = Counter(heights)
+        ranked = sorted(groups, key=lambda g: (-sum(uses[h] for h in g), -g[-1]))
+        groups = sorted(ranked[:_MAX_CLUSTERS], key=lambda g: g[0])
     centers = kmeans_1d(heights, [sum(g) / len(g) for g in groups])
     by_size = sorted(range(len(centers)), key=lambda i: -centers[i])
     rank = {ci: r + 1 for r, ci in enumerate(by_size)}
@@ -152,25 +164,54 @@ def compute_levels(titles: Sequence[str], heights: Sequence[float]) -> list[int]
         if n is not None and n.style not in seq:
             seq[n.style] = len(seq) + 1
     ranks = height_ranks(heights)
+    depths = [n.level for n in found if n is not None and n.style == "NUM_LIST"]
+    shallowest = min(depths, default=1)
     first_num_level = 0
-    levels: list[int] = []
+    levels: list[int | None] = []
     for title, n, h in zip(titles, found, heights, strict=True):
         cluster = ranks[h]
         if n is not None:
             relative = seq[n.style]
+            meant = n.level
             if n.style == "NUM_LIST":
+                meant -= shallowest - 1
                 if first_num_level:
                     relative += n.level - first_num_level
                 else:
                     first_num_level = n.level
-            level, votes = Counter([n.level, relative, cluster]).most_common(1)[0]
-            final = level if votes > 1 else relative
+            level, votes = Counter([meant, relative, cluster]).most_common(1)[0]
+            final: int | None = level if votes > 1 else relative
         elif _keyword(title):
             final = 1
         else:
-            final = cluster
-        levels.append(max(1, min(final, MAX_LEVEL)))
-    return levels
+            final = None  # from its size, once the numbered titles are known
+        levels.append(final if final is None else max(1, min(final, MAX_LEVEL)))
+    by_size = _levels_by_size(
+        [ranks[h] for h, n in zip(heights, found, strict=True) if n is not None],
+        [lv for lv, n in zip(levels, found, strict=True) if n is not None and lv is not None],
+    )
+    return [
+        lv if lv is not None else max(1, min(by_size(ranks[h]), MAX_LEVEL))
+        for lv, h in zip(levels, heights, strict=True)
+    ]
+
+
+def _levels_by_size(clusters: Sequence[int], levels: Sequence[int]) -> Callable[[int], int]:
+    """Level for a size-cluster rank, learnt from the numbered titles of each cluster."""
+    votes: dict[int, Counter[int]] = {}
+    for c, lv in zip(clusters, levels, strict=True):
+        votes.setdefault(c, Counter())[lv] += 1
+    known = {c: min(v.items(), key=lambda kv: (-kv[1], kv[0]))[0] for c, v in votes.items()}
+
+    def level(cluster: int) -> int:
+        if not known:
+            return cluster
+        if cluster in known:
+            return known[cluster]
+        taller = [c for c in known if c < cluster]
+        return known[max(taller)] + 1 if taller else 1
+
+    return level
 
 
 def relevel_titles(doc: Document) -> Document:

@@ -2,7 +2,9 @@
 
 PaddleOCR-VL has no such pass. docparse walks the text flow of the whole document in reading
 order, skipping what floats beside it (furniture, footnotes, side notes, pictures, tables,
-captions), and links two consecutive body-text blocks when all of these hold:
+captions, and text lying mostly inside a picture or table box: labels drawn in a figure, or a
+caption the layout model cut off a table), and links two consecutive body-text blocks when all
+of these hold:
 
 * the first does not end a sentence (``.``, ``!``, ``?``, ``:``, ``;`` and CJK equivalents);
 * the second reads as the middle of a sentence: it starts lower-case, or the first ends with a
@@ -42,6 +44,9 @@ FLOW_SKIP_LABELS = FURNITURE_LABELS | frozenset(
         "formula_number",
     }
 )
+#: Text whose box lies this much (share of its area) inside one of these is not running text.
+_CONTAINERS = frozenset({"image", "chart", "table", "seal"})
+INSIDE_SHARE = 0.5
 #: Largest ratio between the two parts' estimated font sizes (loose: a short last line inflates
 #: the estimate of a two-line block by up to ~1.35).
 FONT_RATIO = 1.5
@@ -90,13 +95,24 @@ def _text_flow(doc: Document) -> list[tuple[int, Block]]:
     """Every block that takes part in the running text, in document reading order."""
     flow: list[tuple[int, Block]] = []
     for pos, page in enumerate(doc.pages):
+        containers = [b.block_bbox for b in page.parsing_res_list if b.block_label in _CONTAINERS]
         for b in reading_order(page):
             if b.block_label in FLOW_SKIP_LABELS or b.status in ("skipped", "merged"):
                 continue
             if b.status == "ok" and not b.block_content.strip():
                 continue
+            if any(_inside_share(b.block_bbox, c) >= INSIDE_SHARE for c in containers):
+                continue
             flow.append((pos, b))
     return flow
+
+
+def _inside_share(box: Sequence[int], container: Sequence[int]) -> float:
+    """Share of ``box``'s area that lies inside ``container``."""
+    w = min(box[2], container[2]) - max(box[0], container[0])
+    h = min(box[3], container[3]) - max(box[1], container[1])
+    area = max(box[2] - box[0], 1) * max(box[3] - box[1], 1)
+    return 0.0 if w <= 0 or h <= 0 else w * h / area
 
 
 def _box(page: Page, block: Block) -> tuple[int, int, int, int]:

@@ -12,6 +12,9 @@ Where that fails in practice docparse differs:
 * between the fragments docparse also allows blocks relabelled or skipped as furniture, side
   notes, and text that only says "continued" or gives a page number (upstream's keyword test
   reads attributes its blocks never have, so it never fires);
+* notes under the first fragment (``*``, ``†``, ``¹``, ``a)``, "Note:", "Source:" …) may stand
+  before the break whatever the layout model called them: small models have no footnote class
+  and call them text or references;
 * a second fragment whose first row looks like a header of its own (``<th>``/``<thead>``, or
   text where the columns below hold numbers) and differs from the first fragment's header is a
   new table, not a continuation;
@@ -50,6 +53,13 @@ _AFTER_FIRST_OK = frozenset(
 _BEFORE_NEXT_OK = frozenset({"header", "header_image", "number", "seal", "aside_text"})
 _CONTINUED = re.compile(r"\bcontinue[ds]?\b|\bcont['’‘]?d\b|续|續", re.I)
 _PAGE_NUMBER = re.compile(r"^\W*(page\s*)?\d+(\s*(of|/)\s*\d+)?\W*$", re.I)
+_NOTE_MARK = re.compile(
+    r"^\s*(?:[*†‡§¶※]|[¹²³⁴⁵⁶⁷⁸⁹⁰]|\(?[a-z]\)\s|\(\d{1,2}\)\s"
+    r"|(?:notes?|sources?|n\.\s?b\.|注|资料来源|来源)\s*[:.：])",
+    re.I,
+)
+#: Longest text that still counts as a note under a table (longer is body text).
+MAX_NOTE = 600
 
 
 @dataclass(frozen=True)
@@ -198,7 +208,7 @@ def can_merge(
         return False
     order_prev = reading_order(prev_page)
     after = order_prev[order_prev.index(prev.block) + 1 :]
-    if not all(_may_separate(b, _AFTER_FIRST_OK) for b in after):
+    if not all(_may_separate(b, _AFTER_FIRST_OK) or _is_table_note(b, prev.block) for b in after):
         return False
     order_curr = reading_order(curr_page)
     before = order_curr[: order_curr.index(curr.block)]
@@ -233,6 +243,15 @@ def _may_separate(block: Block, labels: frozenset[str]) -> bool:
             bool(_PAGE_NUMBER.match(text)) or (len(text) < 80 and bool(_CONTINUED.search(text)))
         )
     return False
+
+
+def _is_table_note(block: Block, table: Block) -> bool:
+    """Whether ``block`` reads as a note to ``table``: marked text below it."""
+    if block.block_label not in TEXT_LIKE_LABELS or block.status != "ok":
+        return False
+    text = block.block_content.strip()
+    below = block.block_bbox[1] >= (table.block_bbox[1] + table.block_bbox[3]) / 2
+    return below and 0 < len(text) <= MAX_NOTE and bool(_NOTE_MARK.match(text))
 
 
 def _header_rows(so_far: Table, curr: Table) -> int:

@@ -105,7 +105,8 @@ def _apply_text_layer(
     from docparse.textlayer.snap import snap_to_lines
 
     mode: Literal["auto", "prefer"] = "prefer" if options.text_layer == "prefer" else "auto"
-    eligible = [p.route == "ocr" and p.label in TEXT_LIKE_LABELS for p in planned]
+    # Furniture ("skip") costs nothing from the text layer: its text helps find repeats.
+    eligible = [p.route in ("ocr", "skip") and p.label in TEXT_LIKE_LABELS for p in planned]
     snapped = snap_to_lines(page.text_layer, [p.bbox for p in planned], eligible)
     texts: dict[int, str] = {}
     boxes: dict[int, tuple[int, int, int, int]] = {}

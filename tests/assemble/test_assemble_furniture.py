@@ -6,7 +6,7 @@ from assemble_builders import block, document, page, paragraphs
 
 from docparse.assemble.furniture import detect_furniture, normalize
 from docparse.assemble.markdown import MarkdownParams, render_document
-from docparse.document import Page
+from docparse.document import Block, Page
 
 TOP = (100, 30, 900, 70)
 BOTTOM = (450, 1340, 550, 1380)
@@ -57,6 +57,49 @@ def test_page_x_of_n_footer_is_a_number_and_other_footers_stay_footers() -> None
     out = detect_furniture(doc)
     for p in out.pages:
         assert [b.block_label for b in p.blocks] == ["number", "footer", "text"]
+
+
+def test_margin_text_at_a_furniture_box_of_another_page_is_furniture() -> None:
+    # The model labelled the footer on pages 0 and 2 (skipped, so no text to compare) but
+    # called it reference_content on page 1, and the page number text on page 2.
+    def _page(i: int, foot: Block, number: Block) -> Page:
+        body = block(1, "text", f"Body of page {i}.", (100, 200, 900, 600), block_order=1)
+        return page(i, body, foot, number)
+
+    skipped_foot = block(2, "footer", "", (100, 1340, 400, 1370), status="skipped")
+    skipped_number = block(3, "footer", "", (800, 1340, 900, 1370), status="skipped")
+    doc = document(
+        _page(0, skipped_foot, skipped_number),
+        _page(
+            1,
+            block(2, "reference_content", "Riverside Agency", (98, 1336, 402, 1372)),
+            skipped_number,
+        ),
+        _page(2, skipped_foot, block(3, "text", "Page 3 of 3", (806, 1338, 900, 1371))),
+    )
+    out = detect_furniture(doc)
+    assert [b.block_label for b in out.pages[1].blocks] == ["text", "footer", "footer"]
+    assert [b.block_label for b in out.pages[2].blocks] == ["text", "footer", "number"]
+    assert out.pages[1].blocks[1].block_content == "Riverside Agency"
+    assert paragraphs(render_document(out, MarkdownParams())) == [
+        "Body of page 0.",
+        "Body of page 1.",
+        "Body of page 2.",
+    ]
+    assert detect_furniture(out) == out
+
+
+def test_margin_text_elsewhere_than_the_furniture_boxes_is_not_furniture() -> None:
+    foot = block(2, "footer", "", (100, 1340, 400, 1370), status="skipped")
+    doc = document(
+        page(0, block(1, "text", "Body.", (100, 200, 900, 600)), foot),
+        # The last lines of body text reach into the margin, at another box.
+        page(1, block(1, "text", "the end of a long paragraph.", (100, 1300, 900, 1370))),
+        # A title needs the box on two other pages: a heading may share a footer's box by chance.
+        page(2, block(1, "paragraph_title", "Annex", (100, 1340, 400, 1370))),
+    )
+    out = detect_furniture(doc)
+    assert [b.block_label for b in out.blocks] == ["text", "footer", "text", "paragraph_title"]
 
 
 def test_body_text_and_rare_titles_are_not_furniture() -> None:

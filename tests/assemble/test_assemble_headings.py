@@ -88,3 +88,33 @@ def test_failed_titles_and_doc_title_are_left_alone() -> None:
         page(0, block(0, "doc_title", "T"), block(1, "paragraph_title", "", status="failed"))
     )
     assert relevel_titles(doc) == doc
+
+
+def test_sections_numbered_from_depth_two_start_at_level_one() -> None:
+    # Chapters titled without their number: sections start at "1.1"; no level is skipped.
+    # A taller unnumbered title puts "1.1" in the second size cluster, so size and depth
+    # would outvote the order of styles without the shift.
+    titles = ["Preface", "1.1 Fundamentals", "1.3.1 Existing controls", "2.2 Duties", "2.2.1 Roles"]
+    assert compute_levels(titles, [40.0, 31.0, 25.0, 31.0, 25.0]) == [1, 1, 2, 1, 2]
+    # A document that does use "1" keeps upstream's depths.
+    assert compute_levels(["1 Intro", "1.1 Scope", "1.1.1 Inputs"], [34.0, 30.0, 26.0]) == [1, 2, 3]
+
+
+def test_unnumbered_titles_take_the_level_of_numbered_titles_of_their_size() -> None:
+    # One-off cover lines (67.5, 56) and a stray small title (18) must not take the clusters
+    # the section sizes need.
+    titles = [
+        "Authors", "1.1 Security fundamentals", "1.2 Current state", "1.3.1 Existing controls",
+        "Column mask", "2.2 Separation of duties", "3.2.2 Built-in variables", "ENABLE ;",
+        "Row and Column Access Control", "IBM.",
+    ]  # fmt: skip
+    heights = [31.0, 31.0, 31.0, 25.0, 24.0, 31.0, 26.0, 18.0, 67.5, 56.0]
+    assert compute_levels(titles, heights) == [1, 1, 1, 2, 2, 1, 2, 2, 1, 1]
+    # Sizes no numbered title uses: taller than all → 1; else one below the nearest taller.
+    assert compute_levels(["Big", "1 A", "Small", "2 B"], [60.0, 30.0, 20.0, 30.0]) == [1, 1, 2, 1]
+
+
+def test_most_used_sizes_seed_the_clusters() -> None:
+    ranks = height_ranks([67.5, 56.0, 31.0, 31.0, 32.0, 25.0, 26.0, 24.0, 18.0])
+    assert ranks[31.0] == ranks[32.0] != ranks[25.0] == ranks[24.0]
+    assert ranks[67.5] < ranks[31.0] < ranks[25.0]

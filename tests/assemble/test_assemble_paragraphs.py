@@ -100,3 +100,37 @@ def test_text_rules() -> None:
     assert starts_mid_sentence("see", "1. item") is False
     # One 20-px line of 40 characters ≈ 16 px font (0.5 em glyphs, 1.2 em lines).
     assert round(font_size((0, 0, 320, 20), "x" * 40)) == 16
+
+
+def test_text_inside_a_table_or_picture_box_is_not_running_text() -> None:
+    # A caption cut off the top of a table ends in "and"; the next page starts a new sentence
+    # after "The": without the table check the function-word rule would join them.
+    caption = "Table 2-2 Comparison of the function usage IDs and"
+    doc = document(
+        page(
+            0,
+            _body(0, "The comparison is shown in the table below.", 100, 200),
+            _body(1, caption, 760, 790, x0=150, x1=600),
+            block(2, "table", "<table><tr><td>a</td></tr></table>", (100, 775, 900, 1300)),
+            block(3, "image", "", (100, 1310, 900, 1390), image="strip.jpg"),
+            _body(4, "labels of the", 1320, 1350, x0=200, x1=400),
+        ),
+        page(1, _body(0, "The SQL statement that follows creates the permission.", 100, 160)),
+    )
+    out = join_paragraphs(doc)
+    assert all(not b.links for b in out.blocks)
+    # The same caption clear of the table box does continue a sentence on the next page.
+    moved = document(
+        page(
+            0,
+            _body(0, caption, 700, 730, x0=150, x1=600),
+            block(1, "table", "<table><tr><td>a</td></tr></table>", (100, 775, 900, 1300)),
+        ),
+        page(
+            1,
+            _body(0, "users who hold the authority, as the guide says.", 100, 130, x0=150, x1=600),
+        ),
+    )
+    assert join_paragraphs(moved).pages[0].blocks[0].links == (
+        Link(kind="continues_on", ref="pages/1/blocks/0"),
+    )

@@ -92,6 +92,44 @@ def test_footnote_after_first_fragment_still_merges() -> None:
     assert _cells(out.merged_tables[0].html)[1:] == [list(r) for r in _rows(1, 4)]
 
 
+def test_marked_notes_under_the_first_fragment_merge_whatever_their_label() -> None:
+    # Small layout models have no footnote class: the note under a table comes as text or
+    # reference_content.
+    for label, note in [
+        ("reference_content", "* Units in thousands; north includes the islands."),
+        ("text", "Source: national statistics office, 2024."),
+        ("text", "a) Provisional figures."),
+        ("text", "¹ Restated after the audit."),
+    ]:
+        doc = document(
+            page(
+                0,
+                block(0, "table", table_html(HEAD, *_rows(1, 2)), BOX_BOTTOM),
+                block(1, label, note, (100, 1305, 700, 1325)),
+            ),
+            page(1, block(0, "table", table_html(HEAD, *_rows(3, 2)), BOX_TOP)),
+        )
+        out = merge_tables(doc)
+        assert len(out.merged_tables) == 1, note
+        assert _cells(out.merged_tables[0].html) == [list(HEAD)] + [list(r) for r in _rows(1, 4)]
+
+
+def test_unmarked_text_or_text_above_the_table_still_blocks_merge() -> None:
+    table = block(0, "table", table_html(HEAD, *_rows(1, 2)), BOX_BOTTOM)
+    second = page(1, block(0, "table", table_html(HEAD, *_rows(3, 2)), BOX_TOP))
+    prose = document(
+        page(0, table, block(1, "text", "The next section begins here.", (100, 1305, 900, 1340))),
+        second,
+    )
+    assert merge_tables(prose).merged_tables == ()
+    # Ordered after the table but placed beside it (a column layout): not a note under it.
+    beside = document(page(0, table, block(1, "text", "* A remark.", (100, 720, 900, 760))), second)
+    assert merge_tables(beside).merged_tables == ()
+    long_note = "* " + "A long remark that runs on. " * 30
+    essay = document(page(0, table, block(1, "text", long_note, (100, 1305, 900, 1390))), second)
+    assert merge_tables(essay).merged_tables == ()
+
+
 def test_unrelated_tables_on_consecutive_pages_do_not_merge() -> None:
     doc = document(
         page(
