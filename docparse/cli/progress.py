@@ -75,10 +75,13 @@ class RichRenderer:
         self._notices: set[str] = set()
 
     def start(self) -> None:
-        self.progress.start()
+        # A live bar only on a terminal; pipes and CI logs get the one-line messages alone.
+        if self.console.is_terminal:
+            self.progress.start()
 
     def stop(self) -> None:
-        self.progress.stop()
+        if self.progress.live.is_started:
+            self.progress.stop()
 
     def __call__(self, event: Event) -> None:
         if isinstance(event, DocumentStarted):
@@ -94,9 +97,12 @@ class RichRenderer:
             page = "" if event.page_index is None else f" page {event.page_index + 1}"
             self.progress.console.print(
                 f"[yellow]warning[/]: {event.input_path}{page} block {event.block_id} "
-                f"({event.label}): {event.reason}: {event.message}", highlight=False, markup=True)
+                f"({event.label}): {event.reason}: {event.message}",
+                highlight=False, markup=True, soft_wrap=True)
         elif isinstance(event, Notice) and not self.quiet and event.message not in self._notices:
             self._notices.add(event.message)
-            self.progress.console.print(f"docparse: {event.message}", highlight=False, markup=False)
+            self.progress.console.print(
+                f"docparse: {event.message}", highlight=False, markup=False, soft_wrap=True
+            )
         elif isinstance(event, (DocumentDone, DocumentFailed)):
             pass
