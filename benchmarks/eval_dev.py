@@ -128,6 +128,8 @@ def _run(args: argparse.Namespace) -> int:
             print(json.dumps(row), flush=True)
 
     if not args.no_record:
+        if args.fake_vlm:  # its port changes every run
+            overrides["server_url"] = ["fake vLLM (docparse.testing.fake_vllm)"]
         record(args.label, overrides, rows)
     return 0
 
