@@ -205,7 +205,7 @@ def _structures_from_text_layer(
     from docparse.recognize.line_order import OcrLine
     from docparse.recognize.table_grid import lines_to_table_html
     from docparse.textlayer.gate import decide
-    from docparse.textlayer.pieces import pieces_in_box
+    from docparse.textlayer.pieces import has_rotated_text, pieces_in_box
 
     out: dict[int, BlockContent] = {}
     for p in planned:
@@ -216,6 +216,8 @@ def _structures_from_text_layer(
         verdict = decide(page.text_layer, p.bbox, "text", "auto")
         if verdict.text is None and verdict.reason != "low_coverage":
             continue
+        if p.route == "table" and has_rotated_text(page.text_layer, p.bbox):
+            continue  # rotated column headers: the grid needs what OCR sees of them
         pieces = pieces_in_box(page.text_layer, p.bbox)
         if not pieces:
             continue

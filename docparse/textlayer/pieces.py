@@ -54,3 +54,14 @@ def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
         max(c.bbox[2] for c in chars),
         max(c.bbox[3] for c in chars),
     )
+
+
+def has_rotated_text(layer: TextLayerPage, box: Sequence[float]) -> bool:
+    """Whether visible text inside ``box`` runs vertically or at an angle (rotated headers)."""
+    b: Box = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
+    return any(
+        span.render_mode != 3 and abs(span.direction[1]) > 0.2
+        and any(_centre_inside(c, b) for c in span.chars)
+        for line in layer.lines
+        for span in line.spans
+    )

@@ -78,3 +78,15 @@ def test_short_bullet_and_numbered_items_are_lists_not_tables() -> None:
         pieces = pieces_in_box(_layer(draw), WIDE)
         assert len(pieces) == 8
         assert not looks_like_table(pieces), marker
+
+
+def test_rotated_text_is_noticed() -> None:
+    from docparse.textlayer.pieces import has_rotated_text
+
+    def draw(page: pymupdf.Page) -> None:
+        page.insert_text((72, 100), "Row label", fontsize=10)
+        page.insert_text((300, 200), "QIBM_DB_SECADM", fontsize=10, rotate=90)
+
+    layer = _layer(draw)
+    assert has_rotated_text(layer, WIDE)
+    assert not has_rotated_text(layer, (100.0, 150.0, 400.0, 250.0))  # only the flat label
