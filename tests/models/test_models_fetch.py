@@ -176,10 +176,25 @@ def test_two_concurrent_fetches_are_serialised(server: ModelServer, tmp_path: Pa
     out: list[list[object]] = []
     evs: list[list[FetchEvent]] = []
 
+    # Both fetches start together, so one of them must find the other holding the lock.
+    start = threading.Barrier(2)
+
+    manifest = load_manifest(write_manifest(tmp_path / "m.json", FILES))
+
     def run() -> None:
-        r, e = _fetch(server, tmp_path, sources=["mirror"])
-        out.append(r)
-        evs.append(e)
+        events: list[FetchEvent] = []
+        start.wait()
+        results = fetch_models(
+            ["TestLayout"],
+            cache_dir=tmp_path / "cache",
+            manifest=manifest,
+            mirror=f"{server.url}/mirror",
+            sources=["mirror"],
+            downloader=Downloader(attempts=2, sleep=lambda s: None),
+            on_event=events.append,
+        )
+        out.append(list(results))
+        evs.append(events)
 
     threads = [threading.Thread(target=run) for _ in range(2)]
     for t in threads:
