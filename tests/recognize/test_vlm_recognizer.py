@@ -217,7 +217,7 @@ def test_dead_server_raises_server_unavailable() -> None:
     started = time.perf_counter()
     with pytest.raises(ServerUnavailableError, match="no VLM endpoint answers"):
         recognize(rec, [task(i, "ocr", ink(40, 100)) for i in range(10)])
-    assert time.perf_counter() - started < 2
+    assert time.perf_counter() - started < 8  # no retries x backoff per block
 
 
 def test_deadline_fails_unfinished_blocks_and_keeps_answered_ones() -> None:
@@ -239,7 +239,7 @@ def test_deadline_fails_unfinished_blocks_and_keeps_answered_ones() -> None:
     started = time.perf_counter()
     page = recognize(rec, [task(0, "ocr", ink(40, 100)), task(1, "ocr", ink(40, 300))],
                      deadline_at=time.monotonic() + 0.5)
-    assert time.perf_counter() - started < 1.5
+    assert time.perf_counter() - started < 4  # cancelled at the deadline, not after the 5 s answer
     assert page.results[0].content == "quick" and page.results[0].error is None
     late = page.results[1]
     assert late.content == "" and late.error is not None

@@ -322,7 +322,7 @@ def test_slots_queue_requests_like_a_saturated_gpu(fake: FakeVLLM) -> None:
     elapsed = time.monotonic() - started
     assert all(r.status_code == 200 for r in responses)
     assert elapsed >= 0.78  # 8 / 2 slots × 0.2 s = 0.8 s
-    assert elapsed < 2.0  # generous: the machine may be busy
+    assert elapsed < 8.0  # only catches a server that ignores its slots' concurrency
     stats = fake.stats()
     assert stats.max_in_flight == 2
     assert stats.max_open >= 6  # the others were queued, not refused
@@ -376,7 +376,7 @@ def test_timeout_and_hang_outlast_the_client(fake: FakeVLLM) -> None:
             started = time.monotonic()
             with pytest.raises(httpx.ReadTimeout):
                 chat(client, fake, body())
-            assert time.monotonic() - started < 2
+            assert time.monotonic() - started < 8  # the client timeout (0.3 s) ended it, not the 30 s sleep
         fake.configure(**{f"{fault}_rate": 0.0})
     assert [r["outcome"] for r in fake.requests()] == ["timeout", "hang"]
 
