@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import importlib.util
-import time
 from pathlib import Path
 from typing import Any
 
@@ -64,10 +63,8 @@ def _summary(regions: list[Region]) -> list[tuple[str, tuple[float, ...], int | 
 
 
 @needs_paddle
-def test_tiny_model_files_small_and_fast(tmp_path: Path) -> None:
-    start = time.perf_counter()
+def test_tiny_model_files_are_small_and_in_the_official_format(tmp_path: Path) -> None:
     out = build_tiny_layout_model(tmp_path / "m", seed=3)
-    assert time.perf_counter() - start < 10
     names = sorted(p.name for p in out.iterdir())
     assert names == ["inference.json", "inference.pdiparams", "inference.yml"]
     assert sum(p.stat().st_size for p in out.iterdir()) < 100_000
