@@ -77,6 +77,10 @@ class Parser:
     def options(self) -> ParseOptions:
         return self._async.options
 
+    def backend_names(self) -> tuple[str, str]:
+        """The layout backend's and recognizer's names these options resolve to."""
+        return self._async.backend_names()
+
     def parse(self, source: SourceTypes, *, name: str | None = None,
               store: PageStore | None = None) -> Document:
         """Parse one input (path, bytes or binary file object)."""
@@ -106,7 +110,10 @@ class Parser:
                     return
         finally:
             if not self._loop.loop.is_closed():
-                self._loop.run(close())
+                try:
+                    self._loop.run(close())
+                except RuntimeError:
+                    pass  # still running after an interrupt: the loop is being torn down
 
     def close(self) -> None:
         try:
@@ -125,11 +132,13 @@ def parse(
     source: SourceTypes,
     options: ParseOptions | None = None,
     *,
+    name: str | None = None,
     on_event: EventCallback | None = None,
     **overrides: Any,
 ) -> Document:
     """Parse one document.
 
+    ``name`` labels in-memory input (``bytes``, file objects) in messages and output names.
     ``overrides`` are :class:`ParseOptions` fields (``dpi=200``, ``server_url=[...]``, ...);
     ``DOCPARSE_*`` environment variables fill the rest when ``options`` is not given.
 
@@ -137,16 +146,17 @@ def parse(
     >>> doc.save_to_markdown("out/")
     """
     with Parser(options, on_event=on_event, **overrides) as parser:
-        return parser.parse(source)
+        return parser.parse(source, name=name)
 
 
 async def aparse(
     source: SourceTypes,
     options: ParseOptions | None = None,
     *,
+    name: str | None = None,
     on_event: EventCallback | None = None,
     **overrides: Any,
 ) -> Document:
     """Async twin of :func:`parse`."""
     async with AsyncParser(options, on_event=on_event, **overrides) as parser:
-        return await parser.parse(source)
+        return await parser.parse(source, name=name)

@@ -196,12 +196,18 @@ class Document(_Model):
     def to_json(self, *, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
-    def to_markdown(self, *, per_page: bool = False, image_dir: str = "imgs") -> str | list[str]:
-        """Markdown for the whole document, or one string per page with ``per_page=True``."""
-        from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
-        from docparse.output.files import ignore_labels
+    def to_markdown(
+        self, *, per_page: bool = False, image_dir: str | None = None
+    ) -> str | list[str]:
+        """Markdown for the whole document, or one string per page with ``per_page=True``.
 
-        params = MarkdownParams(image_dir=image_dir, ignore_labels=ignore_labels(self))
+        Pictures are referenced under ``image_dir`` (default ``imgs/<stem>``, where
+        :meth:`save_to_markdown` writes them)."""
+        from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
+        from docparse.output.files import default_stem, ignore_labels
+
+        folder = image_dir if image_dir is not None else f"imgs/{default_stem(self)}"
+        params = MarkdownParams(image_dir=folder, ignore_labels=ignore_labels(self))
         if per_page:
             return render_pages(self, params)
         return render_document(self, params)

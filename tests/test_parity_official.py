@@ -152,7 +152,7 @@ def _api_run(server: Any, page: Path, model_dir: Path, **overrides: Any) -> Run:
     doc = docparse.parse(
         page, layout_model_dir=model_dir, server_url=[server.url], text_layer="off", **overrides
     )
-    markdown = doc.to_markdown(per_page=True)
+    markdown = doc.to_markdown(per_page=True, image_dir="imgs")  # the official folder
     assert isinstance(markdown, list)
     return Run(
         doc.to_dict(volatile=False), markdown[0], server.requests()[start:], dict(doc.images)

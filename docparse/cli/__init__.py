@@ -67,6 +67,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("docparse: interrupted", file=sys.stderr)
         return 130
+    except Exception as exc:  # a bug must still end in one line, not a traceback
+        print(f"docparse: internal error: {type(exc).__name__}: {exc} "
+              "(run with DOCPARSE_LOG=debug for details)", file=sys.stderr)
+        import logging
+
+        logging.getLogger("docparse").debug("internal error", exc_info=True)
+        return EXIT_PARTIAL
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -20,9 +20,22 @@ from docparse.recognize import Recognizer
 WORK_DIR = ".docparse-work"
 
 
-def _outputs_exist(folder: Path, stem: str, out: OutputOptions) -> bool:
-    wanted = {"json": folder / f"{stem}.json", "md": folder / f"{stem}.md"}
-    return all(wanted[f].is_file() for f in out.format if f in wanted)
+def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> DirPageStore | None:
+    """The input's page store, or None after printing why it cannot be had."""
+    from docparse.output.pagestore import file_sha256
+
+    try:
+        digest = file_sha256(path)
+    except OSError as exc:
+        print(f"docparse: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        return None
+    try:
+        return DirPageStore(work, fingerprint={"input_sha256": digest, "options": key},
+                            resume=resume)
+    except OSError as exc:
+        print(f"docparse: error: {path}: cannot write to the output folder {work.parent}: "
+              f"{exc.strerror or exc}", file=sys.stderr)
+        return None
 
 
 def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
@@ -69,37 +82,43 @@ def run_batch(
     found = discover_inputs(inputs)
     for problem in found.errors:
         print(f"docparse: error: {problem}", file=sys.stderr)
-    paths = [item.path for item in found.inputs]
-    if not paths:
+    # Never parse our own output (a folder input may contain the output folder).
+    own = out.output.resolve()
+    items = [i for i in found.inputs if not i.path.resolve().is_relative_to(own)]
+    if not items:
         if not found.errors:
             print("docparse: error: no supported input files found", file=sys.stderr)
         return EXIT_NOTHING
-    stems = output_stems(found.inputs)
-    folders = {item.path: out.output / item.relative_dir for item in found.inputs}
-    stores: dict[Path, DirPageStore] = {}
-    todo: list[Path] = []
-    resumed = 0
-    for item in found.inputs:
-        work = out.output / WORK_DIR / item.relative_dir / stems[item.path]
-        try:
-            store = DirPageStore.for_input(work, item.path, options.cache_key(), resume=out.resume)
-        except OSError as exc:
-            print(f"docparse: error: {item.path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
-            continue
-        if store.complete and _outputs_exist(folders[item.path], stems[item.path], out):
-            resumed += 1
-            continue
-        stores[item.path] = store
-        todo.append(item.path)
+    stems = output_stems(items)
+    folders = {item.path: out.output / item.relative_dir for item in items}
+    outputs = {"format": sorted(out.format), "per_page": out.per_page}
 
     renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
     parsed = partial = failed = pages = requests = blocks = failed_blocks = 0
-    failed += len(found.errors) + len(paths) - len(todo) - resumed
-    parsed += resumed
+    failed += len(found.errors)
+    resumed = 0
     t0 = time.perf_counter()
     renderer.start()
     try:
         with Parser(options, layout=layout, recognizer=recognizer, on_event=renderer) as parser:
+            # What the output depends on: the options and the backends they resolve to
+            # (`auto` means another model once a server is given or a model fetched).
+            layout_name, recognizer_name = parser.backend_names()
+            key = {**options.cache_key(), "layout_backend": layout_name,
+                   "recognizer_backend": recognizer_name}
+            stores: dict[Path, DirPageStore] = {}
+            todo: list[Path] = []
+            for item in items:
+                store = _store_for(item.path, out.output / WORK_DIR / item.relative_dir
+                                   / stems[item.path], key, out.resume)
+                if store is None:
+                    failed += 1
+                elif store.is_complete(outputs):
+                    resumed += 1
+                else:
+                    stores[item.path] = store
+                    todo.append(item.path)
+            parsed += resumed
             results = parser.parse_many(todo, concurrency=out.jobs,
                                         store_for=lambda p: stores.get(Path(str(p))))
             for result in results:
@@ -111,7 +130,8 @@ def run_batch(
                 doc = result.document
                 try:
                     write_outputs(doc, folders[path], stems[path], out)
-                    stores[path].mark_complete()
+                    if doc.status == "success":  # documents with failures are retried by --resume
+                        stores[path].mark_complete(outputs)
                 except DocParseError as exc:
                     failed += 1
                     print(f"docparse: error: {exc}", file=sys.stderr)
@@ -123,11 +143,14 @@ def run_batch(
                     failed_blocks += sum(1 for b in page.parsing_res_list if b.status == "failed")
                 if doc.status == "success":
                     parsed += 1
+                    continue
+                if doc.status == "failed":
+                    failed += 1
                 else:
                     partial += 1
-                    print(f"docparse: warning: {doc.input_path}: {doc.status}: "
-                          f"{len(doc.errors)} block(s) or page(s) failed ({failure_summary(doc)})",
-                          file=sys.stderr)
+                print(f"docparse: warning: {doc.input_path}: {doc.status}: "
+                      f"{len(doc.errors)} block(s) or page(s) failed ({failure_summary(doc)})",
+                      file=sys.stderr)
     finally:
         renderer.stop()
     seconds = time.perf_counter() - t0

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import argparse
 import sys
-import time
 from pathlib import Path
 from typing import Any
 
-from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from docparse.cli import EXIT_NOTHING, EXIT_USAGE
 
 
 def add_parser(sub: Any) -> None:
@@ -54,7 +53,7 @@ def add_parser(sub: Any) -> None:
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)
     g = p.add_argument_group("run")
     g.add_argument("--jobs", type=int, help="documents in parallel (default 2)")
-    g.add_argument("--page-window", type=int, help="pages in flight (default 8)")
+    g.add_argument("--page-window", type=int, help="pages in flight (default 16)")
     g.add_argument("--layout-workers", type=int)
     g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
                    help="skip documents and pages finished by an earlier run")
@@ -100,4 +99,4 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NOTHING
 
 
-__all__ = ["EXIT_NOTHING", "EXIT_OK", "EXIT_PARTIAL", "add_parser", "run", "time"]
+__all__ = ["add_parser", "run"]

@@ -94,11 +94,13 @@ class RichRenderer:
             rate = (self.done - self.reused) / elapsed
             self.progress.update(self.task, completed=self.done, rate=f"{rate:.2f} pages/s")
         elif isinstance(event, BlockFailed) and not self.quiet:
+            from rich.markup import escape
+
             page = "" if event.page_index is None else f" page {event.page_index + 1}"
-            self.progress.console.print(
-                f"[yellow]warning[/]: {event.input_path}{page} block {event.block_id} "
-                f"({event.label}): {event.reason}: {event.message}",
-                highlight=False, markup=True, soft_wrap=True)
+            detail = (f"{event.input_path}{page} block {event.block_id} ({event.label}): "
+                      f"{event.reason}: {event.message}")
+            self.progress.console.print(f"[yellow]warning[/]: {escape(detail)}",
+                                        highlight=False, markup=True, soft_wrap=True)
         elif isinstance(event, Notice) and not self.quiet and event.message not in self._notices:
             self._notices.add(event.message)
             self.progress.console.print(

@@ -9,9 +9,12 @@ from docparse.output.atomic import replace_dir, write_text
 
 
 def default_stem(doc: Document) -> str:
+    """``report`` for ``report.pdf``; ``document`` for in-memory input (``<bytes>``)."""
     name = PurePath(doc.input_path).name
     stem = PurePath(name).stem
-    return stem or "document"
+    if not stem or stem.startswith("<"):
+        return "document"
+    return stem
 
 
 def ignore_labels(doc: Document) -> tuple[str, ...]:

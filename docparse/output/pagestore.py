@@ -79,20 +79,22 @@ class DirPageStore:
             return None
         return data if isinstance(data, dict) else None
 
-    def _write_state(self, *, complete: bool) -> None:
-        write_text(self.folder / "state.json",
-                   json.dumps({"fingerprint": self.fingerprint, "complete": complete}, indent=1))
+    def _write_state(self, *, complete: bool, outputs: Mapping[str, Any] | None = None) -> None:
+        state = {"fingerprint": self.fingerprint, "complete": complete,
+                 "outputs": dict(outputs or {})}
+        write_text(self.folder / "state.json", json.dumps(state, indent=1))
 
-    @property
-    def complete(self) -> bool:
+    def is_complete(self, outputs: Mapping[str, Any]) -> bool:
+        """Finished earlier with the same input, options and requested outputs."""
         state = self._read_state()
-        return bool(self.reusable and state and state.get("complete"))
+        return bool(self.reusable and state and state.get("complete")
+                    and state.get("outputs") == dict(outputs))
 
-    def mark_complete(self) -> None:
+    def mark_complete(self, outputs: Mapping[str, Any]) -> None:
         """The final outputs are written: keep only the state, drop the per-page files."""
         shutil.rmtree(self.folder / "pages", ignore_errors=True)
         shutil.rmtree(self.folder / "images", ignore_errors=True)
-        self._write_state(complete=True)
+        self._write_state(complete=True, outputs=outputs)
 
     # ---------------------------------------------------------------- PageStore
     @staticmethod

@@ -35,7 +35,7 @@ def build_layout(options: ParseOptions) -> LayoutChoice:
             raise ConfigurationError("--layout-model-dir is a PP-DocLayoutV2 model; use --layout pp-doclayoutv2")
         return LayoutChoice(_pp_doclayout(options.layout_model_dir, options))
     if options.layout == "builtin":
-        return LayoutChoice(_builtin_layout())
+        return LayoutChoice(_builtin_layout(options))
     from docparse.models.cache import is_installed, resolve_model
 
     manifest = _manifest(options)
@@ -49,14 +49,16 @@ def build_layout(options: ParseOptions) -> LayoutChoice:
         except ModelNotFoundError:
             pass
     return LayoutChoice(
-        _builtin_layout(),
+        _builtin_layout(options),
         notice="layout: using the built-in model; run `docparse fetch-models` to use PP-DocLayoutV2",
     )
 
 
-def _builtin_layout() -> LayoutBackend:
+def _builtin_layout(options: ParseOptions) -> LayoutBackend:
     from docparse.layout.builtin import BuiltinLayout
 
+    if options.layout_threshold is not None:
+        return BuiltinLayout(threshold=options.layout_threshold)
     return BuiltinLayout()
 
 
@@ -65,7 +67,11 @@ def _pp_doclayout(model_dir: object, options: ParseOptions) -> LayoutBackend:
 
     from docparse.layout.ppdoclayoutv2 import PPDocLayoutV2
 
-    kwargs: dict[str, object] = {"device": options.device, "layout_nms": options.layout_nms}
+    kwargs: dict[str, object] = {
+        "device": options.device,
+        "layout_nms": options.layout_nms,
+        "unclip_ratio": (options.layout_unclip_ratio, options.layout_unclip_ratio),
+    }
     if options.layout_threshold is not None:
         kwargs["threshold"] = options.layout_threshold
     return PPDocLayoutV2(Path(str(model_dir)), **kwargs)  # type: ignore[arg-type]

@@ -141,6 +141,12 @@ class AsyncParser:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
 
+    def backend_names(self) -> tuple[str, str]:
+        """Resolve (and build, without loading models) the layout backend and recognizer:
+        their names, e.g. ``("builtin", "vlm")``. Raises what building them raises."""
+        layout, recognizer = self._backends()
+        return layout.name, recognizer.name
+
     # ------------------------------------------------------------------ public API
     async def parse(
         self,
@@ -196,12 +202,23 @@ class AsyncParser:
                     self._emit(DocumentFailed(label, str(err)))
                     return ParseResult(label, error=err)
 
-        tasks = [asyncio.ensure_future(one(s)) for s in items]
+        # Only `concurrency` documents run ahead of the consumer: finished documents wait in
+        # memory until yielded, so a slow first input must not let all the others pile up.
+        pending: list[asyncio.Future[ParseResult]] = []
+        queue = iter(items)
         try:
-            for t in tasks:
-                yield await t
+            for src in queue:
+                pending.append(asyncio.ensure_future(one(src)))
+                if len(pending) >= max(1, concurrency):
+                    break
+            while pending:
+                result = await pending.pop(0)
+                nxt = next(queue, None)
+                if nxt is not None:
+                    pending.append(asyncio.ensure_future(one(nxt)))
+                yield result
         finally:
-            for t in tasks:
+            for t in pending:
                 t.cancel()
 
     # ------------------------------------------------------------------ internals
@@ -228,6 +245,7 @@ class AsyncParser:
         outcomes: dict[int, PageOutcome] = {}
         failed_pages: list[ErrorItem] = []
         running: set[asyncio.Task[None]] = set()
+        render_errors: list[DocParseError] = []
 
         async def finish(idx: int, page: PageImage) -> None:
             try:
@@ -288,6 +306,14 @@ class AsyncParser:
                     page = await loop.run_in_executor(
                         render_pool, functools.partial(_render_page, src, idx, dpi=opts.dpi,
                                                        with_text_layer=with_text))
+                except (InputError, DeadlineExceededError) as exc:
+                    # One damaged page is recorded; the other pages still parse.
+                    window.release()
+                    render_errors.append(exc)
+                    failed_pages.append(ErrorItem(page_index=page_index,
+                                                  reason=type(exc).__name__, message=str(exc)))
+                    outcomes[idx] = _unrendered_outcome(src, page_index, settings)
+                    continue
                 except BaseException:
                     window.release()
                     raise
@@ -312,6 +338,8 @@ class AsyncParser:
             render_pool.shutdown(wait=False)
             store_pool.shutdown(wait=True)
 
+        if render_errors and len(render_errors) == len(indices):
+            raise render_errors[0]  # no page could be read: the input itself is bad
         doc = build_document(src.input_path, page_count if page_count is not None else 1,
                               [outcomes[i] for i in sorted(outcomes)], failed_pages,
                               started, layout.name, recognizer.name)
@@ -347,6 +375,15 @@ _NO_PIXELS = np.zeros((0, 0, 3), dtype=np.uint8)
 
 def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:
     return layout.detect([page.image])[0]
+
+
+def _unrendered_outcome(src: Source, page_index: int | None, settings: dict[str, Any]) -> PageOutcome:
+    return PageOutcome(
+        page=Page(input_path=src.input_path, page_index=page_index,
+                  page_count=None if src.single_image else src.page_count, width=0, height=0,
+                  model_settings=settings),
+        images={},
+    )
 
 
 def _empty_outcome(page: PageImage, settings: dict[str, Any]) -> PageOutcome:
