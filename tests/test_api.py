@@ -131,3 +131,15 @@ def test_async_parser(samples_dir: Path) -> None:
     events = asyncio.run(run())
     assert events[0] in ("Notice", "DocumentStarted")
     assert "PageDone" in events and events[-1] == "DocumentDone"
+
+
+def test_scanned_page_without_text_layer_is_read(samples_dir: Path, expected: dict) -> None:  # type: ignore[type-arg]
+    """OCR only: no text layer, a noisy, slightly rotated 150-dpi page (the built-in model calls
+    half of it a picture; docparse reads big pictures too on such pages)."""
+    doc = docparse.parse(samples_dir / "scan.png")
+    assert doc.pages[0].page_index is None and doc.status == "success"
+    words = set(_norm(" ".join(b.block_content for b in doc.blocks)).replace(",", " ").split())
+    want = [w.strip(".,") for p in expected["scan.png"]["paragraphs"] for w in _norm(p).split()]
+    found = sum(1 for w in want if w in words)
+    assert found / len(want) >= 0.85, sorted(set(want) - words)
+    assert all(b.source in ("builtin-ocr", "image") for b in doc.blocks)

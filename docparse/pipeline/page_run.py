@@ -138,6 +138,28 @@ _TABLE_SUSPECTS = frozenset({"text", "reference_content", "image"})
 _MIN_PICTURE_PIECES = 30
 
 
+#: A picture covering this share of the page is read as well (see _read_big_pictures).
+_BIG_PICTURE = 0.4
+
+
+def _read_big_pictures(page: PageImage, regions: Sequence[Region]) -> list[Region]:
+    """On pages without a text layer, also read what the built-in model calls a big picture.
+
+    On scans and photos the small model often calls a whole table or half a page a picture;
+    a picture that big is read too (as the official ``use_ocr_for_image_block`` does): a
+    ``text`` region with the same box follows it, and is dropped again if nothing is read."""
+    if page.text_layer is not None and page.text_layer.lines:
+        return list(regions)
+    area = float(page.width * page.height) or 1.0
+    out: list[Region] = []
+    for r in regions:
+        out.append(r)
+        x1, y1, x2, y2 = r.bbox
+        if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * area:
+            out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None))
+    return out
+
+
 def _tables_from_text(
     page: PageImage, regions: Sequence[Region], options: ParseOptions
 ) -> list[Region]:
@@ -254,6 +276,7 @@ async def process_page(
     t0 = time.perf_counter()
     if settings.get("layout") == "builtin":
         regions = _tables_from_text(page, regions, options)
+        regions = _read_big_pictures(page, regions)
     planned = plan_blocks(
         regions,
         page_width=page.width,
@@ -356,6 +379,12 @@ async def process_page(
         if p.is_member:
             leader = contents.get(p.group_id)
             contents[p.block_id] = BlockContent("", leader.source if leader else "none", "merged")
+    pictures = {p.bbox for p in planned if p.label == "image"}
+    planned = [
+        p for p in planned
+        if not (p.label == "text" and p.bbox in pictures and not contents[p.block_id].content
+                and contents[p.block_id].status == "ok")
+    ]
     t2 = time.perf_counter()
     assembled = assemble_page(
         input_path=page.input_path,
