@@ -106,6 +106,9 @@ class Page(_Model):
     model_settings: dict[str, Any] = Field(default_factory=dict)
     parsing_res_list: tuple[Block, ...] = ()
     layout_det_res: LayoutDetResult | None = None
+    #: As the official: present when the page went through pre-processing (here: the
+    #: orientation check of pages without a text layer); ``angle`` is what it was turned by.
+    doc_preprocessor_res: dict[str, Any] | None = None
 
     @property
     def blocks(self) -> tuple[Block, ...]:

@@ -21,6 +21,7 @@ from docparse.labels import MARKDOWN_IGNORE_LABELS
 LayoutName = Literal["auto", "builtin", "pp-doclayoutv2"]
 RecognizerName = Literal["auto", "builtin", "vlm"]
 TextLayerMode = Literal["auto", "off", "prefer"]
+OrientationMode = Literal["auto", "off"]
 
 #: Official page pixel cap for rendering (reference §2.5).
 MAX_PAGE_PIXELS = 178_956_970
@@ -64,8 +65,10 @@ class ParseOptions:
     timeout: float = 120.0
     retries: int = 3
     deadline: float | None = None
-    # --- text layer
+    # --- text layer, page orientation
     text_layer: TextLayerMode = "auto"
+    #: Turn scanned pages (no text layer) that lie on their side or upside down.
+    orientation: OrientationMode = "auto"
     # --- document assembly
     merge_tables: bool = True
     relevel_titles: bool = True
@@ -102,7 +105,7 @@ ENV_OPTIONS: tuple[str, ...] = (
     "layout_threshold", "merge_layout_blocks",
     "recognizer", "server_url", "api_key", "model", "chart_recognition", "keep_furniture",
     "temperature", "max_completion_tokens", "max_concurrency", "timeout", "retries", "deadline",
-    "text_layer", "merge_tables", "relevel_titles", "join_paragraphs", "detect_furniture",
+    "text_layer", "orientation", "merge_tables", "relevel_titles", "join_paragraphs", "detect_furniture",
     "page_window", "layout_workers",
 )
 
@@ -110,6 +113,7 @@ _CHOICES: dict[str, tuple[str, ...]] = {
     "layout": ("auto", "builtin", "pp-doclayoutv2"),
     "recognizer": ("auto", "builtin", "vlm"),
     "text_layer": ("auto", "off", "prefer"),
+    "orientation": ("auto", "off"),
 }
 
 _FIELD_TYPES: dict[str, Any] = {f.name: f.type for f in fields(ParseOptions)}

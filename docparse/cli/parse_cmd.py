@@ -48,6 +48,8 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--retries", type=int, help="retries per request (default 3)")
     g.add_argument("--deadline", type=float, help="per-document deadline in seconds")
     g.add_argument("--text-layer", choices=["auto", "off", "prefer"])
+    g.add_argument("--orientation", choices=["auto", "off"],
+                   help="turn scanned pages lying on their side or upside down (default auto)")
     g = p.add_argument_group("document")
     for name in ("merge-tables", "relevel-titles", "join-paragraphs", "detect-furniture"):
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)

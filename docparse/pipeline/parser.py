@@ -108,6 +108,7 @@ class AsyncParser:
         workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
         self._layout_pool = ThreadPoolExecutor(workers, thread_name_prefix="docparse-layout")
         self._window: asyncio.Semaphore | None = None
+        self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
         self._closed = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -140,6 +141,19 @@ class AsyncParser:
         if self._recognizer is None:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
+
+    def _orient(self, page: PageImage) -> None:
+        """Turn a scanned page upright (runs in a worker thread)."""
+        from docparse.preprocess.orientation import page_rotation, rotate
+
+        if self._line_reader is None:
+            from docparse.recognize.builtin_engine import RapidOcrEngine
+
+            self._line_reader = RapidOcrEngine()
+        angle = page_rotation(page.image, self._line_reader)
+        if angle:
+            page.image = rotate(page.image, angle)
+        page.meta["orientation_angle"] = angle
 
     def backend_names(self) -> tuple[str, str]:
         """Resolve (and build, without loading models) the layout backend and recognizer:
@@ -238,7 +252,9 @@ class AsyncParser:
         page_count = None if src.single_image else src.page_count
         self._emit(DocumentStarted(src.input_path, len(indices)))
         settings = model_settings(opts, layout.name, recognizer.name)
-        with_text = opts.text_layer != "off"
+        # The text layer also tells scans from born-digital pages (orientation check), so it is
+        # read whenever either needs it; with text_layer "off" it is dropped after that.
+        with_text = opts.text_layer != "off" or opts.orientation == "auto"
         render_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-render")
         # One writer per document keeps its page files in completion order.
         store_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-store")
@@ -253,6 +269,11 @@ class AsyncParser:
                     raise DeadlineExceededError(
                         f"{src.input_path}: deadline of {opts.deadline:g} s passed before page {idx + 1}"
                     )
+                scanned = not (page.text_layer and page.text_layer.lines)
+                if opts.text_layer == "off":
+                    page.text_layer = None
+                if opts.orientation == "auto" and scanned:
+                    await loop.run_in_executor(self._layout_pool, self._orient, page)
                 regions: list[Region] = (await loop.run_in_executor(
                     self._layout_pool, _detect_one, layout, page))
                 out = await process_page(page, regions, options=opts, recognizer=recognizer,

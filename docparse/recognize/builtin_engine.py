@@ -142,3 +142,32 @@ class RapidOcrEngine:
                 )
             )
         return lines
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> list[list[tuple[float, float]]]:
+        """Text-line quads of ``image`` (RGB), detection only."""
+        import numpy as np
+
+        self.load()
+        bgr = np.ascontiguousarray(image[:, :, ::-1])
+        with self._run_lock:
+            out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=False)
+        boxes = getattr(out, "boxes", None)
+        if boxes is None:
+            return []
+        return [[(float(x), float(y)) for x, y in quad] for quad in boxes]
+
+    def read(self, crops: list[npt.NDArray[np.uint8]]) -> list[tuple[str, float]]:
+        """Recognition only: ``(text, score)`` for each single-line RGB crop."""
+        import numpy as np
+
+        self.load()
+        out: list[tuple[str, float]] = []
+        with self._run_lock:
+            for crop in crops:
+                bgr = np.ascontiguousarray(crop[:, :, ::-1])
+                res = self._ocr(bgr, use_det=False, use_cls=False, use_rec=True)
+                txts = getattr(res, "txts", None) or ("",)
+                scores = getattr(res, "scores", None) or (0.0,)
+                out.append((str(txts[0]), float(scores[0])))
+        return out
+

@@ -1,0 +1,1 @@
+"""Page pre-processing before layout: orientation of scans and photos."""

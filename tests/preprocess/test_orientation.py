@@ -1,0 +1,62 @@
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+from PIL import Image
+
+import docparse
+from docparse.preprocess.orientation import axis, page_rotation, rotate
+
+
+def _quad(x: float, y: float, w: float, h: float) -> list[tuple[float, float]]:
+    return [(x, y), (x + w, y), (x + w, y + h), (x, y + h)]
+
+
+def test_axis_needs_enough_clear_lines() -> None:
+    flat = [_quad(10, 20 * i, 300, 20) for i in range(8)]
+    upright = [_quad(20 * i, 10, 20, 300) for i in range(8)]
+    assert axis(flat) == "flat"
+    assert axis(upright) == "upright"
+    assert axis(flat[:3]) is None  # too few lines to judge
+    assert axis(flat[:4] + upright[:4]) is None  # mixed: leave the page alone
+
+
+@pytest.fixture(scope="module")
+def engine():  # type: ignore[no-untyped-def]
+    from docparse.recognize.builtin_engine import RapidOcrEngine
+
+    return RapidOcrEngine()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_a_scan_is_turned_upright(samples_dir: Path, engine, turned: int) -> None:  # type: ignore[no-untyped-def]
+    page = np.asarray(Image.open(samples_dir / "scan.png").convert("RGB"))
+    fix = page_rotation(rotate(page, turned), engine)
+    assert (turned + fix) % 360 == 0
+
+
+@pytest.mark.slow
+def test_pipeline_turns_a_sideways_tiff_frame_and_records_it(samples_dir: Path, tmp_path: Path) -> None:
+    scan = Image.open(samples_dir / "scan.png").convert("RGB")
+    tiff = tmp_path / "two.tiff"
+    scan.save(tiff, save_all=True, append_images=[scan.rotate(90, expand=True)])
+    doc = docparse.parse(tiff)
+    angles = [p.doc_preprocessor_res["angle"] for p in doc.pages if p.doc_preprocessor_res]
+    assert angles == [0, 270]
+    assert doc.pages[1].width < doc.pages[1].height  # upright again
+    second = " ".join(b.block_content for b in doc.pages[1].blocks).lower()
+    assert "quarterly water quality report" in second
+    off = docparse.parse(tiff, orientation="off")
+    assert all(p.doc_preprocessor_res is None for p in off.pages)
+
+
+@pytest.mark.slow
+def test_born_digital_pages_are_never_checked(samples_dir: Path, tmp_path: Path) -> None:
+    doc = docparse.parse(samples_dir / "invoice.pdf")
+    assert doc.pages[0].doc_preprocessor_res is None
+    path = doc.save_to_json(tmp_path)
+    assert json.loads(path.read_text())["pages"][0]["doc_preprocessor_res"] is None
