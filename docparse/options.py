@@ -11,7 +11,7 @@ from __future__ import annotations
 import dataclasses
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
@@ -292,7 +292,6 @@ class Environment:
     models_dir: Path | None = None
     manifest: Path | None = None
     log_level: str | None = None
-    extra: dict[str, str] = field(default_factory=dict)
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:

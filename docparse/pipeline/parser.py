@@ -294,18 +294,20 @@ class AsyncParser:
                 # Run-level problems (no server answers, the server has no such model) must stop
                 # the run with one clear error, not become a failed page per page.
                 raise
-            except DeadlineExceededError as exc:
-                failed_pages.append(ErrorItem(page_index=page.page_index, reason="deadline_exceeded", message=str(exc)))
-                outcomes[idx] = _empty_outcome(page, settings)
-            except DocParseError as exc:
-                failed_pages.append(ErrorItem(page_index=page.page_index, reason=type(exc).__name__, message=str(exc)))
-                outcomes[idx] = _empty_outcome(page, settings)
-            except Exception as exc:  # one page's bug must not lose the document
-                # The error item carries the message; the traceback only with DOCPARSE_LOG=debug.
-                log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
-                failed_pages.append(ErrorItem(page_index=page.page_index, reason="internal_error",
-                                              message=f"{type(exc).__name__}: {exc}"))
-                outcomes[idx] = _empty_outcome(page, settings)
+            except Exception as exc:  # one page's failure (or bug) must not lose the document
+                if isinstance(exc, DeadlineExceededError):
+                    reason, message = "deadline_exceeded", str(exc)
+                elif isinstance(exc, DocParseError):
+                    reason, message = type(exc).__name__, str(exc)
+                else:
+                    # The item carries the message; the traceback only with DOCPARSE_LOG=debug.
+                    log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
+                    reason, message = "internal_error", f"{type(exc).__name__}: {exc}"
+                failed_pages.append(ErrorItem(page_index=page.page_index, reason=reason,
+                                              message=message))
+                outcomes[idx] = _empty_outcome(
+                    page.input_path, page.page_index, page.page_count, page.width, page.height,
+                    settings)
             finally:
                 # Drop the pixels before the slot frees, so the window really bounds memory
                 # (a lingering reference would keep one more page alive).
@@ -325,7 +327,7 @@ class AsyncParser:
                 await window.acquire()
                 try:
                     page = await loop.run_in_executor(
-                        render_pool, functools.partial(_render_page, src, idx, dpi=opts.dpi,
+                        render_pool, functools.partial(src.render, idx, dpi=opts.dpi,
                                                        with_text_layer=with_text))
                 except (InputError, DeadlineExceededError) as exc:
                     # One damaged page is recorded; the other pages still parse.
@@ -333,7 +335,9 @@ class AsyncParser:
                     render_errors.append(exc)
                     failed_pages.append(ErrorItem(page_index=page_index,
                                                   reason=type(exc).__name__, message=str(exc)))
-                    outcomes[idx] = _unrendered_outcome(src, page_index, settings)
+                    outcomes[idx] = _empty_outcome(
+                        src.input_path, page_index,
+                        None if src.single_image else src.page_count, 0, 0, settings)
                     continue
                 except BaseException:
                     window.release()
@@ -372,25 +376,6 @@ class AsyncParser:
         return doc
 
 
-def _render_page(src: Source, index: int, *, dpi: int, with_text_layer: bool) -> PageImage:
-    page = src.render(index, dpi=dpi, with_text_layer=with_text_layer)
-    if src.kind == "pdf":
-        _trim_mupdf_store()
-    return page
-
-
-def _trim_mupdf_store() -> None:
-    """Empty MuPDF's resource store (decoded images, fonts), which otherwise grows with every
-    page up to 256 MB per process: memory must stay flat however long the PDF is."""
-    import pymupdf
-
-    from docparse.sources.pdf import MUPDF_LOCK
-
-    tools: Any = pymupdf.TOOLS
-    with MUPDF_LOCK:
-        tools.store_shrink(100)
-
-
 _NO_PIXELS = np.zeros((0, 0, 3), dtype=np.uint8)
 
 
@@ -398,19 +383,13 @@ def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:
     return layout.detect([page.image])[0]
 
 
-def _unrendered_outcome(src: Source, page_index: int | None, settings: dict[str, Any]) -> PageOutcome:
+def _empty_outcome(
+    input_path: str, page_index: int | None, page_count: int | None, width: int, height: int,
+    settings: dict[str, Any],
+) -> PageOutcome:
+    """A page that failed as a whole: no blocks (its error item says why)."""
     return PageOutcome(
-        page=Page(input_path=src.input_path, page_index=page_index,
-                  page_count=None if src.single_image else src.page_count, width=0, height=0,
-                  model_settings=settings),
-        images={},
-    )
-
-
-def _empty_outcome(page: PageImage, settings: dict[str, Any]) -> PageOutcome:
-    return PageOutcome(
-        page=Page(input_path=page.input_path, page_index=page.page_index,
-                  page_count=page.page_count, width=page.width, height=page.height,
-                  model_settings=settings),
+        page=Page(input_path=input_path, page_index=page_index, page_count=page_count,
+                  width=width, height=height, model_settings=settings),
         images={},
     )

@@ -159,6 +159,9 @@ class PdfSource:
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             rotation = int(page.rotation)
             notes = tools.mupdf_warnings(reset=True)
+            # MuPDF keeps decoded images and fonts in a store that grows with every page (up
+            # to 256 MB a process); emptied per page, memory stays flat however long the PDF.
+            tools.store_shrink(100)
         meta: dict[str, Any] = {
             "format": "pdf",
             "requested_dpi": dpi,
