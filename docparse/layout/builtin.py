@@ -34,7 +34,7 @@ import numpy.typing as npt
 
 from docparse.errors import InputError, ModelError, ModelNotFoundError
 from docparse.labels import LABELS
-from docparse.layout import Region
+from docparse.layout import LayoutEvidence, Region
 from docparse.layout.picodet import Detection, decode, preprocess
 from docparse.layout.reading_order import order_regions
 
@@ -122,6 +122,13 @@ class BuiltinLayout:
         self.num_threads = num_threads
         self._session: onnxruntime.InferenceSession | None = None
         self._lock = threading.Lock()
+
+    def refine(self, regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+        """The small model's labels checked against the page's own text
+        (:mod:`docparse.layout.builtin_refine`)."""
+        from docparse.layout.builtin_refine import refine_builtin
+
+        return refine_builtin(regions, evidence)
 
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[list[Region]]:
         """One list of regions per RGB page image, in reading order with ``order`` set."""

@@ -276,7 +276,7 @@ class AsyncParser:
                     await loop.run_in_executor(self._layout_pool, self._orient, page)
                 regions: list[Region] = (await loop.run_in_executor(
                     self._layout_pool, _detect_one, layout, page))
-                out = await process_page(page, regions, options=opts, recognizer=recognizer,
+                out = await process_page(page, regions, options=opts, recognizer=recognizer, layout=layout,
                                          settings=settings, deadline_at=deadline_at)
                 if store is not None:
                     # Off the loop: each page is fsynced, which would stall every request.
