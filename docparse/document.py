@@ -8,18 +8,21 @@ block_order, group_id``. docparse adds ``order`` (full reading order), ``source`
 
 Everything that differs between two runs on the same input (timings, endpoints, attempts)
 lives under ``Document.stats`` only, so ``doc.to_dict(volatile=False)`` is reproducible.
-Serialisation helpers that touch disk live in :mod:`docparse.output`; this module does no I/O
-except through the thin ``save_*`` conveniences that delegate there.
+Output formats live in :mod:`docparse.export` and are reached through the registry in
+:mod:`docparse.formats`; this module imports no output code and does no I/O of its own.
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+
+from docparse import formats as registry
 
 SCHEMA_NAME: Literal["docparse.document"] = "docparse.document"
 SCHEMA_VERSION = "1.0"
@@ -157,6 +160,23 @@ class Stats(_Model):
     timings: dict[str, float] = Field(default_factory=dict)
 
 
+@dataclass(frozen=True, repr=False)
+class Origin:
+    """Where a parsed document came from, kept (never serialised) so formats that draw pages
+    can render them again: the file (with the size and time it had), or the bytes given, and
+    the password it was opened with."""
+
+    path: str | None = None
+    data: bytes | None = None
+    password: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+
+    def __repr__(self) -> str:  # never show the password or a megabyte of bytes
+        what = f"{len(self.data)} bytes" if self.data is not None else repr(self.path)
+        return f"Origin({what})"
+
+
 class Document(_Model):
     schema_name: Literal["docparse.document"] = Field(default=SCHEMA_NAME, alias="schema")
     version: str = SCHEMA_VERSION
@@ -171,6 +191,7 @@ class Document(_Model):
     # JPEG bytes of every picture a block references (block.image -> bytes). Not serialised:
     # save_to_markdown writes them next to the Markdown.
     _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
+    _origin: Origin | None = PrivateAttr(default=None)
 
     # ------------------------------------------------------------------ construction
     def with_images(self, images: Mapping[str, bytes]) -> Document:
@@ -179,9 +200,19 @@ class Document(_Model):
         doc._images = images
         return doc
 
+    def with_origin(self, origin: Origin | None) -> Document:
+        """Return a copy that remembers where it came from (see :class:`Origin`)."""
+        doc = self.model_copy()
+        doc._origin = origin
+        return doc
+
     @property
     def images(self) -> Mapping[str, bytes]:
         return self._images
+
+    @property
+    def origin(self) -> Origin | None:
+        return self._origin
 
     @property
     def blocks(self) -> list[Block]:
@@ -206,38 +237,38 @@ class Document(_Model):
 
         Pictures are referenced under ``image_dir`` (default ``imgs/<stem>``, where
         :meth:`save_to_markdown` writes them)."""
-        from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
-        from docparse.output.files import default_stem, ignore_labels
+        out = registry.get("md").render(
+            self, registry.ExportRequest(per_page=per_page, image_dir=image_dir))
+        texts = [data.decode("utf-8") for name, data in out.files.items() if name.endswith(".md")]
+        return texts if per_page else texts[0]
 
-        folder = image_dir if image_dir is not None else f"imgs/{default_stem(self)}"
-        params = MarkdownParams(image_dir=folder, ignore_labels=ignore_labels(self))
-        if per_page:
-            return render_pages(self, params)
-        return render_document(self, params)
+    def save(self, path: str | Path, formats: tuple[str, ...] = ("json", "md"), *,
+             per_page: bool = False, stem: str | None = None) -> list[Path]:
+        """Write any registered formats (``docparse.formats.names()``) into the folder ``path``,
+        all or none. Returns the files written (pictures referenced by Markdown excepted)."""
+        return registry.save(self, path, formats, registry.ExportRequest(stem=stem, per_page=per_page))
 
     def save_to_json(self, path: str | Path) -> Path:
         """Write the JSON to ``path`` (a file, or a directory to hold ``<stem>.json``)."""
-        from docparse.output.files import save_json
-
-        return save_json(self, Path(path))
+        return self.save(path, ("json",))[0]
 
     def save_to_markdown(self, path: str | Path, *, per_page: bool = False) -> Path:
         """Write the Markdown and the pictures it references (under ``imgs/<stem>/``)."""
-        from docparse.output.files import save_markdown
-
-        return save_markdown(self, Path(path), per_page=per_page)
+        return self.save(path, ("md",), per_page=per_page)[0]
 
     def save_to_img(self, path: str | Path) -> list[Path]:
-        """Write one PNG per page with numbered, labelled boxes (needs the source file)."""
-        from docparse.output.visualize import save_layout_images
-
-        return save_layout_images(self, Path(path))
+        """Write one PNG per page with numbered, labelled boxes. The pages are rendered again
+        from the input this document was parsed from; if that is gone or changed, an
+        :class:`~docparse.errors.OutputError` says so (nothing is drawn on blank pages)."""
+        return self.save(path, ("img",))
 
     def print(self, *, file: Any = None) -> None:
         """Print a short summary: per page, each block's order, label, and content head."""
-        from docparse.output.summary import print_document
+        import sys
 
-        print_document(self, file=file)
+        out = registry.get("summary").render(self, registry.ExportRequest())
+        text = next(iter(out.files.values())).decode("utf-8")
+        (file or sys.stdout).write(text)
 
 
 def load(path: str | Path) -> Document:

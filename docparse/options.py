@@ -15,6 +15,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any, Literal
 
+from docparse import formats
 from docparse.errors import ConfigurationError
 from docparse.labels import MARKDOWN_IGNORE_LABELS
 
@@ -236,7 +237,6 @@ class OutputOptions:
     jobs: int = 2
 
 
-_OUTPUT_FORMATS = ("md", "json", "img")
 
 
 def resolve_output_options(
@@ -266,10 +266,11 @@ def resolve_output_options(
         except ValueError as exc:
             raise ConfigurationError(f"option {f.name}: {exc}") from exc
     out = dataclasses.replace(defaults, **values)
-    bad = [x for x in out.format if x not in _OUTPUT_FORMATS]
+    known = formats.names()  # the registry the export package fills
+    bad = [x for x in out.format if x not in known]
     if bad or not out.format:
         raise ConfigurationError(
-            f"option format: {','.join(bad) or 'nothing'} is not a list of {', '.join(_OUTPUT_FORMATS)}"
+            f"option format: {','.join(bad) or 'nothing'} is not a list of {', '.join(known)}"
         )
     if out.jobs < 1:
         raise ConfigurationError("option jobs: must be at least 1")

@@ -11,9 +11,9 @@ from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from docparse.cli.progress import JsonLogRenderer, RichRenderer
 from docparse.document import Document
 from docparse.errors import DocParseError
+from docparse.export.pagestore import DirPageStore
 from docparse.layout import LayoutBackend
 from docparse.options import OutputOptions, ParseOptions
-from docparse.output.pagestore import DirPageStore
 from docparse.recognize import Recognizer
 
 #: Per-document work folders (finished pages) live here, inside the output folder.
@@ -22,7 +22,7 @@ WORK_DIR = ".docparse-work"
 
 def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> DirPageStore | None:
     """The input's page store, or None after printing why it cannot be had."""
-    from docparse.output.pagestore import file_sha256
+    from docparse.export.pagestore import file_sha256
 
     try:
         digest = file_sha256(path)
@@ -39,19 +39,14 @@ def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> 
 
 
 def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
-    """Write the requested formats for one document (each file replaced atomically)."""
-    from docparse.output.files import save_json, save_markdown
-    from docparse.output.visualize import save_layout_images
+    """Write the requested formats for one document, all or none (see :mod:`docparse.export`)."""
+    from docparse.export import write_document
+    from docparse.formats import ExportRequest
 
-    written: list[Path] = []
-    if "json" in out.format:
-        written.append(save_json(doc, folder / f"{stem}.json"))
-    if "md" in out.format:
-        written.append(save_markdown(doc, folder, stem=stem))
-        if out.per_page:
-            written.append(save_markdown(doc, folder, stem=stem, per_page=True))
-    if "img" in out.format:
-        written.extend(save_layout_images(doc, folder / "layout", stem=stem))
+    names = sorted(out.format)
+    written = write_document(doc, folder, names, ExportRequest(stem=stem), subdirs=True)
+    if "md" in out.format and out.per_page:
+        written += write_document(doc, folder, ["md"], ExportRequest(stem=stem, per_page=True))
     return written
 
 

@@ -17,7 +17,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files, folders (walked recursively) or glob patterns")
     p.add_argument("-o", "--output", type=Path, help="output folder (default docparse_output/)")
-    p.add_argument("--format", help="comma-separated outputs: md,json,img (default md,json)")
+    p.add_argument("--format", help="comma-separated outputs: md,json,img,... (default md,json; "
+                   "every registered format, see docparse.formats)")
     p.add_argument("--per-page", action=argparse.BooleanOptionalAction, default=None,
                    help="also write one Markdown file per page (<stem>_<page>.md)")
     g = p.add_argument_group("input")

@@ -20,7 +20,7 @@ from typing import IO, Any, Union
 
 import numpy as np
 
-from docparse.document import Document, ErrorItem, Page
+from docparse.document import Document, ErrorItem, Origin, Page
 from docparse.errors import (
     ConfigurationError,
     DeadlineExceededError,
@@ -65,6 +65,18 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return self.document is not None
+
+
+def _origin_of(source: str | os.PathLike[str] | bytes, password: str | None) -> Origin | None:
+    """What formats that draw pages need to render them again (see :class:`Origin`)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return Origin(data=bytes(source), password=password)
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None  # open_source reports the problem
+    return Origin(path=os.fspath(source), password=password, size=st.st_size,
+                  mtime_ns=st.st_mtime_ns)
 
 
 def _input_label(source: SourceTypes, name: str | None) -> str:
@@ -171,16 +183,22 @@ class AsyncParser:
     ) -> Document:
         """Parse one input into a :class:`Document`. Raises :class:`DocParseError` subclasses
         when the input as a whole cannot be parsed; block failures are recorded in it."""
-        from docparse.sources.opener import open_source
+        from docparse.sources.opener import open_source, read_stream, stream_name
 
         layout, recognizer = self._backends()
+        if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+            # A file object is read once; its bytes are also what the document keeps.
+            name = stream_name(source, name)
+            source = await asyncio.to_thread(read_stream, source, name)
+        origin = await asyncio.to_thread(_origin_of, source, self.options.password)
         src = await asyncio.to_thread(
             open_source, source, password=self.options.password, name=name
         )
         try:
-            return await self._parse_source(src, layout, recognizer, store)
+            doc = await self._parse_source(src, layout, recognizer, store)
         finally:
             src.close()
+        return doc.with_origin(origin)
 
     async def parse_many(
         self,

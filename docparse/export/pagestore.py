@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 
 from docparse.document import SCHEMA_VERSION, Page
-from docparse.output.atomic import write_bytes, write_text
+from docparse.export.atomic import write_bytes, write_text
 
 
 def file_sha256(path: Path) -> str:
