@@ -9,6 +9,7 @@ input is. Finished pages are handed to an optional :class:`PageStore` as they co
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import logging
 import os
@@ -17,8 +18,6 @@ from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, Union
-
-import numpy as np
 
 from docparse.document import Document, ErrorItem, Origin, Page
 from docparse.errors import (
@@ -154,8 +153,8 @@ class AsyncParser:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
 
-    def _orient(self, page: PageImage) -> None:
-        """Turn a scanned page upright (runs in a worker thread)."""
+    def _orient(self, page: PageImage) -> tuple[PageImage, int]:
+        """A scanned page turned upright, and the angle it was turned by (worker thread)."""
         from docparse.preprocess.orientation import page_rotation, rotate
 
         if self._line_reader is None:
@@ -164,8 +163,8 @@ class AsyncParser:
             self._line_reader = RapidOcrEngine()
         angle = page_rotation(page.image, self._line_reader)
         if angle:
-            page.image = rotate(page.image, angle)
-        page.meta["orientation_angle"] = angle
+            page = dataclasses.replace(page, image=rotate(page.image, angle))
+        return page, angle
 
     def backend_names(self) -> tuple[str, str]:
         """Resolve (and build, without loading models) the layout backend and recognizer:
@@ -289,13 +288,15 @@ class AsyncParser:
                     )
                 scanned = not (page.text_layer and page.text_layer.lines)
                 if opts.text_layer == "off":
-                    page.text_layer = None
+                    page = dataclasses.replace(page, text_layer=None)
+                angle: int | None = None
                 if opts.orientation == "auto" and scanned:
-                    await loop.run_in_executor(self._layout_pool, self._orient, page)
+                    page, angle = await loop.run_in_executor(self._layout_pool, self._orient, page)
                 regions: list[Region] = (await loop.run_in_executor(
                     self._layout_pool, _detect_one, layout, page))
-                out = await process_page(page, regions, options=opts, recognizer=recognizer, layout=layout,
-                                         settings=settings, deadline_at=deadline_at)
+                out = await process_page(page, regions, options=opts, recognizer=recognizer,
+                                         layout=layout, settings=settings,
+                                         orientation_angle=angle, deadline_at=deadline_at)
                 if store is not None:
                     # Off the loop: each page is fsynced, which would stall every request.
                     await loop.run_in_executor(store_pool, store.save, out.page, out.images)
@@ -327,9 +328,9 @@ class AsyncParser:
                     page.input_path, page.page_index, page.page_count, page.width, page.height,
                     settings)
             finally:
-                # Drop the pixels before the slot frees, so the window really bounds memory
-                # (a lingering reference would keep one more page alive).
-                page.image = _NO_PIXELS
+                # Drop this frame's pixels before the slot frees, so the window really bounds
+                # memory (a lingering reference would keep one more page alive).
+                del page
                 window.release()
 
         try:
@@ -361,8 +362,7 @@ class AsyncParser:
                     window.release()
                     raise
                 if src.single_image:
-                    page.page_index = None
-                    page.page_count = None
+                    page = dataclasses.replace(page, page_index=None, page_count=None)
                 task = asyncio.create_task(finish(idx, page))
                 running.add(task)
                 task.add_done_callback(running.discard)
@@ -392,9 +392,6 @@ class AsyncParser:
         self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
                                 doc.stats.seconds, doc.stats.recognition_requests))
         return doc
-
-
-_NO_PIXELS = np.zeros((0, 0, 3), dtype=np.uint8)
 
 
 def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:

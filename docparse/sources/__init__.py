@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from docparse.textlayer.model import TextLayerPage
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class PageImage:
-    """One rendered page: RGB uint8 pixels plus what later stages need to know about it."""
+    """One rendered page: RGB uint8 pixels plus what later stages need to know about it.
+
+    Immutable: a stage that changes the page (turning it upright) makes a new one with
+    :func:`dataclasses.replace`. Plain data, so it pickles for process and Ray workers."""
 
     input_path: str
     #: 0-based; None for a single-page image input (as the official pipeline).
