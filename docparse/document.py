@@ -15,12 +15,13 @@ Output formats live in :mod:`docparse.export` and are reached through the regist
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from docparse import formats as registry
 
@@ -44,6 +45,30 @@ ContentSource = Literal[
 ]
 
 
+#: Every ``reason`` a block or page failure may record: a closed set, so programs can switch on
+#: it. ``http_<status>`` (e.g. ``http_503``) names the HTTP status a server answered with.
+ERROR_REASONS: frozenset[str] = frozenset({
+    # blocks
+    "connection_error", "timeout", "malformed_response", "deadline_exceeded", "missing_result",
+    "no_crop", "ocr_failed", "truncated", "unreadable_script",
+    # pages and documents (``DocParseError.reason`` of each class in docparse.errors)
+    "error", "configuration_error", "input_error", "input_not_found", "unsupported_format",
+    "corrupt_input", "password_required", "empty_document", "image_too_large", "model_error",
+    "model_not_found", "model_integrity", "model_fetch_failed", "recognition_error",
+    "server_unavailable", "http_error", "output_error", "internal_error", "damaged_content",
+})
+_HTTP_REASON = re.compile(r"http_[1-5][0-9][0-9]")
+
+
+def _known_reason(reason: str) -> str:
+    if reason in ERROR_REASONS or _HTTP_REASON.fullmatch(reason):
+        return reason
+    raise ValueError(f"unknown error reason {reason!r} (see docparse.document.ERROR_REASONS)")
+
+
+ErrorReason = Annotated[str, AfterValidator(_known_reason)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -51,7 +76,7 @@ class _Model(BaseModel):
 class BlockError(_Model):
     """Why a block has no content: a machine-readable ``reason`` and a human ``message``."""
 
-    reason: str
+    reason: ErrorReason
     message: str
     endpoint: str | None = None
 
@@ -136,14 +161,13 @@ class ErrorItem(_Model):
 
     page_index: int | None = None
     block_id: int | None = None
-    reason: str
+    reason: ErrorReason
     message: str
 
 
 class Stats(_Model):
-    """Volatile run data. Excluded from reproducibility comparisons."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
+    """Volatile run data. Excluded from reproducibility comparisons. Strict: every field is
+    declared here (and in the JSON Schema)."""
 
     seconds: float = 0.0
     pages_per_second: float = 0.0
@@ -158,6 +182,8 @@ class Stats(_Model):
     recognizer: str = ""
     endpoints: dict[str, int] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
+    #: Blocks whose answer was degenerate (repetition loop, token limit) and got truncated.
+    truncated_blocks: int = 0
 
 
 @dataclass(frozen=True, repr=False)

@@ -13,19 +13,106 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
-from docparse import formats
+from docparse import backends, formats
 from docparse.errors import ConfigurationError
 from docparse.labels import MARKDOWN_IGNORE_LABELS
 
-LayoutName = Literal["auto", "builtin", "pp-doclayoutv2"]
-RecognizerName = Literal["auto", "builtin", "vlm"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+#: Names from the backend registry (:mod:`docparse.backends`), ``auto`` first.
+LayoutName = str
+RecognizerName = str
 TextLayerMode = Literal["auto", "off", "prefer"]
 OrientationMode = Literal["auto", "off"]
 
+G = TypeVar("G", bound="DataclassInstance")
+
 #: Official page pixel cap for rendering (reference §2.5).
 MAX_PAGE_PIXELS = 178_956_970
+
+
+# --- Options by concern. ParseOptions stays one flat, frozen object users build with keywords
+# (``docparse.parse(path, dpi=200)``) and the CLI/environment fill by name; each stage receives
+# only its own group, through ParseOptions.group(...).
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    dpi: int
+    pages: str | None
+    password: str | None
+
+
+@dataclass(frozen=True)
+class LayoutOptions:
+    layout: str
+    layout_model_dir: Path | None
+    cache_dir: Path | None
+    manifest: Path | None
+    device: str
+    layout_threshold: float | None
+    layout_nms: bool
+    layout_unclip_ratio: float
+    merge_layout_blocks: bool
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """The recognition server: where, how to ask, and how hard to try."""
+
+    recognizer: str
+    server_url: tuple[str, ...]
+    api_key: str | None
+    model: str | None
+    temperature: float
+    top_p: float | None
+    repetition_penalty: float | None
+    max_completion_tokens: int
+    min_pixels: int
+    max_pixels: int
+    max_concurrency: int
+    timeout: float
+    retries: int
+
+
+@dataclass(frozen=True)
+class ContentOptions:
+    """What is recognised at all: charts as tables, page furniture."""
+
+    chart_recognition: bool
+    keep_furniture: bool
+
+
+@dataclass(frozen=True)
+class TextLayerOptions:
+    text_layer: TextLayerMode
+    orientation: OrientationMode
+
+
+@dataclass(frozen=True)
+class AssemblyOptions:
+    """Document-level passes and Markdown."""
+
+    merge_tables: bool
+    relevel_titles: bool
+    join_paragraphs: bool
+    detect_furniture: bool
+    markdown_ignore_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    deadline: float | None
+    page_window: int
+    layout_workers: int
+
+
+#: Every option group, in the order ParseOptions lists its fields.
+OPTION_GROUPS: tuple[type, ...] = (InputOptions, LayoutOptions, ServerOptions, ContentOptions,
+                                   TextLayerOptions, AssemblyOptions, RunLimits)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -49,13 +136,11 @@ class ParseOptions:
     layout_nms: bool = True
     layout_unclip_ratio: float = 1.0
     merge_layout_blocks: bool = True
-    # --- recognition
+    # --- recognition server
     recognizer: RecognizerName = "auto"
     server_url: tuple[str, ...] = ()
     api_key: str | None = None
     model: str | None = None
-    chart_recognition: bool = False
-    keep_furniture: bool = False
     temperature: float = 0.0
     top_p: float | None = None
     repetition_penalty: float | None = None
@@ -65,7 +150,9 @@ class ParseOptions:
     max_concurrency: int = 64
     timeout: float = 120.0
     retries: int = 3
-    deadline: float | None = None
+    # --- content
+    chart_recognition: bool = False
+    keep_furniture: bool = False
     # --- text layer, page orientation
     text_layer: TextLayerMode = "auto"
     #: Turn scanned pages (no text layer) that lie on their side or upside down.
@@ -76,9 +163,15 @@ class ParseOptions:
     join_paragraphs: bool = True
     detect_furniture: bool = True
     markdown_ignore_labels: tuple[str, ...] = MARKDOWN_IGNORE_LABELS
-    # --- throughput
+    # --- run limits
+    deadline: float | None = None
     page_window: int = 16
     layout_workers: int = 0  # 0 = one per CPU core
+
+    def group(self, kind: type[G]) -> G:
+        """The options of one concern (``opts.group(AssemblyOptions)``), for the stage that
+        owns it."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
 
     def replace(self, **changes: Any) -> ParseOptions:
         """Return a copy with ``changes`` applied (validated like the constructor)."""
@@ -111,8 +204,6 @@ ENV_OPTIONS: tuple[str, ...] = (
 )
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "layout": ("auto", "builtin", "pp-doclayoutv2"),
-    "recognizer": ("auto", "builtin", "vlm"),
     "text_layer": ("auto", "off", "prefer"),
     "orientation": ("auto", "off"),
 }
@@ -165,7 +256,9 @@ def _coerce_all(values: Mapping[str, Any]) -> dict[str, Any]:
 
 def validate(opts: ParseOptions) -> ParseOptions:
     """Check ranges and choices; raise :class:`ConfigurationError` naming the option."""
-    for name, choices in _CHOICES.items():
+    choices_of = {**_CHOICES, "layout": backends.names("layout"),
+                  "recognizer": backends.names("recognizer")}
+    for name, choices in choices_of.items():
         if getattr(opts, name) not in choices:
             raise ConfigurationError(
                 f"option {name}: {getattr(opts, name)!r} is not one of {', '.join(choices)}"
@@ -192,7 +285,7 @@ def validate(opts: ParseOptions) -> ParseOptions:
             "recognizer 'vlm' needs a server: pass --server URL or set DOCPARSE_SERVER_URL"
         )
     if opts.pages is not None:
-        from docparse.sources.pages import parse_page_spec
+        from docparse.pagespec import parse_page_spec
 
         parse_page_spec(opts.pages)  # raises ConfigurationError on a bad spec
     return opts

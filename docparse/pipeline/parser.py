@@ -40,13 +40,13 @@ from docparse.events import (
 )
 from docparse.layout import LayoutBackend, Region
 from docparse.options import ParseOptions, resolve_options
+from docparse.pagespec import select_pages
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_build import build_document, restructure_document
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
 from docparse.pipeline.store import PageStore
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
-from docparse.sources.pages import select_pages
 
 log = logging.getLogger("docparse")
 
@@ -314,10 +314,8 @@ class AsyncParser:
                 # the run with one clear error, not become a failed page per page.
                 raise
             except Exception as exc:  # one page's failure (or bug) must not lose the document
-                if isinstance(exc, DeadlineExceededError):
-                    reason, message = "deadline_exceeded", str(exc)
-                elif isinstance(exc, DocParseError):
-                    reason, message = type(exc).__name__, str(exc)
+                if isinstance(exc, DocParseError):
+                    reason, message = exc.reason, str(exc)
                 else:
                     # The item carries the message; the traceback only with DOCPARSE_LOG=debug.
                     log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
@@ -353,7 +351,7 @@ class AsyncParser:
                     window.release()
                     render_errors.append(exc)
                     failed_pages.append(ErrorItem(page_index=page_index,
-                                                  reason=type(exc).__name__, message=str(exc)))
+                                                  reason=exc.reason, message=str(exc)))
                     outcomes[idx] = _empty_outcome(
                         src.input_path, page_index,
                         None if src.single_image else src.page_count, 0, 0, settings)
