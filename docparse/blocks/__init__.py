@@ -86,6 +86,14 @@ class Plan:
             out.append(p)
         return dataclasses.replace(self, blocks=tuple(out))
 
+    def requests_saved(self, contents: Mapping[int, BlockContent], source: str) -> int:
+        """Requests the official client would send for blocks whose content came from
+        ``source`` instead (``text-layer``)."""
+        return sum(1 for p in self.blocks
+                   if not p.is_member and p.block_id in contents
+                   and contents[p.block_id].source == source
+                   and official_sends(p.label, chart_recognition=self.chart_recognition))
+
     def without_unread_pictures(self, contents: Mapping[int, BlockContent]) -> Plan:
         """Drop the ``text`` twins of pictures (see the built-in layout's big-picture rule)
         when nothing was read in them."""

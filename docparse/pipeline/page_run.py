@@ -13,7 +13,6 @@ from typing import Any
 
 from docparse.assemble.page import assemble_page, page_errors
 from docparse.blocks import plan_page
-from docparse.blocks.routing import official_sends
 from docparse.document import ErrorItem, Page
 from docparse.layout import LayoutBackend, Region, layout_evidence, refine_regions
 from docparse.options import ParseOptions
@@ -108,12 +107,10 @@ async def process_page(
         contents=contents, extra_blocks=reading.outside + recognized.extra, regions=regions,
         doc_preprocessor_res=orientation_record(orientation_angle),
     )
-    # Tables, formulas and charts the built-in recogniser took from the text layer count too.
-    structures = sum(1 for t in work.tasks if recognized.contents[t.block_id].source == "text-layer"
-                     and official_sends(t.label, chart_recognition=options.chart_recognition))
     saved: Counter[str] = Counter()
-    if reading.requests_saved + structures:
-        saved["text_layer"] = reading.requests_saved + structures
+    # Tables, formulas and charts the built-in recogniser took from the text layer count too.
+    if from_text := plan.requests_saved(contents, "text-layer"):
+        saved["text_layer"] = from_text
     if work.furniture_skipped:
         saved["furniture"] = work.furniture_skipped
     return PageOutcome(
