@@ -48,6 +48,13 @@ class PageOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def damaged_content_note(page: PageImage) -> str:
+    """The page-level warning for a page whose content MuPDF could not read in full."""
+    errors = list(page.meta["content_errors"])
+    shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+    return f"damaged page content, text may be missing (MuPDF: {shown})"
+
+
 def image_name(page_index: int | None, label: str, bbox: tuple[int, int, int, int]) -> str:
     """Official ``img_in_{label}_box_{x1}_{y1}_{x2}_{y2}.jpg``, made unique per page."""
     base = f"img_in_{label}_box_{bbox[0]}_{bbox[1]}_{bbox[2]}_{bbox[3]}.jpg"
@@ -405,6 +412,8 @@ async def process_page(
         by_old = {p.block_id: id_map.get(p.bbox, p.block_id) for p in planned}
         outcome_errors = [e.model_copy(update={"block_id": by_old.get(e.block_id or -1, e.block_id)})
                           for e in outcome_errors]
+    if page.meta.get("content_errors"):
+        assembled = assembled.model_copy(update={"warnings": (damaged_content_note(page),)})
     if "orientation_angle" in page.meta:
         assembled = assembled.model_copy(update={"doc_preprocessor_res": {
             "input_path": None, "page_index": None,

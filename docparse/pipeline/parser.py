@@ -20,6 +20,7 @@ from typing import IO, Any, Union
 
 import numpy as np
 
+from docparse.display import display_path, display_text
 from docparse.document import Document, ErrorItem, Page
 from docparse.errors import (
     ConfigurationError,
@@ -41,6 +42,7 @@ from docparse.events import (
 )
 from docparse.layout import LayoutBackend, Region
 from docparse.options import ParseOptions, resolve_options
+from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_build import build_document, restructure_document
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
@@ -69,10 +71,11 @@ class ParseResult:
 
 def _input_label(source: SourceTypes, name: str | None) -> str:
     if name:
-        return name
+        return display_text(name)
     if isinstance(source, (str, os.PathLike)):
-        return str(source)
-    return getattr(source, "name", None) or "<bytes>"
+        return display_path(source)
+    own = getattr(source, "name", None)
+    return display_text(own) if isinstance(own, str) and own else "<bytes>"
 
 
 class AsyncParser:
@@ -98,6 +101,9 @@ class AsyncParser:
             overrides["layout"], layout = layout, None
         if isinstance(recognizer, str):
             overrides["recognizer"], recognizer = recognizer, None
+        check_options(options)
+        check_backend("layout", layout)
+        check_backend("recognizer", recognizer)
         if options is None:
             self.options = resolve_options(overrides)
         else:
