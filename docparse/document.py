@@ -137,6 +137,9 @@ class Page(_Model):
     #: As the official: present when the page went through pre-processing (here: the
     #: orientation check of pages without a text layer); ``angle`` is what it was turned by.
     doc_preprocessor_res: dict[str, Any] | None = None
+    #: Problems with the page's source (e.g. a damaged content stream: text may be missing).
+    #: Each also appears in ``Document.errors`` as a warning, also after ``--resume``.
+    warnings: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -157,12 +160,16 @@ class MergedTable(_Model):
 
 
 class ErrorItem(_Model):
-    """One recorded failure: a block that could not be recognised, or a page that failed."""
+    """One recorded failure: a block that could not be recognised, or a page that failed.
+
+    ``severity="warning"``: the page was parsed, but its content may be incomplete (e.g. a
+    damaged content stream); the document is ``partial`` rather than ``success``."""
 
     page_index: int | None = None
     block_id: int | None = None
     reason: ErrorReason
     message: str
+    severity: Literal["error", "warning"] = "error"
 
 
 class Stats(_Model):
@@ -218,6 +225,15 @@ class Document(_Model):
     # save_to_markdown writes them next to the Markdown.
     _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
     _origin: Origin | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal documents have equal content; the picture bytes and the origin kept beside it
+        # (private, never serialised) do not count, so a loaded JSON equals the parse it came from.
+        if not isinstance(other, Document):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ construction
     def with_images(self, images: Mapping[str, bytes]) -> Document:
@@ -303,10 +319,28 @@ def load(path: str | Path) -> Document:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputError(p, f"cannot read: {exc.strerror or exc}") from exc
     try:
-        return Document.model_validate_json(text)
+        if b"\0" in raw[:4096]:
+            raise UnicodeDecodeError("utf-8", raw[:1], 0, 1, "NUL byte")
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(p, "not a docparse document JSON: not UTF-8 text (a binary file?)") from None
+    except ValueError as exc:
+        raise InputError(
+            p, f"not a docparse document JSON: {exc} (the file starts with {raw[:8]!r})"
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_NAME:
+        raise InputError(p, f"not a docparse document JSON (no \"schema\": \"{SCHEMA_NAME}\")")
+    version = str(data.get("version", ""))
+    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(
+            p, f"document schema version {version!r} is not supported (this docparse reads "
+            f"{SCHEMA_VERSION.split('.')[0]}.x)"
+        )
+    try:
+        return Document.model_validate(data)
     except ValueError as exc:
         raise InputError(p, f"not a docparse document JSON: {str(exc).splitlines()[0]}") from exc

@@ -68,6 +68,7 @@ def assemble_page(
     extra_blocks: Sequence[ExtraBlock] = (),
     regions: Sequence[Region] = (),
     doc_preprocessor_res: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Page:
     """Build the :class:`Page`. Block ids are renumbered when extra blocks are inserted, so
     ``block_id`` stays the index within the page and ``order`` the reading-order position.
@@ -137,6 +138,7 @@ def assemble_page(
         parsing_res_list=tuple(blocks),
         layout_det_res=det,
         doc_preprocessor_res=dict(doc_preprocessor_res) if doc_preprocessor_res else None,
+        warnings=tuple(warnings),
     )
 
 

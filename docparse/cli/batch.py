@@ -9,6 +9,7 @@ from pathlib import Path
 
 from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
 from docparse.cli.progress import JsonLogRenderer, RichRenderer
+from docparse.display import display_path
 from docparse.document import Document
 from docparse.errors import DocParseError
 from docparse.export.pagestore import DirPageStore
@@ -27,14 +28,15 @@ def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> 
     try:
         digest = file_sha256(path)
     except OSError as exc:
-        print(f"docparse: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        print(f"docparse: error: {display_path(path)}: cannot read: {exc.strerror or exc}",
+              file=sys.stderr)
         return None
     try:
         return DirPageStore(work, fingerprint={"input_sha256": digest, "options": key},
                             resume=resume)
     except OSError as exc:
-        print(f"docparse: error: {path}: cannot write to the output folder {work.parent}: "
-              f"{exc.strerror or exc}", file=sys.stderr)
+        print(f"docparse: error: {display_path(path)}: cannot write to the output folder "
+              f"{display_path(work.parent)}: {exc.strerror or exc}", file=sys.stderr)
         return None
 
 
@@ -116,8 +118,9 @@ def run_batch(
             parsed += resumed
             results = parser.parse_many(todo, concurrency=out.jobs,
                                         store_for=lambda p: stores.get(Path(str(p))))
-            for result in results:
-                path = Path(result.input)
+            # In input order, one per input: paired by position, since ``result.input`` is the
+            # display label (a non-UTF-8 name is shown escaped, not as the path itself).
+            for path, result in zip(todo, results, strict=True):
                 if result.document is None:
                     failed += 1
                     print(f"docparse: error: {result.error}", file=sys.stderr)
@@ -143,9 +146,11 @@ def run_batch(
                     failed += 1
                 else:
                     partial += 1
-                print(f"docparse: warning: {doc.input_path}: {doc.status}: "
-                      f"{len(doc.errors)} block(s) or page(s) failed ({failure_summary(doc)})",
-                      file=sys.stderr)
+                warned = sum(1 for e in doc.errors if e.severity == "warning")
+                what = f"{len(doc.errors) - warned} block(s) or page(s) failed" + (
+                    f", {warned} page warning(s)" if warned else "")
+                print(f"docparse: warning: {doc.input_path}: {doc.status}: {what} "
+                      f"({failure_summary(doc)})", file=sys.stderr)
     finally:
         renderer.stop()
     seconds = time.perf_counter() - t0
@@ -157,7 +162,8 @@ def run_batch(
         print(
             f"docparse: {total} input(s): {parsed} parsed, {partial} partial, {failed} failed; "
             f"{pages} page(s), {blocks} block(s) ({failed_blocks} failed) in {seconds:.1f} s "
-            f"({rate:.2f} pages/s), {requests} recognition request(s); output in {out.output}",
+            f"({rate:.2f} pages/s), {requests} recognition request(s); output in "
+            f"{display_path(out.output)}",
             file=sys.stderr,
         )
     if parsed + partial == 0:

@@ -21,6 +21,9 @@ def build_document(
     recognizer_name: str,
 ) -> Document:
     errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
+    # From the page itself (not the outcome), so a page reloaded by --resume keeps its warning.
+    errors += [ErrorItem(page_index=o.page.page_index, reason="damaged_content", message=w,
+                         severity="warning") for o in outcomes for w in o.page.warnings]
     blocks = [b for o in outcomes for b in o.page.parsing_res_list]
     needing = [b for b in blocks if b.source not in ("image",) and b.status in ("ok", "failed")]
     failed = [b for b in blocks if b.status == "failed"]

@@ -19,7 +19,7 @@ from docparse.options import ParseOptions
 from docparse.recognize import Recognizer
 from docparse.recognize.run import recognize_tasks
 from docparse.recognize.tasks import prepare_tasks
-from docparse.sources import PageImage
+from docparse.sources import PageImage, source_warnings
 from docparse.textlayer.reading import read_page
 
 
@@ -106,6 +106,7 @@ async def process_page(
         width=page.width, height=page.height, model_settings=settings, planned=plan.blocks,
         contents=contents, extra_blocks=reading.outside + recognized.extra, regions=regions,
         doc_preprocessor_res=orientation_record(orientation_angle),
+        warnings=source_warnings(page),
     )
     saved: Counter[str] = Counter()
     # Tables, formulas and charts the built-in recogniser took from the text layer count too.

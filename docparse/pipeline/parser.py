@@ -17,6 +17,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, Union
 
+from docparse.display import display_path, display_text
 from docparse.document import Document, Origin
 from docparse.errors import (
     ConfigurationError,
@@ -32,6 +33,7 @@ from docparse.events import (
 )
 from docparse.layout import LayoutBackend
 from docparse.options import ParseOptions, resolve_options
+from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_run import DocumentRun, RunContext
 from docparse.pipeline.store import PageStore
@@ -70,10 +72,11 @@ def _origin_of(source: str | os.PathLike[str] | bytes, password: str | None) -> 
 
 def _input_label(source: SourceTypes, name: str | None) -> str:
     if name:
-        return name
+        return display_text(name)
     if isinstance(source, (str, os.PathLike)):
-        return str(source)
-    return getattr(source, "name", None) or "<bytes>"
+        return display_path(source)
+    own = getattr(source, "name", None)
+    return display_text(own) if isinstance(own, str) and own else "<bytes>"
 
 
 class AsyncParser:
@@ -99,6 +102,9 @@ class AsyncParser:
             overrides["layout"], layout = layout, None
         if isinstance(recognizer, str):
             overrides["recognizer"], recognizer = recognizer, None
+        check_options(options)
+        check_backend("layout", layout)
+        check_backend("recognizer", recognizer)
         if options is None:
             self.options = resolve_options(overrides)
         else:

@@ -43,6 +43,16 @@ class PageImage:
         return int(self.image.shape[0])
 
 
+def source_warnings(page: PageImage) -> tuple[str, ...]:
+    """Problems of the page's source a reader must know of (output as ``Page.warnings``):
+    a content stream MuPDF could not read in full means text may be missing."""
+    errors = list(page.meta.get("content_errors", ()))
+    if not errors:
+        return ()
+    shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+    return (f"damaged page content, text may be missing (MuPDF: {shown})",)
+
+
 class Source(Protocol):
     """An opened input. Not thread-safe: render its pages from one thread at a time."""
 

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from docparse.display import display_text, file_name_text
 from docparse.sources.sniff import SUPPORTED_EXTENSIONS
 
 _GLOB_CHARS = frozenset("*?[")
@@ -35,7 +36,7 @@ class DiscoveryIssue:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.arg}: {self.problem}"
+        return display_text(f"{self.arg}: {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -182,13 +183,15 @@ def output_stems(paths: Iterable[FoundInput | Path]) -> dict[Path, str]:
             entries.append((path, folder))
     stem_counts: dict[tuple[Path, str], int] = {}
     for path, folder in entries:
-        key = (folder, path.stem.casefold())
+        key = (folder, file_name_text(path.stem).casefold())
         stem_counts[key] = stem_counts.get(key, 0) + 1
     result: dict[Path, str] = {}
     taken: set[tuple[Path, str]] = set()
     for path, folder in entries:
-        shared = stem_counts[(folder, path.stem.casefold())] > 1
-        name = path.name if shared else path.stem
+        # Output names are text (they appear in Markdown links): non-UTF-8 bytes become U+FFFD.
+        stem = file_name_text(path.stem)
+        shared = stem_counts[(folder, stem.casefold())] > 1
+        name = file_name_text(path.name) if shared else stem
         candidate, n = name, 1
         while (folder, candidate.casefold()) in taken:
             n += 1
