@@ -96,7 +96,8 @@ def plan_document(
         for d in roots:
             inside = frozenset(p.name for p in paths if p.parent == d)
             owned.append(OwnedDir(d, inside))
-            files[d / OWNED_LIST] = json.dumps({"files": sorted(inside)}, indent=1).encode()
+            if inside:  # no pictures: no folder made just to list none
+                files[d / OWNED_LIST] = json.dumps({"files": sorted(inside)}, indent=1).encode()
         listed += [p for p in paths if p.parent not in roots]
     return WritePlan(files, tuple(owned), tuple(listed))
 
@@ -125,6 +126,11 @@ def commit(plan: WritePlan) -> None:
     _commit(plan.files)
     for d in plan.owned:
         _prune(d.path, earlier[d.path] - d.names)
+        if not d.names and earlier[d.path]:
+            # Nothing of ours left: the list goes, and the folder if that emptied it.
+            with contextlib.suppress(OSError):
+                (d.path / OWNED_LIST).unlink()
+                d.path.rmdir()
 
 
 def _commit(plan: dict[Path, bytes]) -> None:
