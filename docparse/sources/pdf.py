@@ -154,6 +154,8 @@ class PdfSource:
             tools: Any = pymupdf.TOOLS
             tools.mupdf_warnings(reset=True)  # drop notes left by earlier calls
             page = self._load_page(index)
+            # Notes from loading the page concern the page tree, not this page's content.
+            loading = tools.mupdf_warnings(reset=True)
             scale = self._scale_for(page, index, requested)
             image = self._render_pixels(page, scale, index + 1, pymupdf)
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
@@ -169,8 +171,8 @@ class PdfSource:
             "scale_capped": scale < requested,
             "rotation": rotation,
         }
-        if notes:
-            meta["mupdf_warnings"] = notes.splitlines()
+        if notes or loading:
+            meta["mupdf_warnings"] = (loading + "\n" + notes).strip().splitlines()
             damage = content_errors(notes)
             if damage:
                 meta["content_errors"] = damage
