@@ -166,6 +166,9 @@ def _block_content(doc: Document, block: Block, pictures: _Pictures, ids: _Ids,
         parts.append(f'<div class="table merged" id="mt{merged.id}">'
                      f'<div class="note">merged table {merged.id}, from '
                      f'{len(merged.fragments)} fragments</div>{sanitise_table(merged.html)}</div>')
+        if block.block_content:
+            parts.append('<details><summary>this fragment as recognised</summary>'
+                         f'<div class="table">{sanitise_table(block.block_content)}</div></details>')
     elif block.image or label in IMAGE_LABELS:
         data = doc.images.get(block.image) if block.image else None
         if data:
