@@ -84,22 +84,27 @@ class _Pictures:
 
     def crop_src(self, data: bytes) -> str:
         self.crops += 1
-        return self.src(data, f"picture_{self.crops:04d}.jpg")
+        return self.src(data, f"picture_{self.crops:04d}")
 
     def src(self, data: bytes, name: str) -> str:
-        mime = "image/png" if data.startswith(b"\x89PNG") else "image/jpeg"
+        """The ``src`` of ``data`` (PNG or JPEG), stored as ``name`` plus its extension."""
+        png = data.startswith(b"\x89PNG")
         if self.embed:
+            mime = "image/png" if png else "image/jpeg"
             return f"data:{mime};base64,{base64.b64encode(data).decode('ascii')}"
-        self.files[f"{self.folder}/{name}"] = data
-        return f"{self.folder}/{name}"
+        path = f"{self.folder}/{name}{'.png' if png else '.jpg'}"
+        self.files[path] = data
+        return path
 
 
-def _jpeg(png: bytes) -> bytes:
+def _compact(picture: bytes) -> bytes:
+    """The smaller of the page picture as given and as JPEG: rendered text pages are often
+    smaller as PNG, scans are always much smaller as JPEG."""
     from PIL import Image
 
     buf = io.BytesIO()
-    Image.open(io.BytesIO(png)).convert("RGB").save(buf, format="JPEG", quality=_JPEG_QUALITY)
-    return buf.getvalue()
+    Image.open(io.BytesIO(picture)).convert("RGB").save(buf, format="JPEG", quality=_JPEG_QUALITY)
+    return min(picture, buf.getvalue(), key=len)
 
 
 class _Ids:
@@ -205,7 +210,8 @@ def _block_item(doc: Document, p: int, i: int, block: Block, pictures: _Pictures
     body = []
     if block.error is not None:
         err = block.error
-        where = f" ({_esc(err.endpoint)})" if err.endpoint else ""
+        # The client's messages usually name the endpoint already.
+        where = f" ({_esc(err.endpoint)})" if err.endpoint and err.endpoint not in err.message else ""
         body.append(f'<div class="err"><b>{_esc(err.reason)}</b>: {_esc(err.message)}{where}</div>')
     body.append(_block_content(doc, block, pictures, ids, shown_tables))
     links = []
@@ -227,7 +233,7 @@ def _page(doc: Document, p: int, page: Page, picture: bytes, pictures: _Pictures
           label_classes: dict[str, str], css: list[str], shown_tables: set[int]) -> str:
     w, h = max(1, page.width), max(1, page.height)
     number = "image" if page.page_index is None else f"page {page.page_index + 1}"
-    src = pictures.src(picture, f"page_{p + 1:04d}.jpg")
+    src = pictures.src(picture, f"page_{p + 1:04d}")
     css.append(f"#s{p}{{aspect-ratio:{w}/{h}}}")
     boxes: list[str] = []
     items: list[str] = []
@@ -259,7 +265,7 @@ _STYLE = """
 body{margin:0}
 header{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #ccc;padding:6px 12px}
 header h1{font-size:16px;margin:0 12px 0 0;display:inline}
-header .nav{display:inline-block;max-width:100%;overflow-x:auto;white-space:nowrap;vertical-align:middle}
+header .nav{display:inline-block;margin-left:12px;max-width:100%;overflow-x:auto;white-space:nowrap;vertical-align:middle}
 header .nav a{margin-right:6px}
 .dim{color:#777;font-weight:normal;font-size:13px}
 .errors{margin:4px 0 0;padding-left:20px;color:#a00}
@@ -333,7 +339,7 @@ def render_viewer(document: Document, *, pages: PageImages | None = None,
         css.append(f".{cls}{{--c:rgb({r},{g},{b})}}")
     shown_tables: set[int] = set()
     sections = [
-        _page(document, p, page, _jpeg(page_picture(page)), pictures, ids, label_classes, css,
+        _page(document, p, page, _compact(page_picture(page)), pictures, ids, label_classes, css,
               shown_tables)
         for p, page in enumerate(document.pages)
     ]

@@ -226,13 +226,18 @@ def test_blocks_links_and_failures_are_in_the_page() -> None:
 def test_beside_pictures_are_files_named_by_position(tmp_path: Path) -> None:
     doc = _doc()
     out = render_viewer(doc, pages=_pages, images="beside", stem="x")
-    assert sorted(out.files) == ["imgs/x/pages/page_0001.jpg", "imgs/x/pages/page_0002.jpg",
-                                 "imgs/x/pages/picture_0001.jpg", "x.html"]
+    names = sorted(out.files)
+    assert names[-1] == "x.html" and len(names) == 4
+    assert [re.sub(r"\.(png|jpg)$", "", n) for n in names[:-1]] == [
+        "imgs/x/pages/page_0001", "imgs/x/pages/page_0002", "imgs/x/pages/picture_0001"]
     assert out.owned_dirs == ("imgs/x/pages",)
+    for name in names[:-1]:  # each picture is what its name says
+        assert out.files[name][:4] == (b"\x89PNG" if name.endswith(".png") else b"\xff\xd8\xff\xe0")
     text = out.files["x.html"].decode()
-    assert 'src="imgs/x/pages/page_0002.jpg"' in text and "data:image" not in text
+    assert f'src="{names[1]}"' in text and "data:image" not in text
     assert "img-src 'self' data:" in text
-    assert all(out.files[p][:2] == b"\xff\xd8" for p in out.files if p.endswith(".jpg"))
+    # The page pictures are the smaller encoding: a flat synthetic page stays PNG.
+    assert names[0].endswith(".png") and names[2].endswith(".jpg")
 
 
 def test_auto_embeds_small_documents_only(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -404,3 +409,36 @@ def test_browser_beside_pictures_load_from_files(browser: Any, tmp_path: Path) -
         "return Array.from(document.images).map(function(i){return i.complete && i.naturalWidth})")
     assert loaded == [600, 200, 600]
     assert not [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
+
+
+def test_browser_parse_with_a_failing_server(browser: Any, tmp_path: Path,
+                                             samples_dir: Path) -> None:
+    """End to end: the sample parsed against the fake vLLM refusing tables; the viewer of the
+    result shows the table's box as failed with the server's reason, and the picture."""
+    import docparse
+    from docparse.testing import FakeVLLMConfig, start_fake_vllm
+    from docparse.testing.fake_vllm_config import AnswerRule
+
+    config = FakeVLLMConfig(rules=(AnswerRule(prompt="Table Recognition:", fault="error",
+                                              status=500),))
+    with start_fake_vllm(config) as server, docparse.Parser(
+            layout="builtin", server_url=[server.url], retries=0) as parser:
+        doc = parser.parse(samples_dir / "report.pdf")
+    failed = [(p, i, b) for p, page in enumerate(doc.pages)
+              for i, b in enumerate(page.parsing_res_list) if b.status == "failed"]
+    assert doc.status == "partial" and [b.block_label for _, _, b in failed] == ["table"]
+    p, i, block = failed[0]
+    assert block.error is not None
+
+    _open(browser, doc.save_to_html(tmp_path))
+    assert len(browser.find_elements("css selector", ".box")) == len(doc.blocks)
+    box = browser.find_element("id", f"b{p}-{i}")
+    assert "table failed" in box.text
+    box.click()
+    item = browser.find_element("id", f"c{p}-{i}")
+    assert _in_view(browser, item)
+    assert f"{block.error.reason}: {block.error.message}" in item.text
+    assert "http_500" in browser.find_element("css selector", "header .errors").text
+    picture = browser.find_element("css selector", "img.pic")
+    browser.execute_script("arguments[0].scrollIntoView()", picture)
+    assert browser.execute_script("return arguments[0].naturalWidth", picture) > 0
