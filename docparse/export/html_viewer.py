@@ -270,7 +270,7 @@ header .nav a{margin-right:6px}
 .dim{color:#777;font-weight:normal;font-size:13px}
 .errors{margin:4px 0 0;padding-left:20px;color:#a00}
 main{padding:8px 12px}
-.page{background:#fff;margin:0 0 16px;padding:8px 12px;border:1px solid #ccc;scroll-margin-top:60px}
+.page{background:#fff;margin:0 0 16px;padding:8px 12px;border:1px solid #ccc;scroll-margin-top:60px;content-visibility:auto;contain-intrinsic-size:auto 900px}
 .page h2{font-size:15px;margin:0 0 6px}
 .cols{display:grid;grid-template-columns:minmax(0,55%) minmax(0,45%);gap:12px;align-items:start}
 .sheet{position:relative;width:100%;border:1px solid #bbb;background:#fafafa}

@@ -9,7 +9,7 @@ import io
 import json
 import re
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
@@ -299,6 +299,13 @@ def _open(browser: Any, path: Path) -> None:
     browser.get_log("browser")  # start each page with an empty console
 
 
+def _until(browser: Any, condition: Callable[[], bool]) -> None:
+    """Wait for what the page's script does on an event (the event is queued after a click)."""
+    from selenium.webdriver.support.ui import WebDriverWait
+
+    WebDriverWait(browser, 10).until(lambda _: condition())
+
+
 def _in_view(browser: Any, element: Any) -> bool:
     return bool(browser.execute_script(
         "var r=arguments[0].getBoundingClientRect();"
@@ -358,13 +365,14 @@ def test_browser_click_failure_links_and_furniture(browser: Any, tmp_path: Path)
     content = browser.find_element("id", "c1-2")
     browser.find_element("id", "b1-2").click()
     assert _in_view(browser, content)
-    assert "active" in content.get_attribute("class")
+    _until(browser, lambda: "active" in content.get_attribute("class"))  # on hashchange
     assert "skipped" in content.text
     # ... and its number leads back to the box.
     browser.execute_script("window.scrollTo(0, 0)")
     content.find_element("css selector", "a.num").click()
     box = browser.find_element("id", "b1-2")
-    assert _in_view(browser, box) and "active" in box.get_attribute("class")
+    assert _in_view(browser, box)
+    _until(browser, lambda: "active" in box.get_attribute("class"))
 
     # The failed block says why, where it came from and which server answered.
     failed = browser.find_element("id", "c0-6")
