@@ -239,13 +239,17 @@ def _page(doc: Document, p: int, page: Page, picture: bytes, pictures: _Pictures
     items: list[str] = []
     order = sorted(range(len(page.parsing_res_list)),
                    key=lambda i: (page.parsing_res_list[i].order, page.parsing_res_list[i].block_id))
+    rects = {i: _clamped(b.block_bbox, w, h) for i, b in enumerate(page.parsing_res_list)}
+    # Smaller boxes above bigger ones, so a box inside another (a caption in a figure) stays
+    # clickable.
+    by_area = sorted(rects, key=lambda i: -(rects[i][2] - rects[i][0]) * (rects[i][3] - rects[i][1]))
+    layer = {i: n + 1 for n, i in enumerate(by_area)}
     for i in order:
         b = page.parsing_res_list[i]
-        x1, y1, x2, y2 = b.block_bbox
-        x1, x2 = sorted((min(max(x1, 0), w), min(max(x2, 0), w)))
-        y1, y2 = sorted((min(max(y1, 0), h), min(max(y2, 0), h)))
+        x1, y1, x2, y2 = rects[i]
         css.append(f"#b{p}-{i}{{left:{100 * x1 / w:.3f}%;top:{100 * y1 / h:.3f}%;"
-                   f"width:{100 * (x2 - x1) / w:.3f}%;height:{100 * (y2 - y1) / h:.3f}%}}")
+                   f"width:{100 * (x2 - x1) / w:.3f}%;height:{100 * (y2 - y1) / h:.3f}%;"
+                   f"z-index:{layer[i]}}}")
         lc = label_classes[b.block_label]
         furn = " furn" if b.block_label in FURNITURE else ""
         mark = "" if b.status == "ok" else f" {_esc(b.status)}"
@@ -260,10 +264,17 @@ def _page(doc: Document, p: int, page: Page, picture: bytes, pictures: _Pictures
             f'<ol class="content">{"".join(items)}</ol></div></section>')
 
 
+def _clamped(bbox: tuple[int, int, int, int], w: int, h: int) -> tuple[int, int, int, int]:
+    """``bbox`` ordered and inside the page (a server may answer boxes that are neither)."""
+    x1, x2 = sorted((min(max(bbox[0], 0), w), min(max(bbox[2], 0), w)))
+    y1, y2 = sorted((min(max(bbox[1], 0), h), min(max(bbox[3], 0), h)))
+    return x1, y1, x2, y2
+
+
 _STYLE = """
 :root{font:14px/1.45 system-ui,sans-serif;color:#222;background:#eee}
 body{margin:0}
-header{position:sticky;top:0;z-index:5;background:#fff;border-bottom:1px solid #ccc;padding:6px 12px}
+header{position:sticky;top:0;z-index:100000;background:#fff;border-bottom:1px solid #ccc;padding:6px 12px}
 header h1{font-size:16px;margin:0 12px 0 0;display:inline}
 header .nav{display:inline-block;margin-left:12px;max-width:100%;overflow-x:auto;white-space:nowrap;vertical-align:middle}
 header .nav a{margin-right:6px}
@@ -273,7 +284,7 @@ main{padding:8px 12px}
 .page{background:#fff;margin:0 0 16px;padding:8px 12px;border:1px solid #ccc;scroll-margin-top:60px;content-visibility:auto;contain-intrinsic-size:auto 900px}
 .page h2{font-size:15px;margin:0 0 6px}
 .cols{display:grid;grid-template-columns:minmax(0,55%) minmax(0,45%);gap:12px;align-items:start}
-.sheet{position:relative;width:100%;border:1px solid #bbb;background:#fafafa}
+.sheet{position:relative;z-index:0;width:100%;border:1px solid #bbb;background:#fafafa}
 .sheet img{position:absolute;inset:0;width:100%;height:100%}
 .box{position:absolute;box-sizing:border-box;border:2px solid var(--c);background:color-mix(in srgb,var(--c) 10%,transparent);text-decoration:none;scroll-margin-top:80px}
 .box:hover,.box.active{background:color-mix(in srgb,var(--c) 28%,transparent);outline:2px solid #000}
