@@ -348,6 +348,8 @@ def test_browser_boxes_match_the_json(browser: Any, tmp_path: Path, samples_dir:
         assert tag.startswith(f"{b['order'] + 1} {b['block_label']}")
     # The first page's picture is decoded (data: allowed by the CSP); no CSP complaints.
     _until(browser, lambda: browser.execute_script("return document.images[0].naturalWidth"))
+    # Self-contained: opening it fetched nothing at all.
+    assert browser.execute_script("return performance.getEntriesByType('resource').length") == 0
     assert not [e for e in browser.get_log("browser") if "Content Security Policy" in e["message"]]
 
 
