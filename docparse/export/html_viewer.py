@@ -31,6 +31,13 @@ import io
 from collections.abc import Callable, Iterator
 from typing import Literal
 
+from docparse.assemble.refs import (
+    first_link,
+    merged_table_ref,
+    parse_block_ref,
+    parse_merged_table_ref,
+    resolve_merged_table,
+)
 from docparse.document import Block, Document, Page
 from docparse.export.layout_images import label_colour
 from docparse.export.naming import stem_of
@@ -107,45 +114,52 @@ def _compact(picture: bytes) -> bytes:
     return min(picture, buf.getvalue(), key=len)
 
 
+def page_name(page: Page) -> str:
+    """``page 3`` (1-based, as the reader counts), ``image`` for a single picture."""
+    return "image" if page.page_index is None else f"page {page.page_index + 1}"
+
+
 class _Ids:
-    """HTML ids of blocks (``b<page>-<index>`` box, ``c<page>-<index>`` content) and the
-    resolution of ``Link.ref`` strings to them. Ids are built from positions, never from
-    document text."""
+    """HTML ids of blocks (``b<page>-<index>`` box, ``c<page>-<index>`` content: positions in
+    ``Document.pages`` and ``parsing_res_list``) and the resolution of ``Link.ref`` strings to
+    them. Ids are built from positions, never from document text."""
 
     def __init__(self, doc: Document) -> None:
+        self.pages = doc.pages
         self._by_block_id: dict[tuple[int, int], int] = {}
+        self._pos_of_index: dict[int | None, int] = {}
         for p, page in enumerate(doc.pages):
+            self._pos_of_index.setdefault(page.page_index, p)
             for i, b in enumerate(page.parsing_res_list):
                 self._by_block_id.setdefault((p, b.block_id), i)
-        self._first_fragment: dict[int, tuple[int, int]] = {}
+        self._table_page: dict[int, int] = {}
         for t in doc.merged_tables:
             for frag in t.fragments:
-                pos = self._page_pos(doc, frag.page_index)
+                pos = self.page_pos(frag.page_index)
                 if pos is not None and (pos, frag.block_id) in self._by_block_id:
-                    self._first_fragment.setdefault(t.id, (pos, self._by_block_id[pos, frag.block_id]))
-                    break
+                    self._table_page.setdefault(t.id, pos)
 
-    @staticmethod
-    def _page_pos(doc: Document, page_index: int | None) -> int | None:
-        return next((p for p, page in enumerate(doc.pages) if page.page_index == page_index), None)
+    def page_pos(self, page_index: int | None) -> int | None:
+        """Position in ``Document.pages`` of the page with ``page_index``."""
+        return self._pos_of_index.get(page_index)
+
+    def block(self, page_pos: int, block_id: int) -> tuple[str, str] | None:
+        """(content id, human name) of a block, or None when there is no such block."""
+        i = self._by_block_id.get((page_pos, block_id))
+        if i is None:
+            return None
+        page = self.pages[page_pos]
+        return f"c{page_pos}-{i}", f"{page_name(page)}, #{page.parsing_res_list[i].order + 1}"
 
     def resolve(self, ref: str) -> tuple[str, str] | None:
-        """(content id, human text) that ``ref`` points to, or None."""
-        from docparse.assemble.refs import parse_block_ref, parse_merged_table_ref
-
+        """(id, human name) of what ``ref`` points to, or None."""
         block = parse_block_ref(ref)
         if block is not None:
-            i = self._by_block_id.get(block)
-            return None if i is None else (f"c{block[0]}-{i}", f"page {block[0] + 1}, block")
+            return self.block(*block)
         table = parse_merged_table_ref(ref)
-        if table is not None and table in self._first_fragment:
-            p, i = self._first_fragment[table]
-            return f"mt{table}", f"merged table {table} (page {p + 1})"
+        if table is not None and table in self._table_page:
+            return f"mt{table}", f"merged table {table} ({page_name(self.pages[self._table_page[table]])})"
         return None
-
-    def block_at(self, page_pos: int, block_id: int) -> str | None:
-        i = self._by_block_id.get((page_pos, block_id))
-        return None if i is None else f"c{page_pos}-{i}"
 
 
 _LINK_TEXT = {
@@ -159,8 +173,6 @@ _LINK_TEXT = {
 def _block_content(doc: Document, block: Block, pictures: _Pictures, ids: _Ids,
                    shown_tables: set[int]) -> str:
     """The rendered content of one block (escaped text, sanitised table, picture, LaTeX)."""
-    from docparse.assemble.refs import first_link, resolve_merged_table
-
     parts: list[str] = []
     label = block.block_label
     link = first_link(block, "merged_table")
@@ -213,9 +225,13 @@ def _block_item(doc: Document, p: int, i: int, block: Block, pictures: _Pictures
         # The client's messages usually name the endpoint already.
         where = f" ({_esc(err.endpoint)})" if err.endpoint and err.endpoint not in err.message else ""
         body.append(f'<div class="err"><b>{_esc(err.reason)}</b>: {_esc(err.message)}{where}</div>')
+    before = set(shown_tables)
     body.append(_block_content(doc, block, pictures, ids, shown_tables))
+    here = {merged_table_ref(t) for t in shown_tables - before}  # no link to itself
     links = []
     for link in block.links:
+        if link.ref in here:
+            continue
         target = ids.resolve(link.ref)
         what = _LINK_TEXT.get(link.kind, link.kind)
         if target is None:
@@ -232,7 +248,7 @@ def _block_item(doc: Document, p: int, i: int, block: Block, pictures: _Pictures
 def _page(doc: Document, p: int, page: Page, picture: bytes, pictures: _Pictures, ids: _Ids,
           label_classes: dict[str, str], css: list[str], shown_tables: set[int]) -> str:
     w, h = max(1, page.width), max(1, page.height)
-    number = "image" if page.page_index is None else f"page {page.page_index + 1}"
+    number = page_name(page)
     src = pictures.src(picture, f"page_{p + 1:04d}")
     css.append(f"#s{p}{{aspect-ratio:{w}/{h}}}")
     boxes: list[str] = []
@@ -380,17 +396,19 @@ def _document_html(doc: Document, title: str, csp: str, style: str, script: str,
            f'{f" &middot; {failed} failed" if failed else ""}</span> '
            '<label><input type="checkbox" id="furntoggle"> hide furniture</label>'
            '<div class="nav">'
-           + "".join(f'<a href="#p{p}">{p + 1}</a>' for p in range(len(doc.pages)))
+           + "".join(f'<a href="#p{p}">{_esc(page_name(page).removeprefix("page "))}</a>'
+                     for p, page in enumerate(doc.pages))
            + "</div>")
     if doc.errors:
         yield '<ul class="errors">'
         for e in doc.errors:
-            page_pos = _Ids._page_pos(doc, e.page_index)
-            where = "document" if e.page_index is None else f"page {e.page_index + 1}"
-            target = (ids.block_at(page_pos, e.block_id)
-                      if page_pos is not None and e.block_id is not None else None)
-            if target is None and page_pos is not None:
-                target = f"p{page_pos}"
+            page_pos = ids.page_pos(e.page_index)
+            where, target = "document", None
+            if page_pos is not None:
+                where, target = page_name(doc.pages[page_pos]), f"p{page_pos}"
+                found = ids.block(page_pos, e.block_id) if e.block_id is not None else None
+                if found is not None:
+                    target, where = found
             label = f'<a href="#{target}">{_esc(where)}</a>' if target else _esc(where)
             yield f'<li>{label}: <b>{_esc(e.reason)}</b> {_esc(e.message)}</li>'
         yield "</ul>"
