@@ -222,7 +222,7 @@ def cpu_per_block(profile: ProfileResult, work: Path) -> CpuPerBlock:
     the remainder of the measured total.
     """
     from docparse.options import ParseOptions
-    from docparse.pipeline.page_run import crop
+    from docparse.recognize.tasks import crop
     from docparse.recognize.vlm.crops import prepare_crop
     from docparse.sources.opener import open_source
 

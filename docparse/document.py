@@ -15,12 +15,13 @@ Output formats live in :mod:`docparse.export` and are reached through the regist
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 
 from docparse import formats as registry
 
@@ -44,6 +45,30 @@ ContentSource = Literal[
 ]
 
 
+#: Every ``reason`` a block or page failure may record: a closed set, so programs can switch on
+#: it. ``http_<status>`` (e.g. ``http_503``) names the HTTP status a server answered with.
+ERROR_REASONS: frozenset[str] = frozenset({
+    # blocks
+    "connection_error", "timeout", "malformed_response", "deadline_exceeded", "missing_result",
+    "no_crop", "ocr_failed", "truncated", "unreadable_script",
+    # pages and documents (``DocParseError.reason`` of each class in docparse.errors)
+    "error", "configuration_error", "input_error", "input_not_found", "unsupported_format",
+    "corrupt_input", "password_required", "empty_document", "image_too_large", "model_error",
+    "model_not_found", "model_integrity", "model_fetch_failed", "recognition_error",
+    "server_unavailable", "http_error", "output_error", "internal_error", "damaged_content",
+})
+_HTTP_REASON = re.compile(r"http_[1-5][0-9][0-9]")
+
+
+def _known_reason(reason: str) -> str:
+    if reason in ERROR_REASONS or _HTTP_REASON.fullmatch(reason):
+        return reason
+    raise ValueError(f"unknown error reason {reason!r} (see docparse.document.ERROR_REASONS)")
+
+
+ErrorReason = Annotated[str, AfterValidator(_known_reason)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -51,7 +76,7 @@ class _Model(BaseModel):
 class BlockError(_Model):
     """Why a block has no content: a machine-readable ``reason`` and a human ``message``."""
 
-    reason: str
+    reason: ErrorReason
     message: str
     endpoint: str | None = None
 
@@ -112,6 +137,9 @@ class Page(_Model):
     #: As the official: present when the page went through pre-processing (here: the
     #: orientation check of pages without a text layer); ``angle`` is what it was turned by.
     doc_preprocessor_res: dict[str, Any] | None = None
+    #: Problems with the page's source (e.g. a damaged content stream: text may be missing).
+    #: Each also appears in ``Document.errors`` as a warning, also after ``--resume``.
+    warnings: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -132,18 +160,21 @@ class MergedTable(_Model):
 
 
 class ErrorItem(_Model):
-    """One recorded failure: a block that could not be recognised, or a page that failed."""
+    """One recorded failure: a block that could not be recognised, or a page that failed.
+
+    ``severity="warning"``: the page was parsed, but its content may be incomplete (e.g. a
+    damaged content stream); the document is ``partial`` rather than ``success``."""
 
     page_index: int | None = None
     block_id: int | None = None
-    reason: str
+    reason: ErrorReason
     message: str
+    severity: Literal["error", "warning"] = "error"
 
 
 class Stats(_Model):
-    """Volatile run data. Excluded from reproducibility comparisons."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
+    """Volatile run data. Excluded from reproducibility comparisons. Strict: every field is
+    declared here (and in the JSON Schema)."""
 
     seconds: float = 0.0
     pages_per_second: float = 0.0
@@ -158,6 +189,8 @@ class Stats(_Model):
     recognizer: str = ""
     endpoints: dict[str, int] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
+    #: Blocks whose answer was degenerate (repetition loop, token limit) and got truncated.
+    truncated_blocks: int = 0
 
 
 @dataclass(frozen=True, repr=False)
@@ -192,6 +225,15 @@ class Document(_Model):
     # save_to_markdown writes them next to the Markdown.
     _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
     _origin: Origin | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal documents have equal content; the picture bytes and the origin kept beside it
+        # (private, never serialised) do not count, so a loaded JSON equals the parse it came from.
+        if not isinstance(other, Document):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ construction
     def with_images(self, images: Mapping[str, bytes]) -> Document:
@@ -282,10 +324,28 @@ def load(path: str | Path) -> Document:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputError(p, f"cannot read: {exc.strerror or exc}") from exc
     try:
-        return Document.model_validate_json(text)
+        if b"\0" in raw[:4096]:
+            raise UnicodeDecodeError("utf-8", raw[:1], 0, 1, "NUL byte")
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(p, "not a docparse document JSON: not UTF-8 text (a binary file?)") from None
+    except ValueError as exc:
+        raise InputError(
+            p, f"not a docparse document JSON: {exc} (the file starts with {raw[:8]!r})"
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_NAME:
+        raise InputError(p, f"not a docparse document JSON (no \"schema\": \"{SCHEMA_NAME}\")")
+    version = str(data.get("version", ""))
+    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(
+            p, f"document schema version {version!r} is not supported (this docparse reads "
+            f"{SCHEMA_VERSION.split('.')[0]}.x)"
+        )
+    try:
+        return Document.model_validate(data)
     except ValueError as exc:
         raise InputError(p, f"not a docparse document JSON: {str(exc).splitlines()[0]}") from exc

@@ -46,8 +46,9 @@ class ExportFiles:
 
     #: POSIX paths relative to the output folder → content.
     files: dict[str, bytes]
-    #: Folders the format owns for this document (``imgs/<stem>``): after writing, they hold
-    #: exactly the files above, so pictures of an earlier run do not linger.
+    #: Folders the format owns for this document (``imgs/<stem>``): after writing, the files
+    #: an earlier write put there and this one no longer has are removed, so pictures of an
+    #: earlier run do not linger (files docparse did not write there are left alone).
     owned_dirs: tuple[str, ...] = ()
 
 

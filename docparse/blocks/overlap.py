@@ -19,7 +19,9 @@ _INLINE_FORMULA_OVERLAP = 0.5
 _OVERLAP = 0.7
 
 
-def _area(box: tuple[float, float, float, float]) -> float:
+def _official_area(box: tuple[float, float, float, float]) -> float:
+    # The official port takes the absolute value (an inverted box has a positive area there),
+    # unlike docparse.geometry.area; kept for parity with paddlex.
     return abs((box[2] - box[0]) * (box[3] - box[1]))
 
 
@@ -29,7 +31,7 @@ def overlap_ratio_small(
     """Intersection area over the smaller box's area (0 when that area is 0)."""
     inter_w = max(0.0, min(a[2], b[2]) - max(a[0], b[0]))
     inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
-    small = min(_area(a), _area(b))
+    small = min(_official_area(a), _official_area(b))
     return inter_w * inter_h / small if small > 0 else 0.0
 
 
@@ -79,5 +81,5 @@ def filter_overlap_boxes(regions: Sequence[Region]) -> list[Region]:
             if ratio > _OVERLAP:
                 if _both_kept(region.label, other.label):
                     continue
-                dropped.add(j if _area(region.bbox) >= _area(other.bbox) else i)
+                dropped.add(j if _official_area(region.bbox) >= _official_area(other.bbox) else i)
     return [r for i, r in enumerate(boxes) if i not in dropped]

@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from docparse import backends
 from docparse.cli import EXIT_NOTHING, EXIT_USAGE
 
 
@@ -26,7 +27,8 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--dpi", type=int, help="PDF render resolution (default 144)")
     g.add_argument("--password", help="password for encrypted PDFs")
     g = p.add_argument_group("layout")
-    g.add_argument("--layout", choices=["auto", "builtin", "pp-doclayoutv2"])
+    g.add_argument("--layout", choices=backends.names("layout"),
+                   help=f"auto (PP-DocLayoutV2 when fetched, else built-in); {backends.describe('layout')}")
     g.add_argument("--layout-model-dir", type=Path, help="a PP-DocLayoutV2 model folder")
     g.add_argument("--cache-dir", type=Path, help="model cache (default models_cache/ or user cache)")
     g.add_argument("--manifest", type=Path, help="model manifest replacing the shipped one")
@@ -34,7 +36,8 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--layout-threshold", type=float, help="one score threshold for all classes")
     g.add_argument("--merge-layout-blocks", action=argparse.BooleanOptionalAction, default=None)
     g = p.add_argument_group("recognition")
-    g.add_argument("--recognizer", choices=["auto", "builtin", "vlm"])
+    g.add_argument("--recognizer", choices=backends.names("recognizer"),
+                   help=f"auto (the server when given, else built-in); {backends.describe('recognizer')}")
     g.add_argument("--server", dest="server_url", action="append", metavar="URL",
                    help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
     g.add_argument("--api-key")

@@ -13,7 +13,7 @@ from docparse.export.json_format import JsonExporter
 from docparse.export.layout_images import LayoutImagesExporter
 from docparse.export.markdown_files import MarkdownExporter
 from docparse.export.summary import SummaryExporter
-from docparse.export.writer import write, write_document
+from docparse.export.writer import WritePlan, commit, plan_document, write, write_document
 
 formats.register(JsonExporter())
 formats.register(MarkdownExporter())
@@ -22,4 +22,4 @@ formats.register(SummaryExporter())
 formats.register(HtmlExporter())
 formats.register_writer(write)
 
-__all__ = ["write_document"]
+__all__ = ["WritePlan", "commit", "plan_document", "write_document"]

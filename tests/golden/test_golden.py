@@ -8,7 +8,6 @@ from __future__ import annotations
 import difflib
 
 import pytest
-
 from golden_run import EXPECTED, inputs, run_all
 
 pytestmark = pytest.mark.slow

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from docparse.document import BlockError
 from docparse.errors import ConfigurationError, DeadlineExceededError
+from docparse.geometry import IntBox
 from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask
 from docparse.recognize.vlm.client import (
     CallFailure,
@@ -143,9 +144,11 @@ class VlmRecognizer:
         page: PageImage,
         tasks: Sequence[RecognitionTask],
         *,
+        layout_boxes: Sequence[IntBox] = (),
         deadline_at: float | None = None,
     ) -> PageRecognition:
-        """Recognise every task of ``page`` concurrently; one result per ``block_id``.
+        """Recognise every task of ``page`` concurrently; one result per ``block_id``
+        (``layout_boxes`` is not needed: the server sees only the crops).
 
         ``deadline_at`` is a time on ``clock`` (``time.monotonic`` by default): when it
         passes, outstanding requests are cancelled and their blocks come back failed with
