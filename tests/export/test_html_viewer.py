@@ -454,3 +454,15 @@ def test_browser_parse_with_a_failing_server(browser: Any, tmp_path: Path,
     picture = browser.find_element("css selector", "img.pic")
     browser.execute_script("arguments[0].scrollIntoView()", picture)
     _until(browser, lambda: browser.execute_script("return arguments[0].naturalWidth", picture))
+
+
+def test_big_documents_write_their_pictures_beside(tmp_path: Path, samples_dir: Path,
+                                                   monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(html_viewer, "EMBED_MAX_PAGES", 1)
+    doc = load(ROOT / "tests/golden/expected/vlm/samples-report.json")
+    doc = doc.with_origin(Origin(path=str(samples_dir / "report.pdf")))
+    assert doc.save(tmp_path, ("html",)) == [tmp_path / "report.html"]
+    pictures = sorted(p.name for p in (tmp_path / "imgs/report/pages").glob("page_*"))
+    assert [re.sub(r"\.(png|jpg)$", "", n) for n in pictures] == ["page_0001", "page_0002"]
+    text = (tmp_path / "report.html").read_text()
+    assert all(f'src="imgs/report/pages/{n}"' in text for n in pictures)
