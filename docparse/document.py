@@ -304,6 +304,11 @@ class Document(_Model):
         :class:`~docparse.errors.OutputError` says so (nothing is drawn on blank pages)."""
         return self.save(path, ("img",))
 
+    def save_to_html(self, path: str | Path) -> Path:
+        """Write the viewer: each page with its boxes beside the content, one HTML file (a
+        file path or a folder for ``<stem>.html``). Pages are drawn as by :meth:`save_to_img`."""
+        return self.save(path, ("html",))[0]
+
     def print(self, *, file: Any = None) -> None:
         """Print a short summary: per page, each block's order, label, and content head."""
         import sys

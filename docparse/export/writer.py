@@ -27,7 +27,7 @@ from docparse.export.atomic import file_mode
 from docparse.formats import ExportRequest
 
 #: A single-format target given as a file path: the suffix that says so.
-_FILE_SUFFIX = {"json": ".json", "md": ".md"}
+_FILE_SUFFIX = {"json": ".json", "md": ".md", "html": ".html"}
 #: In a folder a format owns (``imgs/<stem>``): the names of the files docparse wrote there.
 OWNED_LIST = ".docparse-files"
 
