@@ -210,8 +210,10 @@ class JobQueue:
     async def _worker(self) -> None:
         while True:
             job_id = await self._queue.get()
+            if self._stopping:
+                return
             record = self.store.load(job_id)
-            if record is None or record.status != "queued" or self._stopping:
+            if record is None or record.status != "queued":
                 continue
             await self._execute(record)
 
@@ -247,7 +249,6 @@ class JobQueue:
             if self._stopping:
                 self.store.update(record, finished_at=time.time(),
                                   expires_at=time.time() + self.ttl, **changes)
-                return
             raise
         except Exception as exc:
             code = getattr(exc, "code", "internal_error")
@@ -289,7 +290,12 @@ class JobQueue:
             worker.cancel()
         for job in list(self._running.values()):
             job.cancel()
-        await asyncio.gather(*self._tasks, *self._running.values(), return_exceptions=True)
+        pending = [*self._tasks, *self._running.values()]
+        _, stuck = await asyncio.wait(pending, timeout=max(5.0, grace))
+        for task in stuck:  # a bug, not a state: say where it hangs
+            buf = io.StringIO()
+            task.print_stack(file=buf)
+            log.warning("a job task did not stop: %s", buf.getvalue())
         # Workers cancelled mid-job wrote nothing yet: record what is still running.
         for r in self.store.all():
             if r.status == "running":

@@ -8,7 +8,9 @@ those still running as failed (``shutting_down``), so a restart finds them settl
 
 from __future__ import annotations
 
+import faulthandler
 import logging
+import signal
 import socket
 import sys
 
@@ -29,7 +31,7 @@ def _listen(host: str, port: int) -> socket.socket:
 def _configure_logging() -> None:
     handler = logging.StreamHandler(sys.stderr)
     handler.setFormatter(logging.Formatter("%(message)s"))
-    for name in ("docparse.serve", "docparse.serve.access"):
+    for name in ("docparse.serve", "docparse.serve.access", "uvicorn.error"):
         logger = logging.getLogger(name)
         logger.setLevel(logging.INFO)
         logger.propagate = False
@@ -43,6 +45,8 @@ def run_server(settings: ServeSettings, options: ParseOptions) -> int:
     from docparse.serve.app import create_app
 
     _configure_logging()
+    # `kill -USR1 PID` prints every thread's stack: how to see what a stuck shutdown waits on.
+    faulthandler.register(signal.SIGUSR1, all_threads=True)
     sock = _listen(settings.host, settings.port)
     host, port = sock.getsockname()[:2]
     shown = f"[{host}]" if ":" in host else host

@@ -13,9 +13,9 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from serve_fixtures import ServeProcess  # noqa: E402
+from serve_fixtures import ServeProcess
 
-from docparse.testing import FakeVLLM, FakeVLLMConfig, start_fake_vllm  # noqa: E402
+from docparse.testing import FakeVLLM, FakeVLLMConfig, start_fake_vllm
 
 KEY_A = "key-alpha-0123456789"
 KEY_B = "key-bravo-0123456789"

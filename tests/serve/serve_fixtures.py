@@ -98,7 +98,8 @@ class ServeProcess:
         return sorted(self.tmp.rglob("*"))
 
     def log(self) -> str:
-        self._log.flush()
+        if not self._log.closed:
+            self._log.flush()
         return self.log_path.read_text(encoding="utf-8", errors="replace")
 
     def client(self, key: str | None = None, timeout: float = 120.0) -> httpx.Client:
