@@ -212,7 +212,7 @@ class OfficialError(BaseModel):
 
 
 _ERRORS: dict[int | str, dict[str, Any]] = {
-    s: {"model": OfficialError} for s in (401, 403, 413, 415, 422, 429, 500, 503, 504)
+    s: {"model": OfficialError} for s in (400, 401, 403, 413, 415, 422, 429, 500, 503, 504)
 }
 
 
