@@ -99,3 +99,19 @@ def test_finished_jobs_expire(small: ServeProcess, samples_dir: Path) -> None:
             assert time.monotonic() < deadline
             time.sleep(0.25)
         assert not (small.work / "data" / "jobs" / job["id"]).exists()
+
+
+def test_ready_follows_the_recognition_server(small: ServeProcess, fake_vllm: FakeVLLM) -> None:
+    with small.client() as c:
+        assert c.get("/ready").json()["status"] == "ready"
+        fake_vllm.kill()
+        try:
+            time.sleep(5.5)  # readiness is re-checked at most every 5 s
+            r = c.get("/ready")
+            assert r.status_code == 503 and r.json()["status"] == "not_ready"
+            assert "recognition" in r.json()["detail"]
+            assert c.get("/health").status_code == 200  # alive all the same
+        finally:
+            fake_vllm.start()
+        time.sleep(5.5)
+        assert c.get("/ready").status_code == 200
