@@ -177,6 +177,10 @@ def test_metrics_count_requests_documents_and_pages(service: ServeProcess) -> No
 def test_access_log_has_request_ids(service: ServeProcess) -> None:
     with service.client(KEY_A) as c:
         c.get("/health", headers={"X-Request-ID": "trace-me-42"})
-    lines = [json.loads(x) for x in service.log().splitlines() if x.startswith("{")]
-    mine = [x for x in lines if x["request_id"] == "trace-me-42"]
+    deadline = time.monotonic() + 10  # the line is written once the answer is sent
+    mine: list[dict[str, Any]] = []
+    while not mine and time.monotonic() < deadline:
+        lines = [json.loads(x) for x in service.log().splitlines() if x.startswith("{")]
+        mine = [x for x in lines if x["request_id"] == "trace-me-42"]
+        time.sleep(0.1)
     assert mine and mine[-1]["status"] == 200 and mine[-1]["route"] == "/health"
