@@ -100,3 +100,14 @@ def service(tmp_path_factory: pytest.TempPathFactory, fake_vllm: FakeVLLM,
             "--orientation", "off"]
     with ServeProcess(args, work=work) as proc:
         yield proc
+
+
+@pytest.fixture(scope="session")
+def small(tmp_path_factory: pytest.TempPathFactory, fake_vllm: FakeVLLM) -> Iterator[ServeProcess]:
+    """Small limits: 0.1 MB uploads, 1 page, 1 document at a time with a line of 1, jobs kept
+    2 s, URL inputs off (also what the fuzz run uses: generated URLs would wait on DNS)."""
+    args = ["--server", fake_vllm.url, "--layout", "builtin", "--orientation", "off",
+            "--max-upload-mb", "0.1", "--max-pages", "1", "--max-documents", "1",
+            "--queue-size", "1", "--job-ttl", "2", "--no-url-inputs", "--request-deadline", "120"]
+    with ServeProcess(args, work=tmp_path_factory.mktemp("serve-small")) as proc:
+        yield proc

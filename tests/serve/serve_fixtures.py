@@ -106,6 +106,17 @@ class ServeProcess:
         headers = {"Authorization": f"Bearer {key}"} if key else {}
         return httpx.Client(base_url=self.url, headers=headers, timeout=timeout, trust_env=False)
 
+    def wait_idle(self, timeout: float = 120.0) -> None:
+        """Until no document runs or waits (earlier tests' jobs may still be going)."""
+        deadline = time.monotonic() + timeout
+        with self.client() as c:
+            while time.monotonic() < deadline:
+                text = c.get("/metrics").text
+                if "docparse_documents_running 0.0" in text and "docparse_queue_depth 0.0" in text:
+                    return
+                time.sleep(0.2)
+        raise AssertionError("the service never became idle")
+
     def terminate(self, timeout: float = 60.0) -> int:
         """SIGTERM and wait: the exit code."""
         assert self.proc is not None

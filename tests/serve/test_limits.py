@@ -1,5 +1,5 @@
-"""Limits on a service started with small ones: upload size, pages, one slot with a line of
-one (429 + Retry-After only beyond it), URL inputs off, short job expiry."""
+"""Limits on the service started with small ones (the ``small`` fixture): upload size, pages,
+one slot with a line of one (429 + Retry-After only beyond it), URL inputs off, job expiry."""
 
 from __future__ import annotations
 
@@ -10,19 +10,9 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-import pytest
 from serve_fixtures import ServeProcess
 
 from docparse.testing import FakeVLLM
-
-
-@pytest.fixture(scope="module")
-def small(tmp_path_factory: pytest.TempPathFactory, fake_vllm: FakeVLLM) -> Iterator[ServeProcess]:
-    args = ["--server", fake_vllm.url, "--layout", "builtin", "--orientation", "off",
-            "--max-upload-mb", "0.1", "--max-pages", "1", "--max-documents", "1",
-            "--queue-size", "1", "--job-ttl", "2", "--no-url-inputs"]
-    with ServeProcess(args, work=tmp_path_factory.mktemp("serve-small")) as proc:
-        yield proc
 
 
 def test_upload_size(small: ServeProcess, samples_dir: Path) -> None:
@@ -67,6 +57,7 @@ def test_url_inputs_off(small: ServeProcess) -> None:
 def test_full_line_gets_429_with_retry_after(small: ServeProcess, samples_dir: Path,
                                              fake_vllm: FakeVLLM) -> None:
     report = (samples_dir / "report.pdf").read_bytes()
+    small.wait_idle()
     fake_vllm.configure(latency=1.5)  # each document holds its slot a while
 
     def one(_: int) -> Any:

@@ -10,7 +10,6 @@ import json
 import os
 import signal
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
@@ -50,33 +49,26 @@ def test_16_concurrent_one_page_clients_are_all_served(service: ServeProcess) ->
     assert [r.status_code for r in responses] == [200] * 16, [r.text[:200] for r in responses]
 
 
-@pytest.fixture(scope="module")
-def loaded(tmp_path_factory: pytest.TempPathFactory, fake_vllm: FakeVLLM) -> Iterator[ServeProcess]:
-    args = ["--server", fake_vllm.url, "--layout", "builtin", "--orientation", "off",
-            "--max-documents", "2", "--queue-size", "6"]
-    with ServeProcess(args, work=tmp_path_factory.mktemp("serve-load")) as proc:
-        yield proc
-
-
-def test_200_requests_at_16_concurrent(loaded: ServeProcess) -> None:
-    """Over capacity (2 slots, a line of 6, 16 clients): only 200 or 429, and afterwards the
+def test_200_requests_at_16_concurrent(small: ServeProcess) -> None:
+    """Over capacity (1 slot, a line of 1, 16 clients): only 200 or 429, and afterwards the
     process holds no more descriptors or temporary files than before."""
     page = small_page()
-    assert post_page(loaded.url, page, 1).status_code == 200  # warm
+    small.wait_idle()
+    assert post_page(small.url, page, 1).status_code == 200  # warm
     time.sleep(0.5)
-    fds_before, temp_before = loaded.open_fds(), loaded.temp_files()
+    fds_before, temp_before = small.open_fds(), small.temp_files()
     with concurrent.futures.ThreadPoolExecutor(16) as pool:
-        responses = list(pool.map(lambda i: post_page(loaded.url, page, i), range(200)))
+        responses = list(pool.map(lambda i: post_page(small.url, page, i), range(200)))
     statuses = [r.status_code for r in responses]
     assert set(statuses) <= {200, 429}, sorted(set(statuses))
-    assert statuses.count(200) >= 8 and statuses.count(429) >= 1
+    assert statuses.count(200) >= 2 and statuses.count(429) >= 1
     for r in responses:
         if r.status_code == 429:
             assert int(r.headers["retry-after"]) >= 1
     time.sleep(1.0)
-    assert loaded.open_fds() <= fds_before + 4
-    assert loaded.temp_files() == temp_before
-    with httpx.Client(base_url=loaded.url, trust_env=False) as c:
+    assert small.open_fds() <= fds_before + 4
+    assert small.temp_files() == temp_before
+    with httpx.Client(base_url=small.url, trust_env=False) as c:
         metrics = c.get("/metrics").text
     assert "docparse_queue_depth 0.0" in metrics and "docparse_http_in_flight 1.0" in metrics
 
