@@ -262,6 +262,15 @@ def create_app(settings: ServeSettings, options: ParseOptions) -> FastAPI:
                                  description=app.description, routes=app.routes)
             schema.setdefault("components", {}).setdefault("schemas", {}).update(
                 api_v1.extra_schemas())
+            if not svc.keys.enabled:
+                # Without keys nothing is checked: say so, or clients (and fuzzers) expect 401s.
+                schema["components"].pop("securitySchemes", None)
+                for item in schema.get("paths", {}).values():
+                    for operation in item.values():
+                        if isinstance(operation, dict):
+                            operation.pop("security", None)
+                            for code in ("401",):
+                                operation.get("responses", {}).pop(code, None)
             app.openapi_schema = schema
         return app.openapi_schema
 

@@ -43,3 +43,20 @@ def test_request_ids_and_json_errors() -> None:
     assert big.json()["error"]["request_id"] == big.headers["x-request-id"]
     r = c.post("/v1/jobs", json={})
     assert r.status_code == 401 and r.json()["error"]["code"] == "unauthorized"
+
+
+def test_openapi_declares_bearer_keys_only_when_there_are_keys() -> None:
+    keyed = client(api_keys=("a-key-123456789",)).get("/openapi.json").json()
+    open_ = client().get("/openapi.json").json()
+    op = keyed["paths"]["/v1/parse"]["post"]
+    assert op["security"] == [{"HTTPBearer": []}] and "401" in op["responses"]
+    assert "HTTPBearer" in keyed["components"]["securitySchemes"]
+    assert "security" not in open_["paths"]["/v1/parse"]["post"]
+    assert "securitySchemes" not in open_["components"]
+    # Both content types of the hand-described body, resolvable in components.
+    body = op["requestBody"]["content"]
+    assert set(body) == {"multipart/form-data", "application/json"}
+    assert "ParseRequest" in keyed["components"]["schemas"]
+    assert "DocumentOptions" in keyed["components"]["schemas"]
+    for path in ("/health", "/ready"):
+        assert "security" not in keyed["paths"][path]["get"]
