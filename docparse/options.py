@@ -508,6 +508,12 @@ class Environment:
     log_level: str | None = None
 
 
+def docparse_environment() -> dict[str, str]:
+    """Every ``DOCPARSE_*`` variable, for settings of other surfaces (``docparse serve``) that
+    take their ``DOCPARSE_SERVE_*`` twins: the environment is read here only."""
+    return {k: v for k, v in os.environ.items() if k.startswith("DOCPARSE_")}
+
+
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:
     """``DOCPARSE_MODELS_DIR`` (cache root), ``DOCPARSE_MANIFEST``, ``DOCPARSE_LOG``."""
     env = os.environ if environ is None else environ

@@ -22,6 +22,22 @@ def add_parser(sub: Any) -> None:
                    "every registered format, see docparse.formats)")
     p.add_argument("--per-page", action=argparse.BooleanOptionalAction, default=None,
                    help="also write one Markdown file per page (<stem>_<page>.md)")
+    add_pipeline_options(p)
+    g = p.add_argument_group("run")
+    g.add_argument("--jobs", type=int, help="documents in parallel (default 2)")
+    g.add_argument("--page-window", type=int, help="pages in flight (default 16)")
+    g.add_argument("--layout-workers", type=int)
+    g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
+                   help="skip documents and pages finished by an earlier run")
+    g.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--log-json", action=argparse.BooleanOptionalAction, default=None,
+                   help="events as JSON lines on stderr")
+    p.set_defaults(handler=run)
+
+
+def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "--api-key") -> None:
+    """The ParseOptions flags shared by ``parse`` and ``serve`` (``serve`` names the
+    recognition server's key ``--server-api-key``: its ``--api-key`` protects the service)."""
     g = p.add_argument_group("input")
     g.add_argument("--pages", help="page ranges, 1-based: '1-3,7'")
     g.add_argument("--dpi", type=int, help="PDF render resolution (default 144)")
@@ -40,7 +56,8 @@ def add_parser(sub: Any) -> None:
                    help=f"auto (the server when given, else built-in); {backends.describe('recognizer')}")
     g.add_argument("--server", dest="server_url", action="append", metavar="URL",
                    help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
-    g.add_argument("--api-key")
+    g.add_argument(server_key_flag, dest="api_key", metavar="KEY",
+                   help="API key of the recognition server")
     g.add_argument("--model", help="served model name (default: discovered from /v1/models)")
     g.add_argument("--chart-recognition", action=argparse.BooleanOptionalAction, default=None)
     g.add_argument("--keep-furniture", action=argparse.BooleanOptionalAction, default=None,
@@ -57,16 +74,6 @@ def add_parser(sub: Any) -> None:
     g = p.add_argument_group("document")
     for name in ("merge-tables", "relevel-titles", "join-paragraphs", "detect-furniture"):
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)
-    g = p.add_argument_group("run")
-    g.add_argument("--jobs", type=int, help="documents in parallel (default 2)")
-    g.add_argument("--page-window", type=int, help="pages in flight (default 16)")
-    g.add_argument("--layout-workers", type=int)
-    g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
-                   help="skip documents and pages finished by an earlier run")
-    g.add_argument("--quiet", action=argparse.BooleanOptionalAction, default=None)
-    g.add_argument("--log-json", action=argparse.BooleanOptionalAction, default=None,
-                   help="events as JSON lines on stderr")
-    p.set_defaults(handler=run)
 
 
 _OUTPUT_KEYS = ("output", "format", "per_page", "resume", "quiet", "log_json", "jobs")
@@ -105,4 +112,4 @@ def run(args: argparse.Namespace) -> int:
         return EXIT_NOTHING
 
 
-__all__ = ["add_parser", "run"]
+__all__ = ["add_parser", "add_pipeline_options", "run"]
