@@ -18,7 +18,9 @@ from typing import Any, Literal
 from docparse.errors import ConfigurationError
 from docparse.labels import MARKDOWN_IGNORE_LABELS
 
-LayoutName = Literal["auto", "builtin", "pp-doclayoutv2"]
+LayoutName = Literal["auto", "builtin", "pp-doclayoutv2", "pp-doclayoutv3"]
+#: PaddleOCR-VL generation (docparse.versions); auto = from the served model, v1 without one.
+PipelineVersionName = Literal["auto", "v1", "v1.5", "v1.6"]
 RecognizerName = Literal["auto", "builtin", "vlm"]
 TextLayerMode = Literal["auto", "off", "prefer"]
 OrientationMode = Literal["auto", "off"]
@@ -49,11 +51,14 @@ class ParseOptions:
     layout_unclip_ratio: float = 1.0
     merge_layout_blocks: bool = True
     # --- recognition
+    pipeline_version: PipelineVersionName = "auto"
     recognizer: RecognizerName = "auto"
     server_url: tuple[str, ...] = ()
     api_key: str | None = None
     model: str | None = None
     chart_recognition: bool = False
+    #: Send seal blocks with "Seal Recognition:" (PaddleOCR-VL 1.5 and later), off as upstream.
+    seal_recognition: bool = False
     keep_furniture: bool = False
     temperature: float = 0.0
     top_p: float | None = None
@@ -104,13 +109,15 @@ ENV_OPTIONS: tuple[str, ...] = (
     "dpi", "pages", "password", "layout", "layout_model_dir", "cache_dir", "manifest", "device",
     "layout_threshold", "merge_layout_blocks",
     "recognizer", "server_url", "api_key", "model", "chart_recognition", "keep_furniture",
+    "pipeline_version", "seal_recognition",
     "temperature", "max_completion_tokens", "max_concurrency", "timeout", "retries", "deadline",
     "text_layer", "orientation", "merge_tables", "relevel_titles", "join_paragraphs", "detect_furniture",
     "page_window", "layout_workers",
 )
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "layout": ("auto", "builtin", "pp-doclayoutv2"),
+    "layout": ("auto", "builtin", "pp-doclayoutv2", "pp-doclayoutv3"),
+    "pipeline_version": ("auto", "v1", "v1.5", "v1.6"),
     "recognizer": ("auto", "builtin", "vlm"),
     "text_layer": ("auto", "off", "prefer"),
     "orientation": ("auto", "off"),

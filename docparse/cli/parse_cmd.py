@@ -25,8 +25,9 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--dpi", type=int, help="PDF render resolution (default 144)")
     g.add_argument("--password", help="password for encrypted PDFs")
     g = p.add_argument_group("layout")
-    g.add_argument("--layout", choices=["auto", "builtin", "pp-doclayoutv2"])
-    g.add_argument("--layout-model-dir", type=Path, help="a PP-DocLayoutV2 model folder")
+    g.add_argument("--layout", choices=["auto", "builtin", "pp-doclayoutv2", "pp-doclayoutv3"])
+    g.add_argument("--layout-model-dir", type=Path,
+                   help="a PP-DocLayoutV2 or PP-DocLayoutV3 model folder")
     g.add_argument("--cache-dir", type=Path, help="model cache (default models_cache/ or user cache)")
     g.add_argument("--manifest", type=Path, help="model manifest replacing the shipped one")
     g.add_argument("--device", help="paddle device for PP-DocLayoutV2 (cpu, gpu:0)")
@@ -34,11 +35,15 @@ def add_parser(sub: Any) -> None:
     g.add_argument("--merge-layout-blocks", action=argparse.BooleanOptionalAction, default=None)
     g = p.add_argument_group("recognition")
     g.add_argument("--recognizer", choices=["auto", "builtin", "vlm"])
+    g.add_argument("--pipeline-version", choices=["auto", "v1", "v1.5", "v1.6"],
+                   help="PaddleOCR-VL generation (default auto: from the served model)")
     g.add_argument("--server", dest="server_url", action="append", metavar="URL",
                    help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
     g.add_argument("--api-key")
     g.add_argument("--model", help="served model name (default: discovered from /v1/models)")
     g.add_argument("--chart-recognition", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--seal-recognition", action=argparse.BooleanOptionalAction, default=None,
+                   help="read seals with 'Seal Recognition:' (PaddleOCR-VL 1.5+)")
     g.add_argument("--keep-furniture", action=argparse.BooleanOptionalAction, default=None,
                    help="also recognise headers, footers and page numbers")
     g.add_argument("--temperature", type=float)
