@@ -32,6 +32,8 @@ class PlannedBlock:
     #: How each member joins the stack (the official per-join alignments).
     alignments: tuple[str, ...] = ("left",)
     score: float = 0.0
+    #: Outline from a polygon layout model (PP-DocLayoutV3): crops are white outside it.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
     @property
     def is_member(self) -> bool:
@@ -52,6 +54,7 @@ def plan_blocks(
     markdown_ignore_labels: Sequence[str],
     merge_text_blocks: bool,
     clean_overlaps: bool = True,
+    seal_recognition: bool = False,
 ) -> list[PlannedBlock]:
     """Clean up ``regions`` (in reading order) and decide what each block needs."""
     from docparse.blocks.overlap import filter_overlap_boxes
@@ -100,12 +103,14 @@ def plan_blocks(
                 order=pos,
                 block_order=block_order,
                 route=route_label(
-                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture
+                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture,
+                    seal_recognition=seal_recognition,
                 ),
                 group_id=leader_of.get(pos, pos),
                 members=members_of.get(pos, ()),
                 alignments=align_of.get(pos, ("left",)),
                 score=region.score,
+                polygon=region.polygon,
             )
         )
     return planned

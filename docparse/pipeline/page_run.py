@@ -54,12 +54,28 @@ def image_name(page_index: int | None, label: str, bbox: tuple[int, int, int, in
     return base if page_index is None else f"p{page_index}_{base}"
 
 
-def crop(image: npt.NDArray[np.uint8], bbox: tuple[int, int, int, int]) -> npt.NDArray[np.uint8]:
-    """The official crop: ``img[y1:y2, x1:x2]``, no padding (clipped to the page)."""
+def crop(
+    image: npt.NDArray[np.uint8],
+    bbox: tuple[int, int, int, int],
+    polygon: Sequence[tuple[float, float]] | None = None,
+) -> npt.NDArray[np.uint8]:
+    """The official crop: ``img[y1:y2, x1:x2]``, no padding (clipped to the page); with a
+    polygon (PP-DocLayoutV3), white outside it, as upstream ``CropByBoxes``."""
     h, w = image.shape[:2]
     x1, y1 = max(0, bbox[0]), max(0, bbox[1])
     x2, y2 = min(w, bbox[2]), min(h, bbox[3])
-    return np.ascontiguousarray(image[y1:y2, x1:x2])
+    out = np.ascontiguousarray(image[y1:y2, x1:x2])
+    if polygon is None or not out.size:
+        return out
+    import cv2
+
+    out = out.copy()
+    # Upstream truncates the points to int32 and shifts them by the box's own corner.
+    points = np.array(polygon, dtype=np.int32).reshape((-1, 1, 2)) - np.array([bbox[0], bbox[1]])
+    mask = np.zeros(out.shape[:2], dtype=np.int32)
+    cv2.fillPoly(mask, [points.astype(np.int32)], 1)
+    out[~mask.astype(bool)] = 255
+    return np.ascontiguousarray(out, dtype=np.uint8)
 
 
 def encode_jpeg(pixels: npt.NDArray[np.uint8]) -> bytes:
@@ -74,18 +90,29 @@ def encode_jpeg(pixels: npt.NDArray[np.uint8]) -> bytes:
     return bytes(buf.tobytes())
 
 
+def seal_recognition(options: ParseOptions) -> bool:
+    """Seals are read only when asked and the pipeline version's recogniser knows the prompt."""
+    from docparse.versions import VERSIONS
+
+    version = VERSIONS.get(options.pipeline_version)
+    return options.seal_recognition and version is not None and version.seal_recognition
+
+
 def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str) -> dict[str, Any]:
     """The official ``model_settings`` keys plus docparse's (deterministic: no timings)."""
     return {
         "use_doc_preprocessor": False,
         "use_layout_detection": True,
         "use_chart_recognition": options.chart_recognition,
-        "use_seal_recognition": False,
+        "use_seal_recognition": seal_recognition(options),
         "use_ocr_for_image_block": False,
         "format_block_content": False,
         "merge_layout_blocks": options.merge_layout_blocks,
         "markdown_ignore_labels": list(options.markdown_ignore_labels),
-        "return_layout_polygon_points": False,
+        # Upstream: true unless layout_shape_mode is "rect"; docparse keeps polygons only from
+        # the models that have them.
+        "return_layout_polygon_points": layout_name == "pp-doclayoutv3",
+        "pipeline_version": options.pipeline_version,
         "layout": layout_name,
         "recognizer": recognizer_name,
         "text_layer": options.text_layer,
@@ -255,11 +282,11 @@ def _task_crop(
     image: npt.NDArray[np.uint8], p: PlannedBlock, by_id: Mapping[int, PlannedBlock]
 ) -> npt.NDArray[np.uint8]:
     if not p.members:
-        return crop(image, p.bbox)
+        return crop(image, p.bbox, p.polygon)
     from docparse.blocks.stack import stack_group_image
 
     return stack_group_image(
-        [crop(image, by_id[m].bbox) for m in p.members],
+        [crop(image, by_id[m].bbox, by_id[m].polygon) for m in p.members],
         p.alignments,  # type: ignore[arg-type]
     )
 
@@ -274,6 +301,7 @@ async def process_page(
     deadline_at: float | None = None,
 ) -> PageOutcome:
     t0 = time.perf_counter()
+    seals = seal_recognition(options)
     if settings.get("layout") == "builtin":
         regions = _tables_from_text(page, regions, options)
         regions = _read_big_pictures(page, regions)
@@ -287,10 +315,12 @@ async def process_page(
         # Merging exists to save VLM requests; per-page OCR gains nothing from it and users
         # lose per-box content, so only crop-based recognizers get merged groups.
         merge_text_blocks=options.merge_layout_blocks and recognizer.needs_crops,
+        seal_recognition=seals,
     )
     official = sum(
         1 for p in planned
-        if not p.is_member and official_sends(p.label, chart_recognition=options.chart_recognition)
+        if not p.is_member and official_sends(p.label, chart_recognition=options.chart_recognition,
+                                              seal_recognition=seals)
     )
     planned, contents = _apply_text_layer(page, planned, options)
     if not recognizer.needs_crops:
@@ -301,16 +331,22 @@ async def process_page(
     tasks: list[RecognitionTask] = []
     for p in planned:
         if p.block_id in contents or p.is_member:
-            if p.block_id in contents and official_sends(p.label, chart_recognition=options.chart_recognition):
+            if p.block_id in contents and official_sends(
+                p.label, chart_recognition=options.chart_recognition, seal_recognition=seals
+            ):
                 if not p.is_member or by_id[p.group_id].block_id in contents:
                     saved["text_layer"] += 1
             continue
-        if p.route == "image":
+        if p.route in ("image", "seal"):
+            # Seals are pictures too; with seal recognition on they are also read (below).
             name = image_name(page.page_index, p.label, p.bbox)
-            pixels = crop(page.image, p.bbox)
+            pixels = crop(page.image, p.bbox, p.polygon)
             if pixels.size:
                 images[name] = encode_jpeg(pixels)
             contents[p.block_id] = BlockContent("", "image", image=name if pixels.size else None)
+            if p.route == "seal" and recognizer.needs_crops:
+                tasks.append(RecognitionTask(block_id=p.block_id, label=p.label, kind="seal",
+                                             bbox=p.bbox, crop=pixels))
         elif p.route == "skip":
             contents[p.block_id] = BlockContent("", "none", "skipped")
             saved["furniture"] += 1
@@ -348,9 +384,10 @@ async def process_page(
         extra = extra + rec.extra_blocks
         for t in tasks:
             r = rec.results.get(t.block_id)
+            picture = contents[t.block_id].image if t.block_id in contents else None
             if r is None:
                 err = BlockError(reason="missing_result", message="the recognizer returned nothing")
-                contents[t.block_id] = BlockContent("", "none", "failed", err)
+                contents[t.block_id] = BlockContent("", "none", "failed", err, image=picture)
             else:
                 requests += r.requests
                 retries += r.retries
@@ -368,7 +405,7 @@ async def process_page(
                         "retry with repetition_penalty; truncated",
                         endpoint=r.endpoint,
                     )
-                contents[t.block_id] = BlockContent(r.content, r.source, status, error)
+                contents[t.block_id] = BlockContent(r.content, r.source, status, error, image=picture)
             c = contents[t.block_id]
             if c.status == "failed" and c.error is not None:
                 outcome_errors.append(

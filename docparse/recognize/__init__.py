@@ -19,7 +19,8 @@ if TYPE_CHECKING:
 
     from docparse.sources import PageImage
 
-TaskKind = Literal["ocr", "table", "formula", "chart"]
+#: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
+TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
 
 
 @dataclass(frozen=True, eq=False)
