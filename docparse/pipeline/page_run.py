@@ -339,14 +339,16 @@ async def process_page(
             continue
         if p.route in ("image", "seal"):
             # Seals are pictures too; with seal recognition on they are also read (below).
+            # The saved picture is the whole box even with a polygon: upstream writes the
+            # plain crops of its figure list (gather_imgs) over the block images.
             name = image_name(page.page_index, p.label, p.bbox)
-            pixels = crop(page.image, p.bbox, p.polygon)
+            pixels = crop(page.image, p.bbox)
             if pixels.size:
                 images[name] = encode_jpeg(pixels)
             contents[p.block_id] = BlockContent("", "image", image=name if pixels.size else None)
             if p.route == "seal" and recognizer.needs_crops:
                 tasks.append(RecognitionTask(block_id=p.block_id, label=p.label, kind="seal",
-                                             bbox=p.bbox, crop=pixels))
+                                             bbox=p.bbox, crop=crop(page.image, p.bbox, p.polygon)))
         elif p.route == "skip":
             contents[p.block_id] = BlockContent("", "none", "skipped")
             saved["furniture"] += 1
