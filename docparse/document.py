@@ -108,6 +108,9 @@ class Block(_Model):
     image: str | None = None
     #: Heading level after document-level re-levelling (1 = ``##``); None when not levelled.
     title_level: int | None = None
+    #: The block's outline in page pixels, as the official ``block_polygon_points``: present
+    #: only with polygon layout models (PP-DocLayoutV3, pipeline versions 1.5 and 1.6).
+    block_polygon_points: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutBox(_Model):
@@ -116,6 +119,8 @@ class LayoutBox(_Model):
     score: float
     coordinate: tuple[int, int, int, int]
     order: int | None = None
+    #: Official ``polygon_points`` of polygon layout models (PP-DocLayoutV3); else None.
+    polygon_points: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutDetResult(_Model):

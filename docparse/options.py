@@ -26,6 +26,8 @@ if TYPE_CHECKING:
 #: Names from the backend registry (:mod:`docparse.backends`), ``auto`` first.
 LayoutName = str
 RecognizerName = str
+#: PaddleOCR-VL generation (docparse.versions); auto = from the served model, v1 without one.
+PipelineVersionName = Literal["auto", "v1", "v1.5", "v1.6"]
 TextLayerMode = Literal["auto", "off", "prefer"]
 OrientationMode = Literal["auto", "off"]
 
@@ -68,8 +70,9 @@ class LayoutOptions:
 
 @dataclass(frozen=True)
 class ServerOptions:
-    """The recognition server: where, how to ask, and how hard to try."""
+    """The recognition server: which generation, where, how to ask, and how hard to try."""
 
+    pipeline_version: str
     recognizer: str
     server_url: tuple[str, ...]
     api_key: str | None
@@ -90,6 +93,7 @@ class ContentOptions:
     """What is recognised at all: charts as tables, page furniture."""
 
     chart_recognition: bool
+    seal_recognition: bool
     keep_furniture: bool
 
 
@@ -144,6 +148,7 @@ class ParseOptions:
     layout_unclip_ratio: float = 1.0
     merge_layout_blocks: bool = True
     # --- recognition server
+    pipeline_version: PipelineVersionName = "auto"
     recognizer: RecognizerName = "auto"
     server_url: tuple[str, ...] = ()
     api_key: str | None = None
@@ -159,6 +164,8 @@ class ParseOptions:
     retries: int = 3
     # --- content
     chart_recognition: bool = False
+    #: Send seal blocks with "Seal Recognition:" (PaddleOCR-VL 1.5 and later), off as upstream.
+    seal_recognition: bool = False
     keep_furniture: bool = False
     # --- text layer, page orientation
     text_layer: TextLayerMode = "auto"
@@ -225,12 +232,14 @@ ENV_OPTIONS: tuple[str, ...] = (
     "dpi", "pages", "password", "layout", "layout_model_dir", "cache_dir", "manifest", "device",
     "layout_threshold", "merge_layout_blocks",
     "recognizer", "server_url", "api_key", "model", "chart_recognition", "keep_furniture",
+    "pipeline_version", "seal_recognition",
     "temperature", "max_completion_tokens", "max_concurrency", "timeout", "retries", "deadline",
     "text_layer", "orientation", "merge_tables", "relevel_titles", "join_paragraphs", "detect_furniture",
     "page_window", "layout_workers",
 )
 
 _CHOICES: dict[str, tuple[str, ...]] = {
+    "pipeline_version": ("auto", "v1", "v1.5", "v1.6"),
     "text_layer": ("auto", "off", "prefer"),
     "orientation": ("auto", "off"),
 }

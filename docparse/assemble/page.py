@@ -28,6 +28,7 @@ def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
                 score=round(float(r.score), 6),
                 coordinate=(int(r.bbox[0]), int(r.bbox[1]), int(r.bbox[2]), int(r.bbox[3])),
                 order=r.order,
+                polygon_points=r.polygon,
             )
             for r in regions
         )
@@ -109,6 +110,7 @@ def assemble_page(
                     status=c.status,
                     error=c.error,
                     image=c.image,
+                    block_polygon_points=p.polygon,
                 )
             )
         else:

@@ -36,6 +36,8 @@ class PlannedBlock:
     #: How each member joins the stack (the official per-join alignments).
     alignments: tuple[str, ...] = ("left",)
     score: float = 0.0
+    #: Outline from a polygon layout model (PP-DocLayoutV3): crops are white outside it.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
     @property
     def is_member(self) -> bool:
@@ -51,6 +53,11 @@ class Plan:
     #: merged group), for the requests-per-page comparison.
     official_requests: int
     chart_recognition: bool = False
+    seal_recognition: bool = False
+
+    def _sends(self, label: str) -> bool:
+        return official_sends(label, chart_recognition=self.chart_recognition,
+                              seal_recognition=self.seal_recognition)
 
     def by_id(self) -> dict[int, PlannedBlock]:
         return {p.block_id: p for p in self.blocks}
@@ -69,7 +76,7 @@ class Plan:
                 # Furniture ("skip") too: its text costs nothing and helps find repeats.
                 wants_text=p.route in ("ocr", "skip") and p.label in TEXT_LIKE_LABELS,
                 group=by_id[p.group_id].members or (p.block_id,),
-                official_request=official_sends(p.label, chart_recognition=self.chart_recognition),
+                official_request=self._sends(p.label),
             )
             for p in self.blocks
         ]
@@ -92,7 +99,7 @@ class Plan:
         return sum(1 for p in self.blocks
                    if not p.is_member and p.block_id in contents
                    and contents[p.block_id].source == source
-                   and official_sends(p.label, chart_recognition=self.chart_recognition))
+                   and self._sends(p.label))
 
     def without_unread_pictures(self, contents: Mapping[int, BlockContent]) -> Plan:
         """Drop the ``text`` twins of pictures (see the built-in layout's big-picture rule)
@@ -115,15 +122,16 @@ def plan_page(
     keep_furniture: bool,
     markdown_ignore_labels: Sequence[str],
     merge_text_blocks: bool,
+    seal_recognition: bool = False,
 ) -> Plan:
     """:func:`plan_blocks` as a :class:`Plan` record, with the official request count."""
     blocks = plan_blocks(regions, page_width=page_width, page_height=page_height,
                          chart_recognition=chart_recognition, keep_furniture=keep_furniture,
                          markdown_ignore_labels=markdown_ignore_labels,
-                         merge_text_blocks=merge_text_blocks)
-    official = sum(1 for p in blocks
-                   if not p.is_member and official_sends(p.label, chart_recognition=chart_recognition))
-    return Plan(tuple(blocks), official, chart_recognition)
+                         merge_text_blocks=merge_text_blocks, seal_recognition=seal_recognition)
+    plan = Plan(tuple(blocks), 0, chart_recognition, seal_recognition)
+    official = sum(1 for p in blocks if not p.is_member and plan._sends(p.label))
+    return dataclasses.replace(plan, official_requests=official)
 
 
 def plan_blocks(
@@ -136,6 +144,7 @@ def plan_blocks(
     markdown_ignore_labels: Sequence[str],
     merge_text_blocks: bool,
     clean_overlaps: bool = True,
+    seal_recognition: bool = False,
 ) -> list[PlannedBlock]:
     """Clean up ``regions`` (in reading order) and decide what each block needs."""
     from docparse.blocks.overlap import filter_overlap_boxes
@@ -184,12 +193,14 @@ def plan_blocks(
                 order=pos,
                 block_order=block_order,
                 route=route_label(
-                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture
+                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture,
+                    seal_recognition=seal_recognition,
                 ),
                 group_id=leader_of.get(pos, pos),
                 members=members_of.get(pos, ()),
                 alignments=align_of.get(pos, ("left",)),
                 score=region.score,
+                polygon=region.polygon,
             )
         )
     return planned

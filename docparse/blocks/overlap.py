@@ -1,8 +1,9 @@
 """The official pipeline's box clean-up before cropping (reference §3.1).
 
-A faithful port of paddlex ``paddleocr_vl/uilts.py::filter_overlap_boxes`` for rectangular
-boxes (PP-DocLayoutV2 emits no polygons, so the polygon re-check never applies). It runs on
-any backend's regions; tests compare it with the paddlex function on generated pages.
+A faithful port of paddlex ``paddleocr_vl/uilts.py::filter_overlap_boxes``. For boxes with
+polygons (PP-DocLayoutV3), a pair whose boxes overlap by more than 0.7 is checked again on the
+polygons (shapely), as upstream in its non-rect shape modes. It runs on any backend's regions;
+tests compare it with the paddlex function on generated pages.
 """
 
 from __future__ import annotations
@@ -33,6 +34,22 @@ def overlap_ratio_small(
     inter_h = max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
     small = min(_official_area(a), _official_area(b))
     return inter_w * inter_h / small if small > 0 else 0.0
+
+
+def polygon_overlap_ratio_small(
+    a: Sequence[tuple[float, float]], b: Sequence[tuple[float, float]]
+) -> float:
+    """Upstream ``calculate_polygon_overlap_ratio(..., "small")``: intersection over the
+    smaller polygon's area, invalid outlines repaired with ``buffer(0)`` first."""
+    from shapely.geometry import Polygon  # type: ignore[import-untyped]
+
+    pa, pb = Polygon(a), Polygon(b)
+    if not pa.is_valid:
+        pa = pa.buffer(0)
+    if not pb.is_valid:
+        pb = pb.buffer(0)
+    small = min(pa.area, pb.area)
+    return float(pa.intersection(pb).area / small) if small > 0 else 0.0
 
 
 def _both_kept(label_a: str, label_b: str) -> bool:
@@ -79,6 +96,12 @@ def filter_overlap_boxes(regions: Sequence[Region]) -> list[Region]:
                         dropped.add(j)
                     continue
             if ratio > _OVERLAP:
+                if (
+                    region.polygon is not None
+                    and other.polygon is not None
+                    and polygon_overlap_ratio_small(region.polygon, other.polygon) < _OVERLAP
+                ):
+                    continue
                 if _both_kept(region.label, other.label):
                     continue
                 dropped.add(j if _official_area(region.bbox) >= _official_area(other.bbox) else i)

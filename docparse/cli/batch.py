@@ -165,7 +165,9 @@ def _run_locked(
             # (`auto` means another model once a server is given or a model fetched).
             layout_name, recognizer_name = parser.backend_names()
             key = {**options.cache_key(), "layout_backend": layout_name,
-                   "recognizer_backend": recognizer_name}
+                   "recognizer_backend": recognizer_name,
+                   # `auto` resolved against the served model (v1.6 today, maybe v1.5 later).
+                   "pipeline_version": parser.options.pipeline_version}
             stores: dict[Path, DirPageStore] = {}
             todo: list[Path] = []
             for item in items:

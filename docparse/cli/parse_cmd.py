@@ -44,8 +44,10 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
     g.add_argument("--password", help="password for encrypted PDFs")
     g = p.add_argument_group("layout")
     g.add_argument("--layout", choices=backends.names("layout"),
-                   help=f"auto (PP-DocLayoutV2 when fetched, else built-in); {backends.describe('layout')}")
-    g.add_argument("--layout-model-dir", type=Path, help="a PP-DocLayoutV2 model folder")
+                   help="auto (the pipeline version's model when fetched, else built-in); "
+                   f"{backends.describe('layout')}")
+    g.add_argument("--layout-model-dir", type=Path,
+                   help="a PP-DocLayoutV2 or PP-DocLayoutV3 model folder")
     g.add_argument("--cache-dir", type=Path, help="model cache (default models_cache/ or user cache)")
     g.add_argument("--manifest", type=Path, help="model manifest replacing the shipped one")
     g.add_argument("--device", help="paddle device for PP-DocLayoutV2 (cpu, gpu:0)")
@@ -54,12 +56,16 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
     g = p.add_argument_group("recognition")
     g.add_argument("--recognizer", choices=backends.names("recognizer"),
                    help=f"auto (the server when given, else built-in); {backends.describe('recognizer')}")
+    g.add_argument("--pipeline-version", choices=["auto", "v1", "v1.5", "v1.6"],
+                   help="PaddleOCR-VL generation (default auto: from the served model)")
     g.add_argument("--server", dest="server_url", action="append", metavar="URL",
                    help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
     g.add_argument(server_key_flag, dest="api_key", metavar="KEY",
                    help="API key of the recognition server")
     g.add_argument("--model", help="served model name (default: discovered from /v1/models)")
     g.add_argument("--chart-recognition", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--seal-recognition", action=argparse.BooleanOptionalAction, default=None,
+                   help="read seals with 'Seal Recognition:' (PaddleOCR-VL 1.5+)")
     g.add_argument("--keep-furniture", action=argparse.BooleanOptionalAction, default=None,
                    help="also recognise headers, footers and page numbers")
     g.add_argument("--temperature", type=float)

@@ -30,12 +30,16 @@ class Region:
     #: 1-based reading-order index as in the official ``layout_det_res`` (None for the
     #: labels the official pipeline leaves unordered).
     order: int | None = None
+    #: Outline in page pixels from polygon layout models (PP-DocLayoutV3), the official
+    #: ``polygon_points``; None for rectangle-only models.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutBackend(Protocol):
     """Detects regions on a batch of RGB page images."""
 
-    #: Short name recorded in stats and ``model_settings`` ("builtin", "pp-doclayoutv2").
+    #: Short name recorded in stats and ``model_settings`` ("builtin", "pp-doclayoutv2",
+    #: "pp-doclayoutv3").
     name: str
 
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[list[Region]]:

@@ -21,6 +21,7 @@ from docparse.recognize.run import recognize_tasks
 from docparse.recognize.tasks import prepare_tasks
 from docparse.sources import PageImage, source_warnings
 from docparse.textlayer.reading import read_page
+from docparse.versions import VERSIONS
 
 
 @dataclass
@@ -40,18 +41,27 @@ class PageOutcome:
     timings: dict[str, float] = field(default_factory=dict)
 
 
+def seal_recognition(options: ParseOptions) -> bool:
+    """Seals are read only when asked and the pipeline version's recogniser knows the prompt."""
+    version = VERSIONS.get(options.pipeline_version)
+    return options.seal_recognition and version is not None and version.seal_recognition
+
+
 def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str) -> dict[str, Any]:
     """The official ``model_settings`` keys plus docparse's (deterministic: no timings)."""
     return {
         "use_doc_preprocessor": False,
         "use_layout_detection": True,
         "use_chart_recognition": options.chart_recognition,
-        "use_seal_recognition": False,
+        "use_seal_recognition": seal_recognition(options),
         "use_ocr_for_image_block": False,
         "format_block_content": False,
         "merge_layout_blocks": options.merge_layout_blocks,
         "markdown_ignore_labels": list(options.markdown_ignore_labels),
-        "return_layout_polygon_points": False,
+        # Upstream: true unless layout_shape_mode is "rect"; docparse keeps polygons only from
+        # the models that have them.
+        "return_layout_polygon_points": layout_name == "pp-doclayoutv3",
+        "pipeline_version": options.pipeline_version,
         "layout": layout_name,
         "recognizer": recognizer_name,
         "text_layer": options.text_layer,
@@ -89,6 +99,7 @@ async def process_page(
         # Merging exists to save VLM requests; per-page OCR gains nothing from it and users
         # lose per-box content, so only crop-based recognizers get merged groups.
         merge_text_blocks=options.merge_layout_blocks and recognizer.needs_crops,
+        seal_recognition=seal_recognition(options),
     )
     reading = read_page(page.text_layer if use_text else None, plan.text_layer_queries(),
                         "prefer" if options.text_layer == "prefer" else "auto")
@@ -98,7 +109,7 @@ async def process_page(
     t1 = time.perf_counter()
     recognized = await recognize_tasks(recognizer, page, work.tasks, layout_boxes=plan.boxes(),
                                        deadline_at=deadline_at)
-    contents = {**reading.contents, **work.contents, **recognized.contents}
+    contents = {**reading.contents, **work.with_answers(recognized.contents)}
     plan = plan.without_unread_pictures(contents)
     t2 = time.perf_counter()
     assembled = assemble_page(

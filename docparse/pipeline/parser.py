@@ -117,6 +117,7 @@ class AsyncParser:
         self._window: asyncio.Semaphore | None = None
         self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
         self._closed = False
+        self._version_checked = False
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> AsyncParser:
@@ -140,6 +141,15 @@ class AsyncParser:
             log.warning("docparse: the on_event callback raised", exc_info=True)
 
     def _backends(self) -> tuple[LayoutBackend, Recognizer]:
+        if self.options.pipeline_version == "auto" or not self._version_checked:
+            # Once per parser, before any backend: the version decides layout and prompts.
+            from docparse.pipeline.version_choice import choose_version
+
+            self._version_checked = True
+            version = choose_version(self.options)
+            self.options = self.options.replace(pipeline_version=version.version.name)
+            if version.notice:
+                self._emit(Notice(version.notice))
         if self._layout is None:
             choice = build_layout(self.options)
             self._layout = choice.backend

@@ -23,7 +23,8 @@ if TYPE_CHECKING:
 
 __all__ = ["ExtraBlock", "PageRecognition", "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind"]
 
-TaskKind = Literal["ocr", "table", "formula", "chart"]
+#: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
+TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
 
 
 @dataclass(frozen=True, eq=False)

@@ -116,6 +116,10 @@ class VlmRecognizer:
             rng=rng,
         )
         self._params = SamplingParams.from_options(options)
+        from docparse.versions import V1, VERSIONS
+
+        # The version decides the prompt set ("Seal Recognition:" from 1.5 on).
+        self._version = VERSIONS.get(options.pipeline_version, V1)
         self._chart_recognition = options.chart_recognition
         self._clock = clock
         self._degenerate_retries = 0
@@ -211,12 +215,13 @@ class VlmRecognizer:
             error = BlockError(reason="no_crop", message=message)
             return RecognitionResult(block_id=task.block_id, content="", source="none", error=error)
         crop = task.crop
+        prompt = self._version.prompt(task.kind)
         # JPEG encoding releases the GIL; off the loop it does not stall other requests.
         image_url = await asyncio.to_thread(prepare_crop, crop, task.kind)
 
         def builder(params: SamplingParams) -> Callable[[str], dict[str, Any]]:
             return lambda model: build_request(
-                model=model, image_url=image_url, kind=task.kind, params=params
+                model=model, image_url=image_url, kind=task.kind, params=params, prompt=prompt
             )
 
         first = await self._pool.call(builder(self._params), deadline_at=deadline_at)
