@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
+import re
 import sys
 import time
 from collections import Counter
@@ -22,6 +24,17 @@ from docparse.options import OutputOptions, ParseOptions
 from docparse.recognize import Recognizer
 from docparse.sources.discover import DiscoveredInputs
 
+log = logging.getLogger("docparse")
+#: Characters that would break a message over lines or redraw it (C0/C1 controls, line and
+#: paragraph separators), as file names may hold them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def say(message: str) -> None:
+    """One line on stderr, whatever the file names in it hold."""
+    print(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                       else f"\\u{ord(m[0]):04x}", message), file=sys.stderr)
+
 
 def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> DirPageStore | None:
     """The input's page store, or None after printing why it cannot be had."""
@@ -30,17 +43,16 @@ def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> 
     try:
         digest = file_sha256(path)
     except OSError as exc:
-        print(f"docparse: error: {display_path(path)}: cannot read: {exc.strerror or exc}",
-              file=sys.stderr)
+        say(f"docparse: error: {display_path(path)}: cannot read: {exc.strerror or exc}")
         return None
     try:
         return DirPageStore(work, fingerprint={"input_sha256": digest, "options": key},
                             resume=resume)
     except OSError as exc:
-        print(f"docparse: error: {display_path(path)}: cannot write to the output folder "
-              f"{display_path(work.parent)}: {exc.strerror or exc}", file=sys.stderr)
+        say(f"docparse: error: {display_path(path)}: cannot write to the output folder "
+            f"{display_path(work.parent)}: {exc.strerror or exc}")
     except DocParseError as exc:
-        print(f"docparse: error: {display_path(path)}: {exc}", file=sys.stderr)
+        say(f"docparse: error: {display_path(path)}: {exc}")
     return None
 
 
@@ -111,16 +123,16 @@ def run_batch(
 
     found = discover_inputs(inputs)
     for problem in found.errors:
-        print(f"docparse: error: {problem}", file=sys.stderr)
+        say(f"docparse: error: {problem}")
     if not found.inputs:
         if not found.errors:
-            print("docparse: error: no supported input files found", file=sys.stderr)
+            say("docparse: error: no supported input files found")
         return EXIT_NOTHING
     lock = OutputLock(out.output)
     try:
         lock.acquire()
     except OutputError as exc:  # another run writes there, or -o cannot be made
-        print(f"docparse: error: {exc}", file=sys.stderr)
+        say(f"docparse: error: {exc}")
         return EXIT_USAGE
     try:
         return _run_locked(found, options, out, layout=layout, recognizer=recognizer)
@@ -146,7 +158,7 @@ def _run_locked(
     items = [i for i in found.inputs if i.path not in own]
     if not items:
         if not found.errors:
-            print("docparse: error: no supported input files found", file=sys.stderr)
+            say("docparse: error: no supported input files found")
         return EXIT_NOTHING
     stems = output_stems(items)
     folders = {item.path: out.output / item.relative_dir for item in items}
@@ -189,7 +201,7 @@ def _run_locked(
                 store = stores[path]
                 if result.document is None:
                     failed += 1
-                    print(f"docparse: error: {result.error}", file=sys.stderr)
+                    say(f"docparse: error: {result.error}")
                     _drop_unresumable(store)
                     continue
                 doc = result.document
@@ -200,7 +212,13 @@ def _run_locked(
                                     complete=doc.status == "success")
                 except DocParseError as exc:
                     failed += 1
-                    print(f"docparse: error: {exc}", file=sys.stderr)
+                    say(f"docparse: error: {exc}")
+                    continue
+                except Exception as exc:  # a fault in one format: this input fails, not the run
+                    log.debug("internal error writing %s", path, exc_info=True)
+                    failed += 1
+                    say(f"docparse: error: {path}: internal error while writing the outputs: "
+                          f"{type(exc).__name__}: {exc}")
                     continue
                 pages += len(doc.pages)
                 requests += doc.stats.recognition_requests
@@ -217,24 +235,22 @@ def _run_locked(
                 warned = sum(1 for e in doc.errors if e.severity == "warning")
                 what = f"{len(doc.errors) - warned} block(s) or page(s) failed" + (
                     f", {warned} page warning(s)" if warned else "")
-                print(f"docparse: warning: {doc.input_path}: {doc.status}: {what} "
-                      f"({failure_summary(doc)})", file=sys.stderr)
+                say(f"docparse: warning: {doc.input_path}: {doc.status}: {what} "
+                    f"({failure_summary(doc)})")
     finally:
         renderer.stop()
         _remove_empty_work_folders(out.output / WORK_DIR)
     seconds = time.perf_counter() - t0
     total = parsed + partial + failed
     if resumed and not out.quiet:
-        print(f"docparse: {resumed} input(s) already done (--resume), skipped", file=sys.stderr)
+        say(f"docparse: {resumed} input(s) already done (--resume), skipped")
     if not out.quiet or failed or partial:
         rate = pages / seconds if seconds > 0 else 0.0
-        print(
+        say(
             f"docparse: {total} input(s): {parsed} parsed, {partial} partial, {failed} failed; "
             f"{pages} page(s), {blocks} block(s) ({failed_blocks} failed) in {seconds:.1f} s "
             f"({rate:.2f} pages/s), {requests} recognition request(s); output in "
-            f"{display_path(out.output)}",
-            file=sys.stderr,
-        )
+            f"{display_path(out.output)}")
     if parsed + partial == 0:
         return EXIT_NOTHING
     return EXIT_PARTIAL if (failed or partial) else EXIT_OK

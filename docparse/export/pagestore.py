@@ -13,6 +13,11 @@ as when it was written, and none of its blocks failed (failed blocks are retried
 sha256: a document counts as done for ``--resume`` only while they are all still there and
 unchanged, and a run never takes them for inputs (an output folder inside the input folder).
 
+A document that fails before any page is saved (unreadable, encrypted, not a document) has
+nothing to resume: the CLI removes its work folder (:meth:`DirPageStore.discard`). Saved
+pages of a document that failed later (blocks that failed, outputs that could not be written)
+stay, since ``--resume`` reuses them.
+
 The store only ever removes files it wrote: a folder without its ``state.json`` is not one of
 its folders and is refused rather than emptied.
 """

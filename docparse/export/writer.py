@@ -181,7 +181,7 @@ def _backup(path: Path) -> Path | None:
     backup = path.with_name(f".{path.name}.{secrets.token_hex(4)}.bak")
     try:
         os.link(path, backup, follow_symlinks=False)
-    except OSError:  # no hard links here (FAT, some network shares): a copy will do
+    except (OSError, NotImplementedError):  # no hard links here (FAT, some shares): copy
         shutil.copy2(path, backup, follow_symlinks=False)
     return backup
 
