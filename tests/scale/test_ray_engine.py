@@ -16,12 +16,12 @@ import pytest
 
 pytest.importorskip("ray")
 
-from docparse.cli import EXIT_OK, EXIT_USAGE, main  # noqa: E402
-from docparse.events import Event, PageDone  # noqa: E402
-from docparse.options import OutputOptions, resolve_options  # noqa: E402
-from docparse.scale import RayBatch, RayOptions, start_local_ray  # noqa: E402
-from docparse.testing import FakeVLLM, FakeVLLMConfig, start_fake_vllm  # noqa: E402
-from docparse.testing.faulty_layout import CrashOnPageSize  # noqa: E402
+from docparse.cli import EXIT_OK, EXIT_USAGE, main
+from docparse.events import Event, PageDone
+from docparse.options import OutputOptions, resolve_options
+from docparse.scale import RayBatch, RayOptions, start_local_ray
+from docparse.testing import FakeVLLM, FakeVLLMConfig, start_fake_vllm
+from docparse.testing.faulty_layout import CrashOnPageSize
 
 pytestmark = pytest.mark.slow
 
