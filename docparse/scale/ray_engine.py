@@ -291,6 +291,8 @@ class RayBatch:
         while self.queue or any(w.running for w in self.workers):
             self._dispatch()
             refs_running = [r for w in self.workers for r in w.running]
+            if not refs_running:
+                continue
             ready, _ = ray.wait(refs_running, num_returns=1, timeout=0.2)
             self._drain_events()
             for ref in ready:
@@ -300,16 +302,19 @@ class RayBatch:
     def _dispatch(self) -> None:
         per = max(1, self.ropts.ranges_per_worker)
         kept: deque[_Job] = deque()
+        #: A worker emptied for a waiting solo job: it takes nothing else meanwhile, or a
+        #: steady stream of ordinary jobs could keep every worker busy for ever.
+        draining: _Worker | None = None
         while self.queue:
             job = self.queue.popleft()
             if self.docs[job.doc].done:
                 continue
-            worker = min((w for w in self.workers if w.takes(job, per)),
+            worker = min((w for w in self.workers if w is not draining and w.takes(job, per)),
                          key=lambda w: len(w.running), default=None)
             if worker is None:
                 kept.append(job)
-                if job.solo:
-                    continue  # a free worker may still take the jobs behind it
+                if job.solo and draining is None:
+                    draining = min(self.workers, key=lambda w: len(w.running))
                 continue
             if job.kind == "probe":
                 ref = worker.handle.probe.remote(self.docs[job.doc].ref, self.options.password)
@@ -318,12 +323,11 @@ class RayBatch:
             worker.running[ref] = (job, time.monotonic())
         self.queue = kept
 
-    def _owner(self, ref: Any) -> _Worker:
-        return next(w for w in self.workers if ref in w.running)
-
     def _collect(self, ref: Any) -> None:
         ray = self._ray
-        worker = self._owner(ref)
+        worker = next((w for w in self.workers if ref in w.running), None)
+        if worker is None:
+            return  # its worker died meanwhile; the job is queued again already
         job, _ = worker.running.pop(ref)
         try:
             value = ray.get(ref)

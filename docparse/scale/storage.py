@@ -87,6 +87,9 @@ def discover(args: list[str], output: str) -> tuple[list[InputRef], list[str]]:
     for arg in (a for a in args if is_url(a)):
         try:
             hits = _discover_url(arg)
+        except InputError as exc:
+            problems.append(str(exc))
+            continue
         except (OSError, OutputError, ValueError) as exc:
             problems.append(f"{arg}: {exc}")
             continue
@@ -100,7 +103,8 @@ def discover(args: list[str], output: str) -> tuple[list[InputRef], list[str]]:
             uris[key] = (url, False)
     stems = output_stems(found)
     refs = [InputRef(uri=uris[f.path][0], local=uris[f.path][1],
-                     relative_dir=str(f.relative_dir).replace("\\", "/"), stem=stems[f.path])
+                     relative_dir=_rel(PurePosixPath(f.relative_dir.as_posix()), PurePosixPath()),
+                     stem=stems[f.path])
             for f in found]
     return refs, problems
 
