@@ -80,11 +80,21 @@ class BatchReport:
 
 
 # ---------------------------------------------------------------------- Ray session
-def _import_ray() -> Any:
+def _import_ray(*, local: bool) -> Any:
+    """Ray, imported with the environment docparse runs it in (the one place it is set)."""
+    # No usage reporting; and a private instance listens on 127.0.0.1 only: Ray reads this
+    # switch when it is imported (ray_constants), so it is set first, and set on the module
+    # too when something imported Ray earlier.
+    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
+    if local:
+        os.environ["RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER"] = "0"
     try:
         import ray
+        from ray._private import ray_constants
     except ImportError:
         raise ConfigurationError(INSTALL_HINT) from None
+    if local:
+        ray_constants.ENABLE_RAY_CLUSTER = False
     return ray
 
 
@@ -92,18 +102,15 @@ def _import_ray() -> Any:
 def ray_session(opts: RayOptions) -> Iterator[Any]:
     """Connected to Ray for the block: a private local instance (loopback only, stopped at
     the end), the cluster at ``opts.address``, or the session the caller already opened."""
-    # Set before Ray is imported (its constants read them then): no usage reporting, and a
-    # local instance listens on 127.0.0.1 only.
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    if opts.address is None:
-        os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    ray = _import_ray()
+    ray = _import_ray(local=opts.address is None)
     if ray.is_initialized():
         yield ray
         return
     kwargs: dict[str, Any] = {"include_dashboard": False, "log_to_driver": False,
                               "configure_logging": False}
     if opts.address is None:
+        # "local": a new instance even when RAY_ADDRESS names a running cluster.
+        kwargs["address"] = "local"
         kwargs["num_cpus"] = opts.num_cpus or os.cpu_count() or 1
         kwargs["object_store_memory"] = 256 * 1024 * 1024
     else:
@@ -121,10 +128,8 @@ def ray_session(opts: RayOptions) -> Iterator[Any]:
 def start_local_ray(num_cpus: int) -> Any:
     """Start a private local Ray instance (loopback, no usage reporting) and return the module;
     for tests and notebooks that share one instance across several batches."""
-    os.environ["RAY_USAGE_STATS_ENABLED"] = "0"
-    os.environ.setdefault("RAY_ENABLE_WINDOWS_OR_OSX_CLUSTER", "0")
-    ray = _import_ray()
-    ray.init(num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
+    ray = _import_ray(local=True)
+    ray.init(address="local", num_cpus=num_cpus, include_dashboard=False, log_to_driver=False,
              configure_logging=False, object_store_memory=256 * 1024 * 1024)
     return ray
 

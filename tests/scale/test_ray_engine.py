@@ -4,6 +4,7 @@ documents failed, object-store inputs and outputs through moto's S3 server on lo
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import os
 import shutil
@@ -14,7 +15,8 @@ from typing import Any
 
 import pytest
 
-pytest.importorskip("ray")
+if importlib.util.find_spec("ray") is None:  # not imported here: docparse sets up its env first
+    pytest.skip("the ray extra is not installed", allow_module_level=True)
 
 from docparse.cli import EXIT_OK, EXIT_USAGE, main
 from docparse.events import Event, PageDone
@@ -61,6 +63,8 @@ def s3() -> Iterator[str]:
 @pytest.fixture(scope="module")
 def ray_instance(s3: str) -> Iterator[Any]:
     ray = start_local_ray(num_cpus=2)
+    # Private instance: reachable on the loopback interface only.
+    assert ray.get_runtime_context().gcs_address.startswith("127.0.0.1:")
     try:
         yield ray
     finally:
@@ -188,10 +192,19 @@ def test_a_poison_document_fails_and_the_others_complete(
 
     folder = _copy(inputs, ("invoice.pdf",), tmp_path / "in")
     Image.new("RGB", (333, 222), (250, 0, 250)).save(folder / "poison.png")
+    events: list[Event] = []
     batch = RayBatch([str(folder)], _options(server, orientation="off"), OutputOptions(format=("md", "json")),
-                     output=str(tmp_path / "out"),
+                     output=str(tmp_path / "out"), on_event=events.append,
                      ray_options=RayOptions(max_attempts=2, layout_factory=CrashOnPageSize(333, 222)))
     report = batch.run()
+    # Progress as for local batches: documents started, pages done, documents done or failed.
+    invoice, poison = str(folder / "invoice.pdf"), str(folder / "poison.png")
+    assert {(type(e).__name__, getattr(e, "input_path", None)) for e in events
+            if not isinstance(e, PageDone)} >= {("DocumentStarted", invoice),
+                                                ("DocumentStarted", poison),
+                                                ("DocumentDone", invoice),
+                                                ("DocumentFailed", poison)}
+    assert [e.input_path for e in events if isinstance(e, PageDone)] == [invoice]
     assert report.statuses == {str(folder / "poison.png"): "failed",
                                str(folder / "invoice.pdf"): "success"}
     assert report.failed == 1 and report.parsed == 1
