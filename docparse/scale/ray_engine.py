@@ -14,7 +14,7 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections import Counter, deque
+from collections import deque
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -495,7 +495,3 @@ class _EventHub:
     def drain(self) -> list[Event]:
         out, self.events = self.events, []
         return out
-
-
-def summary_counts(report: BatchReport) -> Counter[str]:
-    return Counter(report.statuses.values())
