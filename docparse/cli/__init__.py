@@ -1,4 +1,4 @@
-"""The ``docparse`` command: ``parse``, ``fetch-models``, ``models``, ``serve``.
+"""The ``docparse`` command: ``parse``, ``batch``, ``fetch-models``, ``models``, ``serve``.
 
 Exit codes: 0 everything parsed; 1 some inputs or blocks failed (the rest done); 2 usage or
 configuration error (including: no recognition server answers); 3 nothing could be parsed.
@@ -31,6 +31,9 @@ def build_parser() -> argparse.ArgumentParser:
     from docparse.cli.parse_cmd import add_parser as add_parse
 
     add_parse(sub)
+    from docparse.cli.batch_cmd import add_parser as add_batch
+
+    add_batch(sub)
     try:
         from docparse.cli.models_cmd import add_parsers as add_models
     except ImportError:  # pragma: no cover - during bring-up only

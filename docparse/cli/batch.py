@@ -8,15 +8,14 @@ import os
 import re
 import sys
 import time
-from collections import Counter
 from pathlib import Path
 
 from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from docparse.cli.progress import JsonLogRenderer, RichRenderer
 from docparse.display import display_path
-from docparse.document import Document
 from docparse.errors import DocParseError, OutputError
 from docparse.export import WritePlan
+from docparse.export.batch_files import failure_summary, plan_outputs
 from docparse.export.outdir import WORK_DIR, OutputLock, OwnOutputs
 from docparse.export.pagestore import DirPageStore
 from docparse.layout import LayoutBackend
@@ -56,27 +55,6 @@ def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> 
     return None
 
 
-def plan_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> WritePlan:
-    """Every file of one document's requested formats (per-page Markdown included), to be
-    written all or none."""
-    from docparse.export import plan_document
-    from docparse.formats import ExportRequest
-
-    plan = plan_document(doc, folder, sorted(out.format), ExportRequest(stem=stem), subdirs=True)
-    if "md" in out.format and out.per_page:
-        plan += plan_document(doc, folder, ["md"], ExportRequest(stem=stem, per_page=True))
-    return plan
-
-
-def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
-    """Write the requested formats for one document, all or none (see :mod:`docparse.export`)."""
-    from docparse.export import commit
-
-    plan = plan_outputs(doc, folder, stem, out)
-    commit(plan)
-    return list(plan.listed)
-
-
 def _write_recorded(plan: WritePlan, root: Path, store: DirPageStore, inputs: set[Path],
                     outputs: dict[str, object], complete: bool) -> None:
     """Write ``plan`` with its files recorded in the document's work state: before (so they
@@ -96,15 +74,6 @@ def _write_recorded(plan: WritePlan, root: Path, store: DirPageStore, inputs: se
     commit(plan)
     if complete:
         store.mark_complete(outputs, files)
-
-
-def failure_summary(doc: Document) -> str:
-    """What failed, for the warning line: ``"3 timeout, 1 http_400; from http://gpu:8000/v1"``."""
-    reasons = Counter(e.reason for e in doc.errors)
-    text = ", ".join(f"{n} {reason}" for reason, n in sorted(reasons.items()))
-    endpoints = sorted({b.error.endpoint for b in doc.blocks
-                        if b.status == "failed" and b.error is not None and b.error.endpoint})
-    return text + (f"; from {', '.join(endpoints)}" if endpoints else "")
 
 
 def run_batch(
