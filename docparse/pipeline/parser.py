@@ -147,7 +147,9 @@ class AsyncParser:
 
             self._version_checked = True
             version = choose_version(self.options)
-            self.options = self.options.replace(pipeline_version=version.version.name)
+            self.options = self.options.replace(
+                pipeline_version=version.version.name, model=version.model or self.options.model
+            )
             if version.notice:
                 self._emit(Notice(version.notice))
         if self._layout is None:

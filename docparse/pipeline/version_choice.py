@@ -49,6 +49,9 @@ class VersionChoice:
     version: PipelineVersion
     #: One-line message for the user (which version and why, or a mismatch warning).
     notice: str | None = None
+    #: The served model to send requests to, when a server serves several and the version
+    #: told them apart (request-time discovery only knows names, not ``root``); else None.
+    model: str | None = None
 
 
 #: ``endpoint URL (…/v1) -> its models``, or None when it did not answer.
@@ -118,12 +121,16 @@ def choose_version(
         return VersionChoice(forced or V1)
     urls = list(dict.fromkeys(normalize_server_url(u) for u in options.server_url))
     found: dict[str, tuple[ServedModel | None, PipelineVersion | None]] = {}
+    several = False
     for url in urls:
         served = lister(url, options.api_key)
         if served is None:
             continue
+        several = several or len(served) > 1
         model = _model_in_use(url, served, options.model, auto)
         found[url] = (model, model.version if model is not None else None)
+    ids = {m.id for m, _ in found.values() if m is not None}
+    pinned = next(iter(ids)) if several and options.model is None and len(ids) == 1 else None
     versions = {v.name: v for _, v in found.values() if v is not None}
     if len(versions) > 1:
         pairs = ", ".join(f"{u} {v.name}" for u, (_, v) in found.items() if v is not None)
@@ -145,6 +152,7 @@ def choose_version(
         return VersionChoice(
             served_version,
             f"pipeline version {served_version.name}: the server serves {_describe(model)}",
+            pinned,
         )
     if not found:
         return VersionChoice(
@@ -152,7 +160,9 @@ def choose_version(
             "pipeline version v1: the server's model list could not be read; "
             "set --pipeline-version v1.5|v1.6 for a newer PaddleOCR-VL",
         )
-    names = ", ".join(_describe(m) for m, _ in found.values() if m is not None) or "?"
+    names = ", ".join(_describe(m) for m, _ in found.values() if m is not None)
+    if not names:
+        names = f"--model {options.model}" if options.model else "?"
     return VersionChoice(
         V1,
         f"pipeline version v1: the served model {names} is not one docparse recognises; "

@@ -157,6 +157,13 @@ def test_several_models_one_known_picks_it(server: FakeVLLM, page: Path) -> None
     server.configure(models=["llama-3", "PaddleOCR-VL-1.5-0.9B"], roots={})
     doc, _ = _parse(page, [server])
     assert doc.pages[0].model_settings["pipeline_version"] == "v1.5"
+    # Known only by its root among several: requests go to it (names alone would not tell).
+    server.configure(models=["llama-3", "ocr"], roots={"ocr": "PaddlePaddle/PaddleOCR-VL-1.6"})
+    start = len(server.requests())
+    doc, _ = _parse(page, [server])
+    assert doc.pages[0].model_settings["pipeline_version"] == "v1.6"
+    assert {r["body"]["model"] for r in server.requests()[start:]} == {"ocr"}
+    assert all(b.status == "ok" for b in doc.pages[0].blocks)
 
 
 def test_several_unknown_models_are_refused_clearly(
