@@ -111,6 +111,7 @@ class AsyncParser:
             self.options = options.replace(**overrides) if overrides else options
         self._layout = layout
         self._recognizer = recognizer
+        self._owns_recognizer = recognizer is None
         self._on_event = on_event or ignore_event
         workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
         self._layout_pool = ThreadPoolExecutor(workers, thread_name_prefix="docparse-layout")
@@ -130,7 +131,9 @@ class AsyncParser:
         if self._closed:
             return
         self._closed = True
-        if self._recognizer is not None:
+        # Only what it built: a recognizer passed in is the caller's to close (as a client
+        # given to httpx), so one loaded recognizer can serve many parsers (service, workers).
+        if self._recognizer is not None and self._owns_recognizer:
             await self._recognizer.aclose()
         self._layout_pool.shutdown(wait=False, cancel_futures=True)
 
