@@ -13,6 +13,7 @@ import functools
 import logging
 import os
 import time
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -45,6 +46,7 @@ from docparse.options import ParseOptions, resolve_options
 from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_build import build_document, restructure_document
+from docparse.pipeline.lifecycle import finalize_async_parser
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
 from docparse.pipeline.store import PageStore
 from docparse.recognize import Recognizer
@@ -116,6 +118,8 @@ class AsyncParser:
         self._window: asyncio.Semaphore | None = None
         self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
         self._closed = False
+        # Never closed: warn and stop the worker threads when it is collected (or at exit).
+        self._finalizer = weakref.finalize(self, finalize_async_parser, self._layout_pool)
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> AsyncParser:
@@ -128,6 +132,7 @@ class AsyncParser:
         if self._closed:
             return
         self._closed = True
+        self._finalizer.detach()
         if self._recognizer is not None:
             await self._recognizer.aclose()
         self._layout_pool.shutdown(wait=False, cancel_futures=True)

@@ -154,11 +154,14 @@ class PdfSource:
             tools: Any = pymupdf.TOOLS
             tools.mupdf_warnings(reset=True)  # drop notes left by earlier calls
             page = self._load_page(index)
+            # Page-tree notes (loading) are kept apart from what reading the content says.
+            load_notes = tools.mupdf_warnings(reset=True)
             scale = self._scale_for(page, index, requested)
             image = self._render_pixels(page, scale, index + 1, pymupdf)
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             rotation = int(page.rotation)
-            notes = tools.mupdf_warnings(reset=True)
+            content_notes = tools.mupdf_warnings(reset=True)
+            notes = "\n".join(n for n in (load_notes, content_notes) if n)
             # MuPDF keeps decoded images and fonts in a store that grows with every page (up
             # to 256 MB a process); emptied per page, memory stays flat however long the PDF.
             tools.store_shrink(100)
@@ -171,7 +174,7 @@ class PdfSource:
         }
         if notes:
             meta["mupdf_warnings"] = notes.splitlines()
-            damage = content_errors(notes)
+            damage = content_errors(content_notes)
             if damage:
                 meta["content_errors"] = damage
         if self.repaired:
