@@ -14,15 +14,24 @@ import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from docparse import backends, formats
 from docparse.errors import ConfigurationError
 from docparse.labels import MARKDOWN_IGNORE_LABELS
 
-LayoutName = Literal["auto", "builtin", "pp-doclayoutv2"]
-RecognizerName = Literal["auto", "builtin", "vlm"]
+if TYPE_CHECKING:
+    from _typeshed import DataclassInstance
+
+#: Names from the backend registry (:mod:`docparse.backends`), ``auto`` first.
+LayoutName = str
+RecognizerName = str
+#: PaddleOCR-VL generation (docparse.versions); auto = from the served model, v1 without one.
+PipelineVersionName = Literal["auto", "v1", "v1.5", "v1.6"]
 TextLayerMode = Literal["auto", "off", "prefer"]
 OrientationMode = Literal["auto", "off"]
+
+G = TypeVar("G", bound="DataclassInstance")
 
 #: Official page pixel cap for rendering (reference §2.5).
 MAX_PAGE_PIXELS = 178_956_970
@@ -32,6 +41,89 @@ MAX_COMPLETION_TOKENS = 131_072
 
 #: ``DOCPARSE_LOG`` values.
 LOG_LEVELS = ("debug", "info", "warning", "error", "critical")
+
+
+# --- Options by concern. ParseOptions stays one flat, frozen object users build with keywords
+# (``docparse.parse(path, dpi=200)``) and the CLI/environment fill by name; each stage receives
+# only its own group, through ParseOptions.group(...).
+
+
+@dataclass(frozen=True)
+class InputOptions:
+    dpi: int
+    pages: str | None
+    password: str | None
+
+
+@dataclass(frozen=True)
+class LayoutOptions:
+    layout: str
+    layout_model_dir: Path | None
+    cache_dir: Path | None
+    manifest: Path | None
+    device: str
+    layout_threshold: float | None
+    layout_nms: bool
+    layout_unclip_ratio: float
+    merge_layout_blocks: bool
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    """The recognition server: which generation, where, how to ask, and how hard to try."""
+
+    pipeline_version: str
+    recognizer: str
+    server_url: tuple[str, ...]
+    api_key: str | None
+    model: str | None
+    temperature: float
+    top_p: float | None
+    repetition_penalty: float | None
+    max_completion_tokens: int
+    min_pixels: int
+    max_pixels: int
+    max_concurrency: int
+    timeout: float
+    retries: int
+
+
+@dataclass(frozen=True)
+class ContentOptions:
+    """What is recognised at all: charts as tables, page furniture."""
+
+    chart_recognition: bool
+    seal_recognition: bool
+    keep_furniture: bool
+
+
+@dataclass(frozen=True)
+class TextLayerOptions:
+    text_layer: TextLayerMode
+    orientation: OrientationMode
+
+
+@dataclass(frozen=True)
+class AssemblyOptions:
+    """Document-level passes and Markdown."""
+
+    merge_tables: bool
+    relevel_titles: bool
+    join_paragraphs: bool
+    detect_furniture: bool
+    markdown_ignore_labels: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RunLimits:
+    deadline: float | None
+    page_window: int
+    layout_workers: int
+
+
+#: Every option group, in the order ParseOptions lists its fields.
+OPTION_GROUPS: tuple[type, ...] = (InputOptions, LayoutOptions, ServerOptions, ContentOptions,
+                                   TextLayerOptions, AssemblyOptions, RunLimits)
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -55,13 +147,12 @@ class ParseOptions:
     layout_nms: bool = True
     layout_unclip_ratio: float = 1.0
     merge_layout_blocks: bool = True
-    # --- recognition
+    # --- recognition server
+    pipeline_version: PipelineVersionName = "auto"
     recognizer: RecognizerName = "auto"
     server_url: tuple[str, ...] = ()
     api_key: str | None = None
     model: str | None = None
-    chart_recognition: bool = False
-    keep_furniture: bool = False
     temperature: float = 0.0
     top_p: float | None = None
     repetition_penalty: float | None = None
@@ -71,7 +162,11 @@ class ParseOptions:
     max_concurrency: int = 64
     timeout: float = 120.0
     retries: int = 3
-    deadline: float | None = None
+    # --- content
+    chart_recognition: bool = False
+    #: Send seal blocks with "Seal Recognition:" (PaddleOCR-VL 1.5 and later), off as upstream.
+    seal_recognition: bool = False
+    keep_furniture: bool = False
     # --- text layer, page orientation
     text_layer: TextLayerMode = "auto"
     #: Turn scanned pages (no text layer) that lie on their side or upside down.
@@ -82,9 +177,15 @@ class ParseOptions:
     join_paragraphs: bool = True
     detect_furniture: bool = True
     markdown_ignore_labels: tuple[str, ...] = MARKDOWN_IGNORE_LABELS
-    # --- throughput
+    # --- run limits
+    deadline: float | None = None
     page_window: int = 16
     layout_workers: int = 0  # 0 = one per CPU core
+
+    def group(self, kind: type[G]) -> G:
+        """The options of one concern (``opts.group(AssemblyOptions)``), for the stage that
+        owns it."""
+        return kind(**{f.name: getattr(self, f.name) for f in fields(kind)})
 
     def __post_init__(self) -> None:
         # Validated however it is built (the CLI, resolve_options, or ParseOptions(...) in
@@ -131,14 +232,14 @@ ENV_OPTIONS: tuple[str, ...] = (
     "dpi", "pages", "password", "layout", "layout_model_dir", "cache_dir", "manifest", "device",
     "layout_threshold", "merge_layout_blocks",
     "recognizer", "server_url", "api_key", "model", "chart_recognition", "keep_furniture",
+    "pipeline_version", "seal_recognition",
     "temperature", "max_completion_tokens", "max_concurrency", "timeout", "retries", "deadline",
     "text_layer", "orientation", "merge_tables", "relevel_titles", "join_paragraphs", "detect_furniture",
     "page_window", "layout_workers",
 )
 
 _CHOICES: dict[str, tuple[str, ...]] = {
-    "layout": ("auto", "builtin", "pp-doclayoutv2"),
-    "recognizer": ("auto", "builtin", "vlm"),
+    "pipeline_version": ("auto", "v1", "v1.5", "v1.6"),
     "text_layer": ("auto", "off", "prefer"),
     "orientation": ("auto", "off"),
 }
@@ -261,7 +362,9 @@ def validate(opts: ParseOptions) -> ParseOptions:
         problem = _type_problem(f.name, getattr(opts, f.name))
         if problem:
             raise ConfigurationError(f"option {f.name}: {problem}")
-    for name, choices in _CHOICES.items():
+    choices_of = {**_CHOICES, "layout": backends.names("layout"),
+                  "recognizer": backends.names("recognizer")}
+    for name, choices in choices_of.items():
         if getattr(opts, name) not in choices:
             raise ConfigurationError(
                 f"option {name}: {getattr(opts, name)!r} is not one of {', '.join(choices)}"
@@ -311,7 +414,7 @@ def validate(opts: ParseOptions) -> ParseOptions:
             "recognizer 'vlm' needs a server: pass --server URL or set DOCPARSE_SERVER_URL"
         )
     if opts.pages is not None:
-        from docparse.sources.pages import parse_page_spec
+        from docparse.pagespec import parse_page_spec
 
         parse_page_spec(opts.pages)  # raises ConfigurationError on a bad spec
     return opts
@@ -356,7 +459,6 @@ class OutputOptions:
     jobs: int = 2
 
 
-_OUTPUT_FORMATS = ("md", "json", "img")
 
 
 def resolve_output_options(
@@ -386,10 +488,11 @@ def resolve_output_options(
         except ValueError as exc:
             raise ConfigurationError(f"option {f.name}: {exc}") from exc
     out = dataclasses.replace(defaults, **values)
-    bad = [x for x in out.format if x not in _OUTPUT_FORMATS]
+    known = formats.names()  # the registry the export package fills
+    bad = [x for x in out.format if x not in known]
     if bad or not out.format:
         raise ConfigurationError(
-            f"option format: {','.join(bad) or 'nothing'} is not a list of {', '.join(_OUTPUT_FORMATS)}"
+            f"option format: {','.join(bad) or 'nothing'} is not a list of {', '.join(known)}"
         )
     if out.jobs < 1:
         raise ConfigurationError("option jobs: must be at least 1")
@@ -412,6 +515,12 @@ class Environment:
     models_dir: Path | None = None
     manifest: Path | None = None
     log_level: str | None = None
+
+
+def docparse_environment() -> dict[str, str]:
+    """Every ``DOCPARSE_*`` variable, for settings of other surfaces (``docparse serve``) that
+    take their ``DOCPARSE_SERVE_*`` twins: the environment is read here only."""
+    return {k: v for k, v in os.environ.items() if k.startswith("DOCPARSE_")}
 
 
 def read_environment(environ: Mapping[str, str] | None = None) -> Environment:

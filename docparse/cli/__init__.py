@@ -1,4 +1,4 @@
-"""The ``docparse`` command: ``parse``, ``fetch-models``, ``models``.
+"""The ``docparse`` command: ``parse``, ``fetch-models``, ``models``, ``serve``.
 
 Exit codes: 0 everything parsed; 1 some inputs or blocks failed (the rest done); 2 usage or
 configuration error (including: no recognition server answers); 3 nothing could be parsed.
@@ -98,6 +98,9 @@ def build_parser() -> argparse.ArgumentParser:
         pass
     else:
         add_models(sub)
+    from docparse.cli.serve_cmd import add_parser as add_serve
+
+    add_serve(sub)
     return parser
 
 

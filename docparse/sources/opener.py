@@ -66,7 +66,7 @@ def open_source(
         return _open_path(Path(source), password)
     if isinstance(source, (bytes, bytearray, memoryview)):
         return _open_bytes(bytes(source), display_text(name) if name else "<bytes>", password)
-    return _open_bytes(_read_stream(source, name), _stream_name(source, name), password)
+    return _open_bytes(read_stream(source, name), stream_name(source, name), password)
 
 
 def _open_path(path: Path, password: str | None) -> PdfSource | ImageSource:
@@ -121,8 +121,9 @@ def _is_known_suffix(suffix: str) -> bool:
     return any(suffix.lower() in exts for exts in EXTENSIONS.values())
 
 
-def _read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
-    label = _stream_name(stream, name)
+def read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
+    """A binary file object's content (refusing text-mode and closed objects clearly)."""
+    label = stream_name(stream, name)
     if isinstance(stream, io.TextIOBase):
         # Checked before reading: reading a PDF in text mode raises UnicodeDecodeError.
         raise InputError(label, "file object is in text mode; open it with 'rb'")
@@ -146,7 +147,7 @@ def _read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
     return bytes(data)
 
 
-def _stream_name(stream: object, name: str | None) -> str:
+def stream_name(stream: object, name: str | None) -> str:
     if name:
         return display_text(name)
     own = getattr(stream, "name", None)

@@ -154,14 +154,13 @@ class PdfSource:
             tools: Any = pymupdf.TOOLS
             tools.mupdf_warnings(reset=True)  # drop notes left by earlier calls
             page = self._load_page(index)
-            # Page-tree notes (loading) are kept apart from what reading the content says.
-            load_notes = tools.mupdf_warnings(reset=True)
+            # Notes from loading the page concern the page tree, not this page's content.
+            loading = tools.mupdf_warnings(reset=True)
             scale = self._scale_for(page, index, requested)
             image = self._render_pixels(page, scale, index + 1, pymupdf)
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             rotation = int(page.rotation)
-            content_notes = tools.mupdf_warnings(reset=True)
-            notes = "\n".join(n for n in (load_notes, content_notes) if n)
+            notes = tools.mupdf_warnings(reset=True)
             # MuPDF keeps decoded images and fonts in a store that grows with every page (up
             # to 256 MB a process); emptied per page, memory stays flat however long the PDF.
             tools.store_shrink(100)
@@ -172,9 +171,9 @@ class PdfSource:
             "scale_capped": scale < requested,
             "rotation": rotation,
         }
-        if notes:
-            meta["mupdf_warnings"] = notes.splitlines()
-            damage = content_errors(content_notes)
+        if notes or loading:
+            meta["mupdf_warnings"] = (loading + "\n" + notes).strip().splitlines()
+            damage = content_errors(notes)
             if damage:
                 meta["content_errors"] = damage
         if self.repaired:
