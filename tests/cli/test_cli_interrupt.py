@@ -52,7 +52,7 @@ def _start_and_interrupt(
     out = tmp_path / "out"
     cmd = [sys.executable, "-m", "docparse", "parse", str(_pdf(tmp_path / "long.pdf", 12)),
            "-o", str(out), "--server", server.url, "--layout", "builtin", "--text-layer", "off",
-           "--page-window", "4"]
+           "--page-window", "4", "--quiet"]  # --quiet: the interruption is the only line
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
                             text=True)
