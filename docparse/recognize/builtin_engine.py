@@ -91,6 +91,10 @@ class RapidOcrEngine:
             import numpy as np
             from rapidocr import RapidOCR
 
+            from docparse.ort import onnxruntime_module
+
+            onnxruntime_module()  # telemetry off before RapidOCR makes its sessions
+
             ocr = RapidOCR(
                 params={
                     "Global.log_level": "error",
