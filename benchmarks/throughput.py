@@ -93,8 +93,8 @@ def make_pdf(path: Path, pages: int, boxes: int = BOXES_PER_PAGE) -> Path:
 async def _parse_docparse(
     pdf: Path, url: str, max_concurrency: int, work: Path
 ) -> tuple[float, int, float]:
+    from docparse.export.pagestore import DirPageStore
     from docparse.options import ParseOptions
-    from docparse.output.pagestore import DirPageStore
     from docparse.pipeline import AsyncParser
 
     options = ParseOptions(
@@ -222,7 +222,7 @@ def cpu_per_block(profile: ProfileResult, work: Path) -> CpuPerBlock:
     the remainder of the measured total.
     """
     from docparse.options import ParseOptions
-    from docparse.pipeline.page_run import crop
+    from docparse.recognize.tasks import crop
     from docparse.recognize.vlm.crops import prepare_crop
     from docparse.sources.opener import open_source
 

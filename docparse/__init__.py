@@ -5,6 +5,7 @@
 >>> doc.save_to_json("out/"); doc.save_to_markdown("out/"); doc.print()
 """
 
+import docparse.export  # noqa: F401  (fills the output-format registry, docparse.formats)
 from docparse._version import __version__
 from docparse.api import Parser, aparse, parse
 from docparse.document import Block, Document, Page, load

@@ -8,18 +8,22 @@ block_order, group_id``. docparse adds ``order`` (full reading order), ``source`
 
 Everything that differs between two runs on the same input (timings, endpoints, attempts)
 lives under ``Document.stats`` only, so ``doc.to_dict(volatile=False)`` is reproducible.
-Serialisation helpers that touch disk live in :mod:`docparse.output`; this module does no I/O
-except through the thin ``save_*`` conveniences that delegate there.
+Output formats live in :mod:`docparse.export` and are reached through the registry in
+:mod:`docparse.formats`; this module imports no output code and does no I/O of its own.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, PrivateAttr
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
+
+from docparse import formats as registry
 
 SCHEMA_NAME: Literal["docparse.document"] = "docparse.document"
 SCHEMA_VERSION = "1.0"
@@ -41,6 +45,30 @@ ContentSource = Literal[
 ]
 
 
+#: Every ``reason`` a block or page failure may record: a closed set, so programs can switch on
+#: it. ``http_<status>`` (e.g. ``http_503``) names the HTTP status a server answered with.
+ERROR_REASONS: frozenset[str] = frozenset({
+    # blocks
+    "connection_error", "timeout", "malformed_response", "deadline_exceeded", "missing_result",
+    "no_crop", "ocr_failed", "truncated", "unreadable_script",
+    # pages and documents (``DocParseError.reason`` of each class in docparse.errors)
+    "error", "configuration_error", "input_error", "input_not_found", "unsupported_format",
+    "corrupt_input", "password_required", "empty_document", "image_too_large", "model_error",
+    "model_not_found", "model_integrity", "model_fetch_failed", "recognition_error",
+    "server_unavailable", "http_error", "output_error", "internal_error", "damaged_content",
+})
+_HTTP_REASON = re.compile(r"http_[1-5][0-9][0-9]")
+
+
+def _known_reason(reason: str) -> str:
+    if reason in ERROR_REASONS or _HTTP_REASON.fullmatch(reason):
+        return reason
+    raise ValueError(f"unknown error reason {reason!r} (see docparse.document.ERROR_REASONS)")
+
+
+ErrorReason = Annotated[str, AfterValidator(_known_reason)]
+
+
 class _Model(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
@@ -48,7 +76,7 @@ class _Model(BaseModel):
 class BlockError(_Model):
     """Why a block has no content: a machine-readable ``reason`` and a human ``message``."""
 
-    reason: str
+    reason: ErrorReason
     message: str
     endpoint: str | None = None
 
@@ -80,6 +108,9 @@ class Block(_Model):
     image: str | None = None
     #: Heading level after document-level re-levelling (1 = ``##``); None when not levelled.
     title_level: int | None = None
+    #: The block's outline in page pixels, as the official ``block_polygon_points``: present
+    #: only with polygon layout models (PP-DocLayoutV3, pipeline versions 1.5 and 1.6).
+    block_polygon_points: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutBox(_Model):
@@ -88,6 +119,8 @@ class LayoutBox(_Model):
     score: float
     coordinate: tuple[int, int, int, int]
     order: int | None = None
+    #: Official ``polygon_points`` of polygon layout models (PP-DocLayoutV3); else None.
+    polygon_points: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutDetResult(_Model):
@@ -109,6 +142,9 @@ class Page(_Model):
     #: As the official: present when the page went through pre-processing (here: the
     #: orientation check of pages without a text layer); ``angle`` is what it was turned by.
     doc_preprocessor_res: dict[str, Any] | None = None
+    #: Problems with the page's source (e.g. a damaged content stream: text may be missing).
+    #: Each also appears in ``Document.errors`` as a warning, also after ``--resume``.
+    warnings: tuple[str, ...] = ()
 
     @property
     def blocks(self) -> tuple[Block, ...]:
@@ -129,18 +165,21 @@ class MergedTable(_Model):
 
 
 class ErrorItem(_Model):
-    """One recorded failure: a block that could not be recognised, or a page that failed."""
+    """One recorded failure: a block that could not be recognised, or a page that failed.
+
+    ``severity="warning"``: the page was parsed, but its content may be incomplete (e.g. a
+    damaged content stream); the document is ``partial`` rather than ``success``."""
 
     page_index: int | None = None
     block_id: int | None = None
-    reason: str
+    reason: ErrorReason
     message: str
+    severity: Literal["error", "warning"] = "error"
 
 
 class Stats(_Model):
-    """Volatile run data. Excluded from reproducibility comparisons."""
-
-    model_config = ConfigDict(extra="allow", frozen=True)
+    """Volatile run data. Excluded from reproducibility comparisons. Strict: every field is
+    declared here (and in the JSON Schema)."""
 
     seconds: float = 0.0
     pages_per_second: float = 0.0
@@ -155,6 +194,25 @@ class Stats(_Model):
     recognizer: str = ""
     endpoints: dict[str, int] = Field(default_factory=dict)
     timings: dict[str, float] = Field(default_factory=dict)
+    #: Blocks whose answer was degenerate (repetition loop, token limit) and got truncated.
+    truncated_blocks: int = 0
+
+
+@dataclass(frozen=True, repr=False)
+class Origin:
+    """Where a parsed document came from, kept (never serialised) so formats that draw pages
+    can render them again: the file (with the size and time it had), or the bytes given, and
+    the password it was opened with."""
+
+    path: str | None = None
+    data: bytes | None = None
+    password: str | None = None
+    size: int | None = None
+    mtime_ns: int | None = None
+
+    def __repr__(self) -> str:  # never show the password or a megabyte of bytes
+        what = f"{len(self.data)} bytes" if self.data is not None else repr(self.path)
+        return f"Origin({what})"
 
 
 class Document(_Model):
@@ -171,6 +229,16 @@ class Document(_Model):
     # JPEG bytes of every picture a block references (block.image -> bytes). Not serialised:
     # save_to_markdown writes them next to the Markdown.
     _images: Mapping[str, bytes] = PrivateAttr(default_factory=dict)
+    _origin: Origin | None = PrivateAttr(default=None)
+
+    def __eq__(self, other: object) -> bool:
+        # Equal documents have equal content; the picture bytes and the origin kept beside it
+        # (private, never serialised) do not count, so a loaded JSON equals the parse it came from.
+        if not isinstance(other, Document):
+            return NotImplemented
+        return self.__dict__ == other.__dict__
+
+    __hash__ = None  # type: ignore[assignment]
 
     # ------------------------------------------------------------------ construction
     def with_images(self, images: Mapping[str, bytes]) -> Document:
@@ -179,9 +247,19 @@ class Document(_Model):
         doc._images = images
         return doc
 
+    def with_origin(self, origin: Origin | None) -> Document:
+        """Return a copy that remembers where it came from (see :class:`Origin`)."""
+        doc = self.model_copy()
+        doc._origin = origin
+        return doc
+
     @property
     def images(self) -> Mapping[str, bytes]:
         return self._images
+
+    @property
+    def origin(self) -> Origin | None:
+        return self._origin
 
     @property
     def blocks(self) -> list[Block]:
@@ -206,38 +284,43 @@ class Document(_Model):
 
         Pictures are referenced under ``image_dir`` (default ``imgs/<stem>``, where
         :meth:`save_to_markdown` writes them)."""
-        from docparse.assemble.markdown import MarkdownParams, render_document, render_pages
-        from docparse.output.files import default_stem, ignore_labels
+        out = registry.get("md").render(
+            self, registry.ExportRequest(per_page=per_page, image_dir=image_dir))
+        texts = [data.decode("utf-8") for name, data in out.files.items() if name.endswith(".md")]
+        return texts if per_page else texts[0]
 
-        folder = image_dir if image_dir is not None else f"imgs/{default_stem(self)}"
-        params = MarkdownParams(image_dir=folder, ignore_labels=ignore_labels(self))
-        if per_page:
-            return render_pages(self, params)
-        return render_document(self, params)
+    def save(self, path: str | Path, formats: tuple[str, ...] = ("json", "md"), *,
+             per_page: bool = False, stem: str | None = None) -> list[Path]:
+        """Write any registered formats (``docparse.formats.names()``) into the folder ``path``,
+        all or none. Returns the files written (pictures referenced by Markdown excepted)."""
+        return registry.save(self, path, formats, registry.ExportRequest(stem=stem, per_page=per_page))
 
     def save_to_json(self, path: str | Path) -> Path:
         """Write the JSON to ``path`` (a file, or a directory to hold ``<stem>.json``)."""
-        from docparse.output.files import save_json
-
-        return save_json(self, Path(path))
+        return self.save(path, ("json",))[0]
 
     def save_to_markdown(self, path: str | Path, *, per_page: bool = False) -> Path:
         """Write the Markdown and the pictures it references (under ``imgs/<stem>/``)."""
-        from docparse.output.files import save_markdown
-
-        return save_markdown(self, Path(path), per_page=per_page)
+        return self.save(path, ("md",), per_page=per_page)[0]
 
     def save_to_img(self, path: str | Path) -> list[Path]:
-        """Write one PNG per page with numbered, labelled boxes (needs the source file)."""
-        from docparse.output.visualize import save_layout_images
+        """Write one PNG per page with numbered, labelled boxes. The pages are rendered again
+        from the input this document was parsed from; if that is gone or changed, an
+        :class:`~docparse.errors.OutputError` says so (nothing is drawn on blank pages)."""
+        return self.save(path, ("img",))
 
-        return save_layout_images(self, Path(path))
+    def save_to_html(self, path: str | Path) -> Path:
+        """Write the viewer: each page with its boxes beside the content, one HTML file (a
+        file path or a folder for ``<stem>.html``). Pages are drawn as by :meth:`save_to_img`."""
+        return self.save(path, ("html",))[0]
 
     def print(self, *, file: Any = None) -> None:
         """Print a short summary: per page, each block's order, label, and content head."""
-        from docparse.output.summary import print_document
+        import sys
 
-        print_document(self, file=file)
+        out = registry.get("summary").render(self, registry.ExportRequest())
+        text = next(iter(out.files.values())).decode("utf-8")
+        (file or sys.stdout).write(text)
 
 
 def load(path: str | Path) -> Document:
@@ -246,10 +329,28 @@ def load(path: str | Path) -> Document:
 
     p = Path(path)
     try:
-        text = p.read_text(encoding="utf-8")
+        raw = p.read_bytes()
     except OSError as exc:
         raise InputError(p, f"cannot read: {exc.strerror or exc}") from exc
     try:
-        return Document.model_validate_json(text)
+        if b"\0" in raw[:4096]:
+            raise UnicodeDecodeError("utf-8", raw[:1], 0, 1, "NUL byte")
+        data = json.loads(raw.decode("utf-8"))
+    except UnicodeDecodeError:
+        raise InputError(p, "not a docparse document JSON: not UTF-8 text (a binary file?)") from None
+    except ValueError as exc:
+        raise InputError(
+            p, f"not a docparse document JSON: {exc} (the file starts with {raw[:8]!r})"
+        ) from None
+    if not isinstance(data, dict) or data.get("schema") != SCHEMA_NAME:
+        raise InputError(p, f"not a docparse document JSON (no \"schema\": \"{SCHEMA_NAME}\")")
+    version = str(data.get("version", ""))
+    if version.split(".")[0] != SCHEMA_VERSION.split(".")[0]:
+        raise InputError(
+            p, f"document schema version {version!r} is not supported (this docparse reads "
+            f"{SCHEMA_VERSION.split('.')[0]}.x)"
+        )
+    try:
+        return Document.model_validate(data)
     except ValueError as exc:
         raise InputError(p, f"not a docparse document JSON: {str(exc).splitlines()[0]}") from exc

@@ -1,4 +1,4 @@
-"""Run the official client, ``paddleocr.PaddleOCRVL(pipeline_version="v1")``, in a subprocess.
+"""Run the official client, ``paddleocr.PaddleOCRVL(pipeline_version=...)``, in a subprocess.
 
 ``paddleocr`` is not installed in the venv: installing it there would downgrade
 opencv-contrib and add aiohttp and more. ``bash scripts/install test`` puts ``paddleocr`` and
@@ -9,7 +9,8 @@ global state (its flags, its asyncio thread) out of it too.
 
 As a script (what :func:`run_official` starts)::
 
-    python tests/official_client.py IMAGE --model-dir DIR --server URL --out DIR
+    python tests/official_client.py IMAGE --model-dir DIR --server URL --out DIR \
+        [--pipeline-version v1.5] [--seal-recognition]
 
 writes ``DIR/result.json`` (the official ``res.json["res"]``) and, through the official
 ``save_to_markdown``, ``DIR/md/<stem>.md`` and the pictures under ``DIR/md/imgs/``.
@@ -60,6 +61,8 @@ def run_official(
     out_dir: Path,
     client_dir: Path = OFFICIAL_CLIENT_DIR,
     timeout: float = 300.0,
+    pipeline_version: str = "v1",
+    seal_recognition: bool = False,
 ) -> OfficialPage:
     """Parse ``image`` with the official client against ``server_url`` in a fresh process.
 
@@ -82,6 +85,9 @@ def run_official(
         server_url,
         "--out",
         str(out_dir),
+        "--pipeline-version",
+        pipeline_version,
+        *(["--seal-recognition"] if seal_recognition else []),
     ]
     proc = subprocess.run(cmd, env=env, capture_output=True, text=True, timeout=timeout)
     if proc.returncode != 0:
@@ -97,8 +103,15 @@ def run_official(
     return OfficialPage(result=result, markdown=md_file.read_text(encoding="utf-8"), images=images)
 
 
-def _predict(image: Path, model_dir: Path, server_url: str, out_dir: Path) -> None:
-    """The child's work: the official v1 pipeline, as a user of paddleocr would run it."""
+def _predict(
+    image: Path,
+    model_dir: Path,
+    server_url: str,
+    out_dir: Path,
+    pipeline_version: str = "v1",
+    seal_recognition: bool = False,
+) -> None:
+    """The child's work: the official pipeline, as a user of paddleocr would run it."""
     import paddlex.utils.deps
 
     # paddlex checks its whole [ocr] extra (scipy, scikit-learn, lxml, ...) before building
@@ -106,12 +119,14 @@ def _predict(image: Path, model_dir: Path, server_url: str, out_dir: Path) -> No
     paddlex.utils.deps.is_extra_available = lambda *a, **k: True
     from paddleocr import PaddleOCRVL  # type: ignore[import-not-found]
 
+    extra = {"use_seal_recognition": True} if seal_recognition else {}
     pipeline = PaddleOCRVL(
-        pipeline_version="v1",
+        pipeline_version=pipeline_version,
         vl_rec_backend="vllm-server",
         vl_rec_server_url=server_url,
         layout_detection_model_dir=str(model_dir),
         device="cpu",
+        **extra,
     )
     (res,) = list(pipeline.predict(str(image)))
     (out_dir / "result.json").write_text(
@@ -128,8 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--model-dir", type=Path, required=True)
     parser.add_argument("--server", required=True)
     parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--pipeline-version", default="v1", choices=["v1", "v1.5", "v1.6"])
+    parser.add_argument("--seal-recognition", action="store_true")
     args = parser.parse_args(argv)
-    _predict(args.image, args.model_dir, args.server, args.out)
+    _predict(
+        args.image, args.model_dir, args.server, args.out, args.pipeline_version,
+        args.seal_recognition,
+    )
     return 0
 
 

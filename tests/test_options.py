@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -73,3 +74,46 @@ def test_cache_key_ignores_secrets_and_throughput() -> None:
     b = ParseOptions(api_key="s2", max_concurrency=64).cache_key()
     assert a == b
     assert ParseOptions(dpi=200).cache_key() != a
+
+
+def test_every_option_belongs_to_exactly_one_group() -> None:
+    from dataclasses import fields
+
+    from docparse.options import OPTION_GROUPS, AssemblyOptions, ParseOptions
+
+    grouped = [f.name for g in OPTION_GROUPS for f in fields(g)]
+    assert sorted(grouped) == sorted(f.name for f in fields(ParseOptions))
+    assert len(grouped) == len(set(grouped))
+    opts = ParseOptions(merge_tables=False)
+    assert opts.group(AssemblyOptions).merge_tables is False
+
+
+def test_explicit_options_are_never_overridden_by_the_environment() -> None:
+    from docparse.options import ParseOptions, resolve_options
+
+    env = {"DOCPARSE_DPI": "300", "DOCPARSE_TEXT_LAYER": "off"}
+    assert resolve_options({"dpi": 96}, environ=env).dpi == 96
+    assert resolve_options({"dpi": 96}, environ=env).text_layer == "off"
+    explicit = ParseOptions(dpi=96)
+    # Given as a ParseOptions object, options are taken as they are: nothing reads the env.
+    os.environ.update(env)
+    import docparse
+
+    try:
+        with docparse.Parser(explicit) as parser:
+            assert parser.options.dpi == 96 and parser.options.text_layer == "auto"
+    finally:
+        for k in env:
+            os.environ.pop(k, None)
+
+
+def test_backend_choices_come_from_the_registry() -> None:
+    from docparse import backends
+    from docparse.errors import ConfigurationError
+    from docparse.options import ParseOptions
+
+    assert backends.names("layout")[:2] == ("auto", "builtin")
+    assert "pp-doclayoutv2" in backends.names("layout")
+    assert backends.names("recognizer") == ("auto", "builtin", "vlm")
+    with pytest.raises(ConfigurationError, match="not one of auto, builtin"):
+        ParseOptions().replace(layout="nonesuch")

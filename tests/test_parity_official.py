@@ -314,7 +314,9 @@ def test_layout_result_and_page_fields_match(parity: Parity) -> None:
         expected = dict(official["model_settings"], return_layout_polygon_points=False)
         assert {k: settings[k] for k in expected} == expected
         assert official["model_settings"]["return_layout_polygon_points"] is True
+        assert settings["pipeline_version"] == "v1"  # auto: the server serves PaddleOCR-VL-0.9B
         assert set(settings) - set(expected) == {
+            "pipeline_version",
             "layout",
             "recognizer",
             "text_layer",

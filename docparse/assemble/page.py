@@ -3,30 +3,19 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 from docparse.blocks import PlannedBlock
+from docparse.content import BlockContent, ExtraBlock
 from docparse.document import (
     Block,
     BlockError,
-    BlockStatus,
-    ContentSource,
+    ErrorItem,
     LayoutBox,
     LayoutDetResult,
     Page,
 )
 from docparse.layout import Region
-from docparse.recognize import ExtraBlock
-
-
-@dataclass(frozen=True)
-class BlockContent:
-    content: str
-    source: ContentSource
-    status: BlockStatus = "ok"
-    error: BlockError | None = None
-    image: str | None = None
 
 
 def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
@@ -39,6 +28,7 @@ def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
                 score=round(float(r.score), 6),
                 coordinate=(int(r.bbox[0]), int(r.bbox[1]), int(r.bbox[2]), int(r.bbox[3])),
                 order=r.order,
+                polygon_points=r.polygon,
             )
             for r in regions
         )
@@ -55,6 +45,17 @@ def _insert_position(blocks: Sequence[tuple[tuple[int, int, int, int], Any]], bo
     return len(blocks)
 
 
+def _member_contents(
+    planned: Sequence[PlannedBlock], contents: Mapping[int, BlockContent]
+) -> dict[int, BlockContent]:
+    out = {}
+    for member in planned:
+        if member.is_member and member.block_id not in contents:
+            leader = contents.get(member.group_id)
+            out[member.block_id] = BlockContent("", leader.source if leader else "none", "merged")
+    return out
+
+
 def assemble_page(
     *,
     input_path: str,
@@ -67,9 +68,14 @@ def assemble_page(
     contents: Mapping[int, BlockContent],
     extra_blocks: Sequence[ExtraBlock] = (),
     regions: Sequence[Region] = (),
+    doc_preprocessor_res: Mapping[str, Any] | None = None,
+    warnings: Sequence[str] = (),
 ) -> Page:
     """Build the :class:`Page`. Block ids are renumbered when extra blocks are inserted, so
-    ``block_id`` stays the index within the page and ``order`` the reading-order position."""
+    ``block_id`` stays the index within the page and ``order`` the reading-order position.
+    Members of a merged group have no content of their own: they are ``merged`` and carry
+    their leader's source."""
+    contents = {**contents, **_member_contents(planned, contents)}
     rows: list[tuple[tuple[int, int, int, int], tuple[PlannedBlock | None, ExtraBlock | None]]] = [
         (p.bbox, (p, None)) for p in planned
     ]
@@ -104,6 +110,7 @@ def assemble_page(
                     status=c.status,
                     error=c.error,
                     image=c.image,
+                    block_polygon_points=p.polygon,
                 )
             )
         else:
@@ -132,4 +139,16 @@ def assemble_page(
         model_settings=dict(model_settings),
         parsing_res_list=tuple(blocks),
         layout_det_res=det,
+        doc_preprocessor_res=dict(doc_preprocessor_res) if doc_preprocessor_res else None,
+        warnings=tuple(warnings),
     )
+
+
+def page_errors(page: Page) -> list[ErrorItem]:
+    """One error item per failed block, naming its final ``block_id``."""
+    return [
+        ErrorItem(page_index=page.page_index, block_id=b.block_id, reason=b.error.reason,
+                  message=b.error.message)
+        for b in page.parsing_res_list
+        if b.status == "failed" and b.error is not None
+    ]

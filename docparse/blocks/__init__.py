@@ -7,12 +7,16 @@ routing (:mod:`.routing`) to whatever layout backend produced the regions.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import dataclasses
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
-from docparse.blocks.routing import Route, route_label
-from docparse.labels import SKIP_ORDER_LABELS
+from docparse.blocks.routing import Route, official_sends, route_label
+from docparse.content import BlockContent
+from docparse.geometry import IntBox, to_int
+from docparse.labels import SKIP_ORDER_LABELS, TEXT_LIKE_LABELS
 from docparse.layout import Region
+from docparse.textlayer.reading import TextLayerQuery, TextLayerReading
 
 
 @dataclass(frozen=True)
@@ -32,14 +36,102 @@ class PlannedBlock:
     #: How each member joins the stack (the official per-join alignments).
     alignments: tuple[str, ...] = ("left",)
     score: float = 0.0
+    #: Outline from a polygon layout model (PP-DocLayoutV3): crops are white outside it.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
     @property
     def is_member(self) -> bool:
         return self.group_id != self.block_id
 
 
-def _int_box(b: tuple[float, float, float, float]) -> tuple[int, int, int, int]:
-    return (int(b[0]), int(b[1]), int(b[2]), int(b[3]))
+@dataclass(frozen=True)
+class Plan:
+    """A page's planned blocks in reading order, and what the official client would send."""
+
+    blocks: tuple[PlannedBlock, ...]
+    #: Requests the official routing would send for these blocks (furniture included, one per
+    #: merged group), for the requests-per-page comparison.
+    official_requests: int
+    chart_recognition: bool = False
+    seal_recognition: bool = False
+
+    def _sends(self, label: str) -> bool:
+        return official_sends(label, chart_recognition=self.chart_recognition,
+                              seal_recognition=self.seal_recognition)
+
+    def by_id(self) -> dict[int, PlannedBlock]:
+        return {p.block_id: p for p in self.blocks}
+
+    def boxes(self) -> tuple[IntBox, ...]:
+        return tuple(p.bbox for p in self.blocks)
+
+    def text_layer_queries(self) -> list[TextLayerQuery]:
+        """What the text layer is asked about each block (:func:`docparse.textlayer.reading.read_page`)."""
+        by_id = self.by_id()
+        return [
+            TextLayerQuery(
+                block_id=p.block_id,
+                label=p.label,
+                bbox=p.bbox,
+                # Furniture ("skip") too: its text costs nothing and helps find repeats.
+                wants_text=p.route in ("ocr", "skip") and p.label in TEXT_LIKE_LABELS,
+                group=by_id[p.group_id].members or (p.block_id,),
+                official_request=self._sends(p.label),
+            )
+            for p in self.blocks
+        ]
+
+    def with_text_layer(self, reading: TextLayerReading) -> Plan:
+        """Blocks the text layer answered leave their merge group (every member was answered,
+        so each keeps its own text) and take the box grown to their whole lines."""
+        out = []
+        for p in self.blocks:
+            if p.block_id in reading.contents:
+                if p.members or p.is_member:
+                    p = dataclasses.replace(p, group_id=p.block_id, members=())
+                p = dataclasses.replace(p, bbox=reading.boxes[p.block_id])
+            out.append(p)
+        return dataclasses.replace(self, blocks=tuple(out))
+
+    def requests_saved(self, contents: Mapping[int, BlockContent], source: str) -> int:
+        """Requests the official client would send for blocks whose content came from
+        ``source`` instead (``text-layer``)."""
+        return sum(1 for p in self.blocks
+                   if not p.is_member and p.block_id in contents
+                   and contents[p.block_id].source == source
+                   and self._sends(p.label))
+
+    def without_unread_pictures(self, contents: Mapping[int, BlockContent]) -> Plan:
+        """Drop the ``text`` twins of pictures (see the built-in layout's big-picture rule)
+        when nothing was read in them."""
+        pictures = {p.bbox for p in self.blocks if p.label == "image"}
+        kept = tuple(
+            p for p in self.blocks
+            if not (p.label == "text" and p.bbox in pictures and not contents[p.block_id].content
+                    and contents[p.block_id].status == "ok")
+        )
+        return dataclasses.replace(self, blocks=kept)
+
+
+def plan_page(
+    regions: Sequence[Region],
+    *,
+    page_width: int,
+    page_height: int,
+    chart_recognition: bool,
+    keep_furniture: bool,
+    markdown_ignore_labels: Sequence[str],
+    merge_text_blocks: bool,
+    seal_recognition: bool = False,
+) -> Plan:
+    """:func:`plan_blocks` as a :class:`Plan` record, with the official request count."""
+    blocks = plan_blocks(regions, page_width=page_width, page_height=page_height,
+                         chart_recognition=chart_recognition, keep_furniture=keep_furniture,
+                         markdown_ignore_labels=markdown_ignore_labels,
+                         merge_text_blocks=merge_text_blocks, seal_recognition=seal_recognition)
+    plan = Plan(tuple(blocks), 0, chart_recognition, seal_recognition)
+    official = sum(1 for p in blocks if not p.is_member and plan._sends(p.label))
+    return dataclasses.replace(plan, official_requests=official)
 
 
 def plan_blocks(
@@ -52,6 +144,7 @@ def plan_blocks(
     markdown_ignore_labels: Sequence[str],
     merge_text_blocks: bool,
     clean_overlaps: bool = True,
+    seal_recognition: bool = False,
 ) -> list[PlannedBlock]:
     """Clean up ``regions`` (in reading order) and decide what each block needs."""
     from docparse.blocks.overlap import filter_overlap_boxes
@@ -96,16 +189,18 @@ def plan_blocks(
             PlannedBlock(
                 block_id=pos,
                 label=region.label,
-                bbox=_int_box(region.bbox),
+                bbox=to_int(region.bbox),
                 order=pos,
                 block_order=block_order,
                 route=route_label(
-                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture
+                    region.label, chart_recognition=chart_recognition, keep_furniture=keep_furniture,
+                    seal_recognition=seal_recognition,
                 ),
                 group_id=leader_of.get(pos, pos),
                 members=members_of.get(pos, ()),
                 alignments=align_of.get(pos, ("left",)),
                 score=region.score,
+                polygon=region.polygon,
             )
         )
     return planned

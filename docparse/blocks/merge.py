@@ -22,11 +22,11 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from docparse.geometry import Box
 from docparse.labels import IMAGE_LABELS
 from docparse.layout import Region
 
 Alignment = Literal["left", "right", "center"]
-Box = tuple[float, float, float, float]
 
 #: ``image_labels + ["table"]`` as the pipeline passes them with chart and seal recognition
 #: off (the v1 defaults): these are never merged and anchor the up-down rule.

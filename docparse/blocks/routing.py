@@ -7,13 +7,18 @@ from typing import Literal
 from docparse.labels import FURNITURE_LABELS, IMAGE_LABELS, is_formula
 
 #: "image": crop saved as a picture, not recognised; "skip": furniture not sent (Markdown
-#: drops it anyway), kept in JSON with status "skipped".
-Route = Literal["ocr", "table", "formula", "chart", "image", "skip"]
+#: drops it anyway), kept in JSON with status "skipped"; "seal": saved as a picture *and*
+#: sent with "Seal Recognition:" (seal recognition on, PaddleOCR-VL 1.5 and later).
+Route = Literal["ocr", "table", "formula", "chart", "seal", "image", "skip"]
 
 
-def route_label(label: str, *, chart_recognition: bool, keep_furniture: bool) -> Route:
+def route_label(
+    label: str, *, chart_recognition: bool, keep_furniture: bool, seal_recognition: bool = False
+) -> Route:
     """The official routing, except that furniture text is skipped unless ``keep_furniture``."""
-    if label in IMAGE_LABELS or label == "seal":
+    if label == "seal":
+        return "seal" if seal_recognition else "image"
+    if label in IMAGE_LABELS:
         return "image"
     if label == "chart":
         return "chart" if chart_recognition else "image"
@@ -26,9 +31,10 @@ def route_label(label: str, *, chart_recognition: bool, keep_furniture: bool) ->
     return "ocr"
 
 
-def official_sends(label: str, *, chart_recognition: bool) -> bool:
+def official_sends(label: str, *, chart_recognition: bool, seal_recognition: bool = False) -> bool:
     """Whether the official client sends a block with this label to the VLM."""
-    return route_label(label, chart_recognition=chart_recognition, keep_furniture=True) not in (
-        "image",
-        "skip",
+    route = route_label(
+        label, chart_recognition=chart_recognition, keep_furniture=True,
+        seal_recognition=seal_recognition,
     )
+    return route not in ("image", "skip")

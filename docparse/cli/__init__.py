@@ -61,7 +61,13 @@ def _configure_logging() -> None:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    _configure_logging()
+    from docparse.errors import ConfigurationError
+
+    try:
+        _configure_logging()
+    except ConfigurationError as exc:  # e.g. an unknown DOCPARSE_LOG level
+        print(f"docparse: error: {exc}", file=sys.stderr)
+        return EXIT_USAGE
     if not getattr(args, "handler", None):
         parser.print_help(sys.stderr)
         return EXIT_USAGE

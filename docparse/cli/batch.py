@@ -2,57 +2,100 @@
 
 from __future__ import annotations
 
+import contextlib
+import logging
+import os
+import re
 import sys
 import time
 from collections import Counter
 from pathlib import Path
 
-from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL
+from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
 from docparse.cli.progress import JsonLogRenderer, RichRenderer
+from docparse.display import display_path
 from docparse.document import Document
-from docparse.errors import DocParseError
+from docparse.errors import DocParseError, OutputError
+from docparse.export import WritePlan
+from docparse.export.outdir import WORK_DIR, OutputLock, OwnOutputs
+from docparse.export.pagestore import DirPageStore
 from docparse.layout import LayoutBackend
 from docparse.options import OutputOptions, ParseOptions
-from docparse.output.pagestore import DirPageStore
 from docparse.recognize import Recognizer
+from docparse.sources.discover import DiscoveredInputs
 
-#: Per-document work folders (finished pages) live here, inside the output folder.
-WORK_DIR = ".docparse-work"
+log = logging.getLogger("docparse")
+#: Characters that would break a message over lines or redraw it (C0/C1 controls, line and
+#: paragraph separators), as file names may hold them.
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
+
+
+def say(message: str) -> None:
+    """One line on stderr, whatever the file names in it hold."""
+    print(_CONTROL.sub(lambda m: f"\\x{ord(m[0]):02x}" if ord(m[0]) < 0x100
+                       else f"\\u{ord(m[0]):04x}", message), file=sys.stderr)
 
 
 def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> DirPageStore | None:
     """The input's page store, or None after printing why it cannot be had."""
-    from docparse.output.pagestore import file_sha256
+    from docparse.export.pagestore import file_sha256
 
     try:
         digest = file_sha256(path)
     except OSError as exc:
-        print(f"docparse: error: {path}: cannot read: {exc.strerror or exc}", file=sys.stderr)
+        say(f"docparse: error: {display_path(path)}: cannot read: {exc.strerror or exc}")
         return None
     try:
         return DirPageStore(work, fingerprint={"input_sha256": digest, "options": key},
                             resume=resume)
     except OSError as exc:
-        print(f"docparse: error: {path}: cannot write to the output folder {work.parent}: "
-              f"{exc.strerror or exc}", file=sys.stderr)
-        return None
+        say(f"docparse: error: {display_path(path)}: cannot write to the output folder "
+            f"{display_path(work.parent)}: {exc.strerror or exc}")
+    except DocParseError as exc:
+        say(f"docparse: error: {display_path(path)}: {exc}")
+    return None
+
+
+def plan_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> WritePlan:
+    """Every file of one document's requested formats (per-page Markdown included), to be
+    written all or none."""
+    from docparse.export import plan_document
+    from docparse.formats import ExportRequest
+
+    plan = plan_document(doc, folder, sorted(out.format), ExportRequest(stem=stem), subdirs=True)
+    if "md" in out.format and out.per_page:
+        plan += plan_document(doc, folder, ["md"], ExportRequest(stem=stem, per_page=True))
+    return plan
 
 
 def write_outputs(doc: Document, folder: Path, stem: str, out: OutputOptions) -> list[Path]:
-    """Write the requested formats for one document (each file replaced atomically)."""
-    from docparse.output.files import save_json, save_markdown
-    from docparse.output.visualize import save_layout_images
+    """Write the requested formats for one document, all or none (see :mod:`docparse.export`)."""
+    from docparse.export import commit
 
-    written: list[Path] = []
-    if "json" in out.format:
-        written.append(save_json(doc, folder / f"{stem}.json"))
-    if "md" in out.format:
-        written.append(save_markdown(doc, folder, stem=stem))
-        if out.per_page:
-            written.append(save_markdown(doc, folder, stem=stem, per_page=True))
-    if "img" in out.format:
-        written.extend(save_layout_images(doc, folder / "layout", stem=stem))
-    return written
+    plan = plan_outputs(doc, folder, stem, out)
+    commit(plan)
+    return list(plan.listed)
+
+
+def _write_recorded(plan: WritePlan, root: Path, store: DirPageStore, inputs: set[Path],
+                    outputs: dict[str, object], complete: bool) -> None:
+    """Write ``plan`` with its files recorded in the document's work state: before (so they
+    are known for docparse's own even if the run dies mid-way) and, for a finished document,
+    after, with ``complete`` set so ``--resume`` can skip it while they stay unchanged. An
+    output that would replace one of the run's inputs is refused."""
+    from docparse.errors import OutputError
+    from docparse.export import commit
+    from docparse.export.pagestore import file_record
+
+    for dest in plan.files:
+        if Path(os.path.abspath(dest)) in inputs:
+            raise OutputError(f"{dest}: refusing to write an output over an input of this run")
+    files = {Path(os.path.relpath(dest, root)).as_posix(): file_record(data)
+             for dest, data in plan.files.items()}
+    store.record_files(files)
+    commit(plan)
+    if complete:
+        store.mark_complete(outputs, files)
 
 
 def failure_summary(doc: Document) -> str:
@@ -76,22 +119,51 @@ def run_batch(
 
     ``layout``/``recognizer`` replace the backends the options would build (benchmarks, tests).
     """
-    from docparse.api import Parser
-    from docparse.sources.discover import discover_inputs, output_stems
+    from docparse.sources.discover import discover_inputs
 
     found = discover_inputs(inputs)
     for problem in found.errors:
-        print(f"docparse: error: {problem}", file=sys.stderr)
-    # Never parse our own output (a folder input may contain the output folder).
-    own = out.output.resolve()
-    items = [i for i in found.inputs if not i.path.resolve().is_relative_to(own)]
+        say(f"docparse: error: {problem}")
+    if not found.inputs:
+        if not found.errors:
+            say("docparse: error: no supported input files found")
+        return EXIT_NOTHING
+    lock = OutputLock(out.output)
+    try:
+        lock.acquire()
+    except OutputError as exc:  # another run writes there, or -o cannot be made
+        say(f"docparse: error: {exc}")
+        return EXIT_USAGE
+    try:
+        return _run_locked(found, options, out, layout=layout, recognizer=recognizer)
+    finally:
+        lock.release()
+
+
+def _run_locked(
+    found: DiscoveredInputs,
+    options: ParseOptions,
+    out: OutputOptions,
+    *,
+    layout: LayoutBackend | None,
+    recognizer: Recognizer | None,
+) -> int:
+    from docparse.api import Parser
+    from docparse.sources.discover import output_stems
+
+    # The output folder may be, or be inside, an input folder: never parse what docparse
+    # wrote there (its work folder, the outputs and pictures it recorded), but do parse
+    # anything else, whoever put it there.
+    own = OwnOutputs(out.output)
+    items = [i for i in found.inputs if i.path not in own]
     if not items:
         if not found.errors:
-            print("docparse: error: no supported input files found", file=sys.stderr)
+            say("docparse: error: no supported input files found")
         return EXIT_NOTHING
     stems = output_stems(items)
     folders = {item.path: out.output / item.relative_dir for item in items}
-    outputs = {"format": sorted(out.format), "per_page": out.per_page}
+    outputs: dict[str, object] = {"format": sorted(out.format), "per_page": out.per_page}
+    protected = {Path(os.path.abspath(item.path)) for item in items}
 
     renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
     parsed = partial = failed = pages = requests = blocks = failed_blocks = 0
@@ -105,7 +177,9 @@ def run_batch(
             # (`auto` means another model once a server is given or a model fetched).
             layout_name, recognizer_name = parser.backend_names()
             key = {**options.cache_key(), "layout_backend": layout_name,
-                   "recognizer_backend": recognizer_name}
+                   "recognizer_backend": recognizer_name,
+                   # `auto` resolved against the served model (v1.6 today, maybe v1.5 later).
+                   "pipeline_version": parser.options.pipeline_version}
             stores: dict[Path, DirPageStore] = {}
             todo: list[Path] = []
             for item in items:
@@ -113,7 +187,7 @@ def run_batch(
                                    / stems[item.path], key, out.resume)
                 if store is None:
                     failed += 1
-                elif store.is_complete(outputs):
+                elif store.is_complete(outputs, out.output):
                     resumed += 1
                 else:
                     stores[item.path] = store
@@ -121,20 +195,30 @@ def run_batch(
             parsed += resumed
             results = parser.parse_many(todo, concurrency=out.jobs,
                                         store_for=lambda p: stores.get(Path(str(p))))
-            for result in results:
-                path = Path(result.input)
+            # In input order, one per input: paired by position, since ``result.input`` is the
+            # display label (a non-UTF-8 name is shown escaped, not as the path itself).
+            for path, result in zip(todo, results, strict=True):
+                store = stores[path]
                 if result.document is None:
                     failed += 1
-                    print(f"docparse: error: {result.error}", file=sys.stderr)
+                    say(f"docparse: error: {result.error}")
+                    _drop_unresumable(store)
                     continue
                 doc = result.document
                 try:
-                    write_outputs(doc, folders[path], stems[path], out)
-                    if doc.status == "success":  # documents with failures are retried by --resume
-                        stores[path].mark_complete(outputs)
+                    plan = plan_outputs(doc, folders[path], stems[path], out)
+                    # Documents with failed blocks are not complete: --resume retries them.
+                    _write_recorded(plan, out.output, store, protected, outputs,
+                                    complete=doc.status == "success")
                 except DocParseError as exc:
                     failed += 1
-                    print(f"docparse: error: {exc}", file=sys.stderr)
+                    say(f"docparse: error: {exc}")
+                    continue
+                except Exception as exc:  # a fault in one format: this input fails, not the run
+                    log.debug("internal error writing %s", path, exc_info=True)
+                    failed += 1
+                    say(f"docparse: error: {path}: internal error while writing the outputs: "
+                          f"{type(exc).__name__}: {exc}")
                     continue
                 pages += len(doc.pages)
                 requests += doc.stats.recognition_requests
@@ -148,23 +232,42 @@ def run_batch(
                     failed += 1
                 else:
                     partial += 1
-                print(f"docparse: warning: {doc.input_path}: {doc.status}: "
-                      f"{len(doc.errors)} block(s) or page(s) failed ({failure_summary(doc)})",
-                      file=sys.stderr)
+                warned = sum(1 for e in doc.errors if e.severity == "warning")
+                what = f"{len(doc.errors) - warned} block(s) or page(s) failed" + (
+                    f", {warned} page warning(s)" if warned else "")
+                say(f"docparse: warning: {doc.input_path}: {doc.status}: {what} "
+                    f"({failure_summary(doc)})")
     finally:
         renderer.stop()
+        _remove_empty_work_folders(out.output / WORK_DIR)
     seconds = time.perf_counter() - t0
     total = parsed + partial + failed
     if resumed and not out.quiet:
-        print(f"docparse: {resumed} input(s) already done (--resume), skipped", file=sys.stderr)
+        say(f"docparse: {resumed} input(s) already done (--resume), skipped")
     if not out.quiet or failed or partial:
         rate = pages / seconds if seconds > 0 else 0.0
-        print(
+        say(
             f"docparse: {total} input(s): {parsed} parsed, {partial} partial, {failed} failed; "
             f"{pages} page(s), {blocks} block(s) ({failed_blocks} failed) in {seconds:.1f} s "
-            f"({rate:.2f} pages/s), {requests} recognition request(s); output in {out.output}",
-            file=sys.stderr,
-        )
+            f"({rate:.2f} pages/s), {requests} recognition request(s); output in "
+            f"{display_path(out.output)}")
     if parsed + partial == 0:
         return EXIT_NOTHING
     return EXIT_PARTIAL if (failed or partial) else EXIT_OK
+
+
+def _drop_unresumable(store: DirPageStore) -> None:
+    """A document that failed before any page was kept leaves nothing ``--resume`` could use:
+    its work files go (pages kept by a failed document stay for ``--resume``)."""
+    if not store.has_pages():
+        store.discard()
+
+
+def _remove_empty_work_folders(work: Path) -> None:
+    """Sub-folders of the work folder emptied by :func:`_drop_unresumable` (only empty ones)."""
+    if not work.is_dir():
+        return
+    for folder, _, _ in sorted(os.walk(work), key=lambda entry: -len(entry[0])):
+        if Path(folder) != work:
+            with contextlib.suppress(OSError):
+                os.rmdir(folder)

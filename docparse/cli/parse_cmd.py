@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
+from docparse import backends
 from docparse.cli import EXIT_NOTHING, EXIT_USAGE
 
 
@@ -17,7 +18,8 @@ def add_parser(sub: Any) -> None:
     p.add_argument("inputs", nargs="+", metavar="INPUT",
                    help="files, folders (walked recursively) or glob patterns")
     p.add_argument("-o", "--output", type=Path, help="output folder (default docparse_output/)")
-    p.add_argument("--format", help="comma-separated outputs: md,json,img (default md,json)")
+    p.add_argument("--format", help="comma-separated outputs: md,json,img,... (default md,json; "
+                   "every registered format, see docparse.formats)")
     p.add_argument("--per-page", action=argparse.BooleanOptionalAction, default=None,
                    help="also write one Markdown file per page (<stem>_<page>.md)")
     add_pipeline_options(p)
@@ -41,21 +43,29 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
     g.add_argument("--dpi", type=int, help="PDF render resolution (default 144)")
     g.add_argument("--password", help="password for encrypted PDFs")
     g = p.add_argument_group("layout")
-    g.add_argument("--layout", choices=["auto", "builtin", "pp-doclayoutv2"])
-    g.add_argument("--layout-model-dir", type=Path, help="a PP-DocLayoutV2 model folder")
+    g.add_argument("--layout", choices=backends.names("layout"),
+                   help="auto (the pipeline version's model when fetched, else built-in); "
+                   f"{backends.describe('layout')}")
+    g.add_argument("--layout-model-dir", type=Path,
+                   help="a PP-DocLayoutV2 or PP-DocLayoutV3 model folder")
     g.add_argument("--cache-dir", type=Path, help="model cache (default models_cache/ or user cache)")
     g.add_argument("--manifest", type=Path, help="model manifest replacing the shipped one")
     g.add_argument("--device", help="paddle device for PP-DocLayoutV2 (cpu, gpu:0)")
     g.add_argument("--layout-threshold", type=float, help="one score threshold for all classes")
     g.add_argument("--merge-layout-blocks", action=argparse.BooleanOptionalAction, default=None)
     g = p.add_argument_group("recognition")
-    g.add_argument("--recognizer", choices=["auto", "builtin", "vlm"])
+    g.add_argument("--recognizer", choices=backends.names("recognizer"),
+                   help=f"auto (the server when given, else built-in); {backends.describe('recognizer')}")
+    g.add_argument("--pipeline-version", choices=["auto", "v1", "v1.5", "v1.6"],
+                   help="PaddleOCR-VL generation (default auto: from the served model)")
     g.add_argument("--server", dest="server_url", action="append", metavar="URL",
                    help="PaddleOCR-VL server (OpenAI base URL); repeat for several")
     g.add_argument(server_key_flag, dest="api_key", metavar="KEY",
                    help="API key of the recognition server")
     g.add_argument("--model", help="served model name (default: discovered from /v1/models)")
     g.add_argument("--chart-recognition", action=argparse.BooleanOptionalAction, default=None)
+    g.add_argument("--seal-recognition", action=argparse.BooleanOptionalAction, default=None,
+                   help="read seals with 'Seal Recognition:' (PaddleOCR-VL 1.5+)")
     g.add_argument("--keep-furniture", action=argparse.BooleanOptionalAction, default=None,
                    help="also recognise headers, footers and page numbers")
     g.add_argument("--temperature", type=float)

@@ -8,6 +8,7 @@ import sys
 import time
 from typing import IO, Any
 
+from docparse.display import display_text
 from docparse.events import (
     BlockFailed,
     DocumentDone,
@@ -28,7 +29,8 @@ class JsonLogRenderer:
     def __call__(self, event: Event) -> None:
         record: dict[str, Any] = {"event": type(event).__name__, "time": round(time.time(), 3)}
         record.update(dataclasses.asdict(event))
-        self.stream.write(json.dumps(record, ensure_ascii=False) + "\n")
+        # display_text: a stray undecodable file name in a message must not break the log.
+        self.stream.write(display_text(json.dumps(record, ensure_ascii=False)) + "\n")
         self.stream.flush()
 
     def start(self) -> None: ...

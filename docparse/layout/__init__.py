@@ -9,11 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
+
+    from docparse.sources import PageImage
+    from docparse.textlayer.model import TextLayerPage
 
 
 @dataclass(frozen=True)
@@ -27,14 +30,57 @@ class Region:
     #: 1-based reading-order index as in the official ``layout_det_res`` (None for the
     #: labels the official pipeline leaves unordered).
     order: int | None = None
+    #: Outline in page pixels from polygon layout models (PP-DocLayoutV3), the official
+    #: ``polygon_points``; None for rectangle-only models.
+    polygon: tuple[tuple[float, float], ...] | None = None
 
 
 class LayoutBackend(Protocol):
     """Detects regions on a batch of RGB page images."""
 
-    #: Short name recorded in stats and ``model_settings`` ("builtin", "pp-doclayoutv2").
+    #: Short name recorded in stats and ``model_settings`` ("builtin", "pp-doclayoutv2",
+    #: "pp-doclayoutv3").
     name: str
 
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[list[Region]]:
         """One list of regions per image, each sorted in reading order."""
         ...
+
+
+@dataclass(frozen=True)
+class LayoutEvidence:
+    """What a backend's refinement step may consult besides the pixels."""
+
+    width: int
+    height: int
+    #: The PDF's own text when the parse may use it (None: no text layer, or ``text_layer=off``).
+    text_layer: TextLayerPage | None
+    #: Whether the page has a text layer at all (a scan or photo has none), whatever the option.
+    page_has_text: bool
+
+
+def layout_evidence(page: PageImage, use_text_layer: bool) -> LayoutEvidence:
+    tl = page.text_layer
+    return LayoutEvidence(
+        width=page.width,
+        height=page.height,
+        text_layer=tl if use_text_layer else None,
+        page_has_text=bool(tl is not None and tl.lines),
+    )
+
+
+@runtime_checkable
+class RefiningBackend(Protocol):
+    """A backend with its own rules applied after detection (the built-in model's label checks;
+    PP-DocLayoutV3's post-processing would live here too). Pure: no I/O."""
+
+    def refine(self, regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]: ...
+
+
+def refine_regions(
+    backend: LayoutBackend, regions: Sequence[Region], evidence: LayoutEvidence
+) -> list[Region]:
+    """The backend's own refinement step, if it declares one."""
+    if isinstance(backend, RefiningBackend):
+        return backend.refine(regions, evidence)
+    return list(regions)

@@ -33,8 +33,9 @@ import numpy as np
 import numpy.typing as npt
 
 from docparse.errors import InputError, ModelError, ModelNotFoundError
+from docparse.geometry import area, inside_share, iou
 from docparse.labels import LABELS
-from docparse.layout import Region
+from docparse.layout import LayoutEvidence, Region
 from docparse.layout.picodet import Detection, decode, preprocess
 from docparse.layout.reading_order import order_regions
 
@@ -123,6 +124,13 @@ class BuiltinLayout:
         self._session: onnxruntime.InferenceSession | None = None
         self._lock = threading.Lock()
 
+    def refine(self, regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+        """The small model's labels checked against the page's own text
+        (:mod:`docparse.layout.builtin_refine`)."""
+        from docparse.layout.builtin_refine import refine_builtin
+
+        return refine_builtin(regions, evidence)
+
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[list[Region]]:
         """One list of regions per RGB page image, in reading order with ``order`` set."""
         session = self._get_session()
@@ -204,7 +212,7 @@ def clean_regions(regions: Sequence[Region], page_width: float, page_height: flo
 
     kept: list[Region] = []
     for region in sorted(clipped, key=lambda r: -r.score):
-        if all(_iou(region.bbox, other.bbox) < _DUPLICATE_IOU for other in kept):
+        if all(iou(region.bbox, other.bbox) < _DUPLICATE_IOU for other in kept):
             kept.append(region)
     return resolve_containers(kept)
 
@@ -213,7 +221,7 @@ def resolve_containers(regions: Sequence[Region]) -> list[Region]:
     """Handle tables and text boxes that wrap other text boxes; see the module docstring."""
     result = list(regions)
     # Largest first, so a nested chain is resolved from the outside in.
-    for outer in sorted(regions, key=lambda r: -_area(r.bbox)):
+    for outer in sorted(regions, key=lambda r: -area(r.bbox)):
         if not any(r is outer for r in result) or outer.label not in _CONTAINERS:
             continue
         inner = [
@@ -221,11 +229,11 @@ def resolve_containers(regions: Sequence[Region]) -> list[Region]:
             for r in result
             if r is not outer
             and r.label in _CONTAINED_TEXT
-            and _inside(r.bbox, outer.bbox) >= _INSIDE
+            and inside_share(r.bbox, outer.bbox) >= _INSIDE
         ]
         if len(inner) < (2 if outer.label == "table" else 1):
             continue
-        covered = min(sum(_area(r.bbox) for r in inner) / max(_area(outer.bbox), 1.0), 1.0)
+        covered = min(sum(area(r.bbox) for r in inner) / max(area(outer.bbox), 1.0), 1.0)
         if covered >= _CONTAINER_COVERED:
             result = [r for r in result if r is not outer]
             continue
@@ -307,25 +315,3 @@ def _as_rgb(image: npt.NDArray[Any], index: int) -> npt.NDArray[np.uint8]:
     if image.ndim == 3 and image.shape[2] in (3, 4):
         return image[:, :, :3]
     raise InputError(f"<page image {index}>", f"expected HxWx3 RGB pixels, got shape {image.shape}")
-
-
-def _area(box: tuple[float, float, float, float]) -> float:
-    return max(box[2] - box[0], 0.0) * max(box[3] - box[1], 0.0)
-
-
-def _intersection(
-    a: tuple[float, float, float, float], b: tuple[float, float, float, float]
-) -> float:
-    return max(min(a[2], b[2]) - max(a[0], b[0]), 0.0) * max(min(a[3], b[3]) - max(a[1], b[1]), 0.0)
-
-
-def _iou(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    inter = _intersection(a, b)
-    return inter / max(_area(a) + _area(b) - inter, 1e-9)
-
-
-def _inside(
-    inner: tuple[float, float, float, float], outer: tuple[float, float, float, float]
-) -> float:
-    """Share of ``inner``'s area that lies inside ``outer``."""
-    return _intersection(inner, outer) / max(_area(inner), 1e-9)

@@ -81,8 +81,23 @@ def _resize_target(preprocess: Any) -> list[int] | None:
     return None
 
 
-def validate_model_dir(model_dir: Path) -> dict[str, Any]:
-    """Check ``model_dir`` holds a PP-DocLayoutV2 (or compatible fine-tune) inference model.
+def read_model_name(model_dir: Path) -> str | None:
+    """``Global.model_name`` of ``model_dir/inference.yml`` (None when unreadable or absent),
+    which tells a PP-DocLayoutV2 folder from a PP-DocLayoutV3 one."""
+    path = model_dir / "inference.yml"
+    if not path.is_file():
+        return None
+    try:
+        config = _read_yaml(path)
+    except ModelError:
+        return None
+    section = config.get("Global") if isinstance(config, dict) else None
+    name = section.get("model_name") if isinstance(section, dict) else None
+    return name if isinstance(name, str) else None
+
+
+def validate_model_dir(model_dir: Path, model_name: str = MODEL_NAME) -> dict[str, Any]:
+    """Check ``model_dir`` holds a ``model_name`` (or compatible fine-tune) inference model.
 
     A compatible fine-tune keeps ``Global.model_name: PP-DocLayoutV2`` (paddlex refuses
     anything else), the 25-label list (docparse routes by label) and the 800x800 input.
@@ -90,10 +105,10 @@ def validate_model_dir(model_dir: Path) -> dict[str, Any]:
     and :class:`ModelError` for an incompatible model.
     """
     if not model_dir.is_dir():
-        raise ModelNotFoundError(f"{model_dir}: PP-DocLayoutV2 model directory does not exist")
+        raise ModelNotFoundError(f"{model_dir}: {model_name} model directory does not exist")
     config_path = model_dir / "inference.yml"
     if not config_path.is_file():
-        raise ModelNotFoundError(f"{config_path}: missing (not a PP-DocLayoutV2 inference model)")
+        raise ModelNotFoundError(f"{config_path}: missing (not a {model_name} inference model)")
     if (
         not (model_dir / "inference.json").is_file()
         and not (model_dir / "inference.pdmodel").is_file()
@@ -106,12 +121,12 @@ def validate_model_dir(model_dir: Path) -> dict[str, Any]:
         raise ModelError(f"{config_path}: not a mapping")
     global_section = config.get("Global")
     name = global_section.get("model_name") if isinstance(global_section, dict) else None
-    if name != MODEL_NAME:
-        raise ModelError(f"{config_path}: Global.model_name is {name!r}, expected {MODEL_NAME!r}")
+    if name != model_name:
+        raise ModelError(f"{config_path}: Global.model_name is {name!r}, expected {model_name!r}")
     labels = config.get("label_list")
     if labels != list(LABELS):
         raise ModelError(
-            f"{config_path}: label_list differs from PP-DocLayoutV2's 25 labels; docparse "
+            f"{config_path}: label_list differs from {model_name}'s 25 labels; docparse "
             f"routes blocks by those labels, got {labels!r}"
         )
     target = _resize_target(config.get("Preprocess"))
@@ -126,6 +141,8 @@ def boxes_to_regions(boxes: Sequence[Mapping[str, Any]]) -> list[Region]:
     for box in boxes:
         x1, y1, x2, y2 = (float(v) for v in box["coordinate"])
         order = box.get("order")
+        points = box.get("polygon_points")
+        polygon = None if points is None else tuple((float(p[0]), float(p[1])) for p in points)
         regions.append(
             Region(
                 label=str(box["label"]),
@@ -133,6 +150,7 @@ def boxes_to_regions(boxes: Sequence[Mapping[str, Any]]) -> list[Region]:
                 score=float(box["score"]),
                 cls_id=int(box["cls_id"]),
                 order=None if order is None else int(order),
+                polygon=polygon,
             )
         )
     return regions
@@ -168,6 +186,11 @@ class PPDocLayoutV2:
     """
 
     name = "pp-doclayoutv2"
+    #: paddlex model name (``Global.model_name`` of the folder).
+    model_name = MODEL_NAME
+    #: Official ``layout_shape_mode``: V2 has no masks, so rectangles only.
+    shape_mode = "rect"
+    default_threshold: float | Mapping[int, float] = DEFAULT_THRESHOLDS
 
     def __init__(
         self,
@@ -183,12 +206,12 @@ class PPDocLayoutV2:
         batch_size: int = 8,
     ) -> None:
         self.model_dir = Path(model_dir)
-        self.config = validate_model_dir(self.model_dir)
+        self.config = validate_model_dir(self.model_dir, self.model_name)
         self.device = device
+        if threshold is None:
+            threshold = self.default_threshold
         self.threshold: float | dict[int, float] = (
-            dict(DEFAULT_THRESHOLDS)
-            if threshold is None
-            else float(threshold)
+            float(threshold)
             if isinstance(threshold, (int, float))
             else {int(k): float(v) for k, v in threshold.items()}
         )
@@ -202,7 +225,7 @@ class PPDocLayoutV2:
             else dict(merge_bboxes_mode)
         )
         if batch_size < 1:
-            raise ConfigurationError(f"pp-doclayoutv2: batch_size must be >= 1, got {batch_size}")
+            raise ConfigurationError(f"{self.name}: batch_size must be >= 1, got {batch_size}")
         self.batch_size = batch_size
         self._predictor: Any = None
         self._lock = threading.Lock()
@@ -226,7 +249,7 @@ class PPDocLayoutV2:
         paddlex = _import_paddlex()
         try:
             self._predictor = paddlex.create_model(
-                MODEL_NAME,
+                self.model_name,
                 model_dir=str(self.model_dir),
                 device=self.device,
                 batch_size=self.batch_size,
@@ -238,7 +261,7 @@ class PPDocLayoutV2:
         except Exception as exc:
             # paddlex raises bare Exception/ValueError/DependencyError; one boundary maps them.
             raise ModelError(
-                f"{self.model_dir}: paddlex could not load PP-DocLayoutV2: {exc}"
+                f"{self.model_dir}: paddlex could not load {self.model_name}: {exc}"
             ) from exc
 
     def detect(self, images: Sequence[npt.NDArray[np.uint8]]) -> list[list[Region]]:
@@ -259,14 +282,14 @@ class PPDocLayoutV2:
                         layout_nms=self.layout_nms,
                         layout_unclip_ratio=self._unclip_arg(),
                         layout_merge_bboxes_mode=self.merge_bboxes_mode,
-                        layout_shape_mode="rect",
+                        layout_shape_mode=self.shape_mode,
                         # The pipeline's own overlap filter runs later (docparse.blocks).
                         filter_overlap_boxes=False,
                     )
                 )
             except Exception as exc:
                 raise ModelError(
-                    f"{self.model_dir}: PP-DocLayoutV2 inference failed: {exc}"
+                    f"{self.model_dir}: {self.model_name} inference failed: {exc}"
                 ) from exc
         if len(results) != len(images):
             raise ModelError(

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import io
 import json
+import os
 import shutil
 import tarfile
 import time
@@ -26,7 +27,7 @@ from typing import Any
 
 from docparse._version import __version__
 from docparse.errors import ConfigurationError, ModelError, ModelIntegrityError, ModelNotFoundError
-from docparse.models.archive import safe_extract
+from docparse.models.archive import is_archive, open_regular, regular_file_inside, safe_extract
 from docparse.models.cache import (
     RECORD_NAME,
     STAGING_DIR,
@@ -101,11 +102,17 @@ def write_bundle(
                 for entry in entries:
                     root = model_path(cache_dir, entry.name)
                     for path in index["models"][entry.name]["files"]:
-                        info = tf.gettarinfo(root / path, f"official_models/{entry.name}/{path}")
-                        info.uid = info.gid = 0
-                        info.uname = info.gname = ""
-                        info.mode = 0o644
-                        with open(root / path, "rb") as fh:
+                        # A link in the cache must not become a link in the bundle (nor ship a
+                        # file from outside the model folder): members are regular files only.
+                        origin = f"{cache_dir}: {entry.name}"
+                        src = regular_file_inside(root, path, origin=origin)
+                        with open_regular(src, origin=origin) as fh:
+                            info = tf.gettarinfo(
+                                arcname=f"official_models/{entry.name}/{path}", fileobj=fh
+                            )
+                            info.uid = info.gid = 0
+                            info.uname = info.gname = ""
+                            info.mode = 0o644
                             tf.addfile(info, fh)
             tmp.replace(out)
         except BaseException:
@@ -152,13 +159,18 @@ def _install_one(
         stage.use_source(f"local {origin}")
         try:
             for f in entry.files:
+                src = root / f.path
+                if os.path.lexists(src):
+                    # Read only regular files inside the tree: a link out of it would copy a
+                    # private file into the cache (and from there into bundles).
+                    src = regular_file_inside(tree, src.relative_to(tree), origin=origin)
                 rec = (recorded or {}).get(f.path)
                 if recorded is not None and rec is None and not f.optional:
                     raise ModelIntegrityError(f"{origin}: {entry.name}/{f.path} has no record")
                 expected = (int(rec["size"]), str(rec["sha256"])) if rec else None
                 stage.accept(
                     f,
-                    root / f.path,
+                    src,
                     origin=f"{origin}: {entry.name}",
                     move=move,
                     expected=expected,
@@ -192,18 +204,20 @@ def install_from(
     try:
         if path.is_dir():
             tree, move = path, False
-        elif tarfile.is_tarfile(path):
+        elif is_archive(path):
             scratch = Path(cache_dir) / STAGING_DIR / f".from-{uuid.uuid4().hex}"
             safe_extract(path, scratch)
             tree, move = scratch, True
         else:
-            raise ConfigurationError(f"{path}: neither a directory nor a tar archive (--from)")
+            raise ConfigurationError(
+                f"{path}: neither a directory nor a tar or zip archive (--from)"
+            )
         bundle = _bundle_expectations(tree, str(path))
         if names:
             wanted = list(names)
         elif bundle is not None:
             wanted = sorted(bundle[0].get("models", {}))
-        elif path.is_file() and path.name.endswith("_infer.tar"):
+        elif path.is_file() and path.name.endswith(("_infer.tar", "_infer.zip")):
             wanted = [path.name[: -len("_infer.tar")]]
         else:
             wanted = list(manifest.default_names)

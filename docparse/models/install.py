@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import shutil
+import stat
 import uuid
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -17,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from docparse.errors import ModelFetchError, ModelIntegrityError
+from docparse.models.archive import open_regular
 from docparse.models.cache import (
     STAGING_DIR,
     Trust,
@@ -216,10 +219,14 @@ class ModelStaging:
         dest = self.file_path(f)
         part = dest.with_name(dest.name + ".part")
         part.parent.mkdir(parents=True, exist_ok=True)
+        part.unlink(missing_ok=True)
         if move:
+            # Only a regular file may be moved in: renaming a link would install the link.
+            if not stat.S_ISREG(os.lstat(src).st_mode):
+                raise ModelFetchError(f"{origin}: {f.path} is not a regular file; refused")
             src.replace(part)
         else:
-            shutil.copyfile(src, part)
+            _copy_no_links(src, part, origin=origin)
         size, sha = part.stat().st_size, sha256_file(part)
         problem = None
         if f.size is not None and size != f.size:
@@ -275,6 +282,15 @@ class ModelStaging:
         if not any(p.is_file() for p in self.work.rglob("*") if p.name != "source.json"):
             shutil.rmtree(self.work, ignore_errors=True)
             remove_if_empty(self.work.parent)
+
+
+def _copy_no_links(src: Path, dest: Path, *, origin: str) -> None:
+    """Copy a regular file without following a link at either end (``dest`` is created
+    afresh: ``O_EXCL`` fails on anything, link included, already there)."""
+    with open_regular(src, origin=origin) as fin:
+        flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | os.O_NOFOLLOW | os.O_CLOEXEC
+        with os.fdopen(os.open(dest, flags, 0o644), "wb") as fout:
+            shutil.copyfileobj(fin, fout, 1 << 20)
 
 
 def remove_if_empty(directory: Path) -> None:

@@ -7,7 +7,7 @@ from collections import Counter
 from collections.abc import Sequence
 
 from docparse.document import Document, ErrorItem, Stats
-from docparse.options import ParseOptions
+from docparse.options import AssemblyOptions, ParseOptions
 from docparse.pipeline.page_run import PageOutcome
 
 
@@ -21,6 +21,9 @@ def build_document(
     recognizer_name: str,
 ) -> Document:
     errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
+    # From the page itself (not the outcome), so a page reloaded by --resume keeps its warning.
+    errors += [ErrorItem(page_index=o.page.page_index, reason="damaged_content", message=w,
+                         severity="warning") for o in outcomes for w in o.page.warnings]
     blocks = [b for o in outcomes for b in o.page.parsing_res_list]
     needing = [b for b in blocks if b.source not in ("image",) and b.status in ("ok", "failed")]
     failed = [b for b in blocks if b.status == "failed"]
@@ -65,12 +68,13 @@ def build_document(
     return doc.with_images(images)
 
 
-def restructure_document(doc: Document, opts: ParseOptions) -> Document:
+def restructure_document(doc: Document, opts: ParseOptions | AssemblyOptions) -> Document:
+    """The document-level passes (cross-page tables, headings, paragraphs, furniture)."""
     from docparse.assemble.restructure import restructure
 
-    images = doc.images
-    out = restructure(doc, merge_tables=opts.merge_tables, relevel_titles=opts.relevel_titles,
-                      join_paragraphs=opts.join_paragraphs, detect_furniture=opts.detect_furniture)
-    return out.with_images(images)
+    a = opts.group(AssemblyOptions) if isinstance(opts, ParseOptions) else opts
+    out = restructure(doc, merge_tables=a.merge_tables, relevel_titles=a.relevel_titles,
+                      join_paragraphs=a.join_paragraphs, detect_furniture=a.detect_furniture)
+    return out.with_images(doc.images).with_origin(doc.origin)
 
 

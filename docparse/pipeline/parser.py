@@ -9,45 +9,36 @@ input is. Finished pages are handed to an optional :class:`PageStore` as they co
 from __future__ import annotations
 
 import asyncio
-import functools
+import dataclasses
 import logging
 import os
-import time
 from collections.abc import AsyncIterator, Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import IO, Any, Union
 
-import numpy as np
-
-from docparse.document import Document, ErrorItem, Page
+from docparse.display import display_path, display_text
+from docparse.document import Document, Origin
 from docparse.errors import (
     ConfigurationError,
-    DeadlineExceededError,
     DocParseError,
-    InputError,
     ServerUnavailableError,
 )
 from docparse.events import (
-    BlockFailed,
-    DocumentDone,
     DocumentFailed,
-    DocumentStarted,
     Event,
     EventCallback,
     Notice,
-    PageDone,
     ignore_event,
 )
-from docparse.layout import LayoutBackend, Region
+from docparse.layout import LayoutBackend
 from docparse.options import ParseOptions, resolve_options
+from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
-from docparse.pipeline.document_build import build_document, restructure_document
-from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
+from docparse.pipeline.document_run import DocumentRun, RunContext
 from docparse.pipeline.store import PageStore
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
-from docparse.sources.pages import select_pages
 
 log = logging.getLogger("docparse")
 
@@ -67,12 +58,25 @@ class ParseResult:
         return self.document is not None
 
 
+def _origin_of(source: str | os.PathLike[str] | bytes, password: str | None) -> Origin | None:
+    """What formats that draw pages need to render them again (see :class:`Origin`)."""
+    if isinstance(source, (bytes, bytearray, memoryview)):
+        return Origin(data=bytes(source), password=password)
+    try:
+        st = os.stat(source)
+    except OSError:
+        return None  # open_source reports the problem
+    return Origin(path=os.fspath(source), password=password, size=st.st_size,
+                  mtime_ns=st.st_mtime_ns)
+
+
 def _input_label(source: SourceTypes, name: str | None) -> str:
     if name:
-        return name
+        return display_text(name)
     if isinstance(source, (str, os.PathLike)):
-        return str(source)
-    return getattr(source, "name", None) or "<bytes>"
+        return display_path(source)
+    own = getattr(source, "name", None)
+    return display_text(own) if isinstance(own, str) and own else "<bytes>"
 
 
 class AsyncParser:
@@ -98,6 +102,9 @@ class AsyncParser:
             overrides["layout"], layout = layout, None
         if isinstance(recognizer, str):
             overrides["recognizer"], recognizer = recognizer, None
+        check_options(options)
+        check_backend("layout", layout)
+        check_backend("recognizer", recognizer)
         if options is None:
             self.options = resolve_options(overrides)
         else:
@@ -110,6 +117,7 @@ class AsyncParser:
         self._window: asyncio.Semaphore | None = None
         self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
         self._closed = False
+        self._version_checked = False
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> AsyncParser:
@@ -133,6 +141,15 @@ class AsyncParser:
             log.warning("docparse: the on_event callback raised", exc_info=True)
 
     def _backends(self) -> tuple[LayoutBackend, Recognizer]:
+        if self.options.pipeline_version == "auto" or not self._version_checked:
+            # Once per parser, before any backend: the version decides layout and prompts.
+            from docparse.pipeline.version_choice import choose_version
+
+            self._version_checked = True
+            version = choose_version(self.options)
+            self.options = self.options.replace(pipeline_version=version.version.name)
+            if version.notice:
+                self._emit(Notice(version.notice))
         if self._layout is None:
             choice = build_layout(self.options)
             self._layout = choice.backend
@@ -142,8 +159,8 @@ class AsyncParser:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
 
-    def _orient(self, page: PageImage) -> None:
-        """Turn a scanned page upright (runs in a worker thread)."""
+    def _orient(self, page: PageImage) -> tuple[PageImage, int]:
+        """A scanned page turned upright, and the angle it was turned by (worker thread)."""
         from docparse.preprocess.orientation import page_rotation, rotate
 
         if self._line_reader is None:
@@ -152,8 +169,8 @@ class AsyncParser:
             self._line_reader = RapidOcrEngine()
         angle = page_rotation(page.image, self._line_reader)
         if angle:
-            page.image = rotate(page.image, angle)
-        page.meta["orientation_angle"] = angle
+            page = dataclasses.replace(page, image=rotate(page.image, angle))
+        return page, angle
 
     def backend_names(self) -> tuple[str, str]:
         """Resolve (and build, without loading models) the layout backend and recognizer:
@@ -171,16 +188,22 @@ class AsyncParser:
     ) -> Document:
         """Parse one input into a :class:`Document`. Raises :class:`DocParseError` subclasses
         when the input as a whole cannot be parsed; block failures are recorded in it."""
-        from docparse.sources.opener import open_source
+        from docparse.sources.opener import open_source, read_stream, stream_name
 
         layout, recognizer = self._backends()
+        if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+            # A file object is read once; its bytes are also what the document keeps.
+            name = stream_name(source, name)
+            source = await asyncio.to_thread(read_stream, source, name)
+        origin = await asyncio.to_thread(_origin_of, source, self.options.password)
         src = await asyncio.to_thread(
             open_source, source, password=self.options.password, name=name
         )
         try:
-            return await self._parse_source(src, layout, recognizer, store)
+            doc = await self._parse_source(src, layout, recognizer, store)
         finally:
             src.close()
+        return doc.with_origin(origin)
 
     async def parse_many(
         self,
@@ -239,157 +262,11 @@ class AsyncParser:
     async def _parse_source(
         self, src: Source, layout: LayoutBackend, recognizer: Recognizer, store: PageStore | None
     ) -> Document:
-        opts = self.options
-        loop = asyncio.get_running_loop()
         if self._window is None:
-            self._window = asyncio.Semaphore(opts.page_window)
-        window = self._window
-        started = time.perf_counter()
-        deadline_at = time.monotonic() + opts.deadline if opts.deadline else None
-        indices = select_pages(opts.pages, src.page_count)
-        if not indices:
-            raise InputError(src.input_path, f"--pages {opts.pages!r} selects no page of {src.page_count}")
-        page_count = None if src.single_image else src.page_count
-        self._emit(DocumentStarted(src.input_path, len(indices)))
-        settings = model_settings(opts, layout.name, recognizer.name)
-        # The text layer also tells scans from born-digital pages (orientation check), so it is
-        # read whenever either needs it; with text_layer "off" it is dropped after that.
-        with_text = opts.text_layer != "off" or opts.orientation == "auto"
-        render_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-render")
-        # One writer per document keeps its page files in completion order.
-        store_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-store")
-        outcomes: dict[int, PageOutcome] = {}
-        failed_pages: list[ErrorItem] = []
-        running: set[asyncio.Task[None]] = set()
-        render_errors: list[DocParseError] = []
-
-        async def finish(idx: int, page: PageImage) -> None:
-            try:
-                if deadline_at is not None and time.monotonic() > deadline_at:
-                    raise DeadlineExceededError(
-                        f"{src.input_path}: deadline of {opts.deadline:g} s passed before page {idx + 1}"
-                    )
-                scanned = not (page.text_layer and page.text_layer.lines)
-                if opts.text_layer == "off":
-                    page.text_layer = None
-                if opts.orientation == "auto" and scanned:
-                    await loop.run_in_executor(self._layout_pool, self._orient, page)
-                regions: list[Region] = (await loop.run_in_executor(
-                    self._layout_pool, _detect_one, layout, page))
-                out = await process_page(page, regions, options=opts, recognizer=recognizer,
-                                         settings=settings, deadline_at=deadline_at)
-                if store is not None:
-                    # Off the loop: each page is fsynced, which would stall every request.
-                    await loop.run_in_executor(store_pool, store.save, out.page, out.images)
-                    out.images = {}  # on disk now; memory stays flat over long documents
-                outcomes[idx] = out
-                for b in out.page.parsing_res_list:
-                    if b.status == "failed" and b.error is not None:
-                        self._emit(BlockFailed(src.input_path, page.page_index, b.block_id,
-                                               b.block_label, b.error.reason, b.error.message))
-                failed = sum(1 for b in out.page.parsing_res_list if b.status == "failed")
-                self._emit(PageDone(src.input_path, page.page_index,
-                                    len(out.page.parsing_res_list), failed))
-            except (ServerUnavailableError, ConfigurationError, asyncio.CancelledError):
-                # Run-level problems (no server answers, the server has no such model) must stop
-                # the run with one clear error, not become a failed page per page.
-                raise
-            except Exception as exc:  # one page's failure (or bug) must not lose the document
-                if isinstance(exc, DeadlineExceededError):
-                    reason, message = "deadline_exceeded", str(exc)
-                elif isinstance(exc, DocParseError):
-                    reason, message = type(exc).__name__, str(exc)
-                else:
-                    # The item carries the message; the traceback only with DOCPARSE_LOG=debug.
-                    log.debug("page %s of %s failed", idx + 1, src.input_path, exc_info=True)
-                    reason, message = "internal_error", f"{type(exc).__name__}: {exc}"
-                failed_pages.append(ErrorItem(page_index=page.page_index, reason=reason,
-                                              message=message))
-                outcomes[idx] = _empty_outcome(
-                    page.input_path, page.page_index, page.page_count, page.width, page.height,
-                    settings)
-            finally:
-                # Drop the pixels before the slot frees, so the window really bounds memory
-                # (a lingering reference would keep one more page alive).
-                page.image = _NO_PIXELS
-                window.release()
-
-        try:
-            for idx in indices:
-                page_index = None if src.single_image else idx
-                if store is not None:
-                    done = store.load(page_index)
-                    if done is not None:
-                        outcomes[idx] = PageOutcome(page=done[0], images=done[1])
-                        self._emit(PageDone(src.input_path, page_index,
-                                            len(done[0].parsing_res_list), 0, resumed=True))
-                        continue
-                await window.acquire()
-                try:
-                    page = await loop.run_in_executor(
-                        render_pool, functools.partial(src.render, idx, dpi=opts.dpi,
-                                                       with_text_layer=with_text))
-                except (InputError, DeadlineExceededError) as exc:
-                    # One damaged page is recorded; the other pages still parse.
-                    window.release()
-                    render_errors.append(exc)
-                    failed_pages.append(ErrorItem(page_index=page_index,
-                                                  reason=type(exc).__name__, message=str(exc)))
-                    outcomes[idx] = _empty_outcome(
-                        src.input_path, page_index,
-                        None if src.single_image else src.page_count, 0, 0, settings)
-                    continue
-                except BaseException:
-                    window.release()
-                    raise
-                if src.single_image:
-                    page.page_index = None
-                    page.page_count = None
-                task = asyncio.create_task(finish(idx, page))
-                running.add(task)
-                task.add_done_callback(running.discard)
-                # Surface a dead server at once instead of rendering the rest of the input.
-                for t in list(running):
-                    if t.done() and t.exception() is not None:
-                        raise t.exception()  # type: ignore[misc]
-            if running:
-                await asyncio.gather(*running)
-        except BaseException:
-            for t in running:
-                t.cancel()
-            await asyncio.gather(*running, return_exceptions=True)
-            raise
-        finally:
-            render_pool.shutdown(wait=False)
-            store_pool.shutdown(wait=True)
-
-        if render_errors and len(render_errors) == len(indices):
-            raise render_errors[0]  # no page could be read: the input itself is bad
-        doc = build_document(src.input_path, page_count if page_count is not None else 1,
-                              [outcomes[i] for i in sorted(outcomes)], failed_pages,
-                              started, layout.name, recognizer.name)
-        if store is not None:
-            doc = doc.with_images(store.images())
-        doc = restructure_document(doc, opts)
-        self._emit(DocumentDone(src.input_path, doc.status, len(doc.pages),
-                                doc.stats.seconds, doc.stats.recognition_requests))
-        return doc
+            self._window = asyncio.Semaphore(self.options.page_window)
+        ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
+                         workers=self._layout_pool, window=self._window, orient=self._orient,
+                         emit=self._emit)
+        return await DocumentRun(ctx, src, store).run()
 
 
-_NO_PIXELS = np.zeros((0, 0, 3), dtype=np.uint8)
-
-
-def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:
-    return layout.detect([page.image])[0]
-
-
-def _empty_outcome(
-    input_path: str, page_index: int | None, page_count: int | None, width: int, height: int,
-    settings: dict[str, Any],
-) -> PageOutcome:
-    """A page that failed as a whole: no blocks (its error item says why)."""
-    return PageOutcome(
-        page=Page(input_path=input_path, page_index=page_index, page_count=page_count,
-                  width=width, height=height, model_settings=settings),
-        images={},
-    )

@@ -11,7 +11,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
+from docparse.content import ExtraBlock
 from docparse.document import BlockError, ContentSource
+from docparse.geometry import IntBox
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,7 +21,10 @@ if TYPE_CHECKING:
 
     from docparse.sources import PageImage
 
-TaskKind = Literal["ocr", "table", "formula", "chart"]
+__all__ = ["ExtraBlock", "PageRecognition", "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind"]
+
+#: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
+TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -50,16 +55,6 @@ class RecognitionResult:
     truncated: bool = False
 
 
-@dataclass(frozen=True)
-class ExtraBlock:
-    """Content found outside every layout box (the built-in OCR keeps it as a text block)."""
-
-    label: str
-    bbox: tuple[int, int, int, int]
-    content: str
-    source: ContentSource
-
-
 @dataclass
 class PageRecognition:
     results: dict[int, RecognitionResult] = field(default_factory=dict)
@@ -76,10 +71,14 @@ class Recognizer(Protocol):
         page: PageImage,
         tasks: Sequence[RecognitionTask],
         *,
+        layout_boxes: Sequence[IntBox] = (),
         deadline_at: float | None = None,
     ) -> PageRecognition:
         """Recognise every task of one page. Per-task failures are results, not exceptions;
         raise only when the whole backend is unusable (e.g. every server is down).
+
+        ``layout_boxes`` are every layout box of the page (tasks or not), so a page-level
+        reader does not return text inside pictures or text-layer blocks as extra blocks.
 
         ``deadline_at`` is a ``time.monotonic()`` instant after which no new work may start;
         tasks not done by then come back failed with reason ``deadline_exceeded``."""

@@ -9,7 +9,7 @@ faster (see :data:`REGION_MODE_MAX_COVERAGE`).
 
 Text found outside every box is kept as extra ``text`` blocks, except in the thin top and
 bottom margins (page furniture), rotated side text, text inside other layout boxes the
-pipeline lists in ``page.meta[LAYOUT_BOXES_META_KEY]``, and text the visible PDF text layer
+pipeline passes as ``layout_boxes``, and text the visible PDF text layer
 already holds. This happens only when the whole page was read.
 
 Content by task kind: ``table`` gives an HTML grid (:mod:`docparse.recognize.table_grid`),
@@ -31,10 +31,10 @@ from typing import TYPE_CHECKING
 
 from docparse.document import BlockError, ContentSource
 from docparse.errors import ModelError
+from docparse.geometry import Box, IntBox
 from docparse.recognize import ExtraBlock, PageRecognition, RecognitionResult, RecognitionTask
 from docparse.recognize.builtin_engine import LineRecognizer, RapidOcrEngine
 from docparse.recognize.line_order import (
-    Box,
     OcrLine,
     join_paragraphs,
     join_rows,
@@ -50,7 +50,6 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger("docparse")
 
-IntBox = tuple[int, int, int, int]
 
 #: Read only the task regions when their padded area is at most this share of the page.
 #: Recognition (per line) dominates detection (per pixel), so the gain follows the share of
@@ -59,9 +58,6 @@ IntBox = tuple[int, int, int, int]
 #: (a table holding most lines) as slow as the whole page. Whole-page reading also keeps the
 #: text outside every box, so region reading must win clearly to be chosen.
 REGION_MODE_MAX_COVERAGE = 0.25
-#: ``page.meta`` key the pipeline may set to every layout box of the page (page pixels), so
-#: text inside boxes that are not tasks (pictures, text-layer blocks) is not returned twice.
-LAYOUT_BOXES_META_KEY = "layout_boxes"
 #: Top and bottom page margins, as a share of the page height, whose text is furniture.
 MARGIN_FRACTION = 0.05
 #: Lines outside every box need this recognition score to count as content.
@@ -103,20 +99,33 @@ class BuiltinRecognizer:
         page: PageImage,
         tasks: Sequence[RecognitionTask],
         *,
+        layout_boxes: Sequence[IntBox] = (),
         deadline_at: float | None = None,
     ) -> PageRecognition:
         """Recognise every task of ``page``; raises :class:`ModelError` only when the OCR
         models cannot load. With no tasks nothing is read. No OCR call starts after
-        ``deadline_at`` (a ``clock`` instant); tasks left fail with ``deadline_exceeded``."""
-        if not tasks:
-            return PageRecognition()
-        return await asyncio.to_thread(self._recognize, page, tasks, deadline_at)
+        ``deadline_at`` (a ``clock`` instant); tasks left fail with ``deadline_exceeded``.
+
+        Tables, formulas and charts of born-digital pages come from the PDF's own characters
+        when it has them (:func:`structures_from_text_layer`); only the rest is OCR'd."""
+        from_text = structures_from_text_layer(page, tasks)
+        rest = [t for t in tasks if t.block_id not in from_text]
+        if not rest:
+            return PageRecognition(results=from_text)
+        rec = await asyncio.to_thread(self._recognize, page, rest, tuple(layout_boxes),
+                                      deadline_at)
+        rec.results.update(from_text)
+        return rec
 
     async def aclose(self) -> None:
         """Nothing to release: the models live as long as the recognizer."""
 
     def _recognize(
-        self, page: PageImage, tasks: Sequence[RecognitionTask], deadline_at: float | None
+        self,
+        page: PageImage,
+        tasks: Sequence[RecognitionTask],
+        layout_boxes: Sequence[IntBox],
+        deadline_at: float | None,
     ) -> PageRecognition:
         groups = plan_regions(page.width, page.height, tasks, self._max_coverage)
         whole_page = groups is None
@@ -152,7 +161,7 @@ class BuiltinRecognizer:
                 task.block_id, content, source, error=error
             )
         if whole_page and not failed:
-            result.extra_blocks = find_extra_blocks(outside, page)
+            result.extra_blocks = find_extra_blocks(outside, page, layout_boxes)
         return result
 
     def _past(self, deadline_at: float | None) -> bool:
@@ -316,9 +325,10 @@ def task_content(task: RecognitionTask, per_box: Sequence[Sequence[OcrLine]]) ->
     return "\n".join(part for part in parts if part)
 
 
-def find_extra_blocks(lines: Sequence[OcrLine], page: PageImage) -> list[ExtraBlock]:
-    """Text blocks from the lines outside every task box (see the module docstring)."""
-    occupied: Sequence[Sequence[float]] = page.meta.get(LAYOUT_BOXES_META_KEY, ())
+def find_extra_blocks(
+    lines: Sequence[OcrLine], page: PageImage, occupied: Sequence[IntBox] = ()
+) -> list[ExtraBlock]:
+    """Text blocks from the lines outside every layout box (see the module docstring)."""
     known = _visible_text_boxes(page.text_layer)
     top, bottom = MARGIN_FRACTION * page.height, (1 - MARGIN_FRACTION) * page.height
     kept = [
@@ -374,3 +384,39 @@ def group_nearby(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
     for i, line in enumerate(lines):
         groups.setdefault(find(i), []).append(line)
     return list(groups.values())
+
+
+def structures_from_text_layer(
+    page: PageImage, tasks: Sequence[RecognitionTask]
+) -> dict[int, RecognitionResult]:
+    """Tables, formulas and charts from the PDF's own characters.
+
+    The built-in table recogniser builds a grid from positioned text; the text layer gives it
+    exact words instead of OCR'd ones. (A PaddleOCR-VL server always gets these blocks: it
+    recognises structure and LaTeX, which the text layer does not have.)"""
+    layer = page.text_layer
+    if layer is None:
+        return {}
+    from docparse.textlayer.gate import decide
+    from docparse.textlayer.pieces import has_rotated_text, pieces_in_box
+
+    out: dict[int, RecognitionResult] = {}
+    for t in tasks:
+        if t.kind not in ("table", "formula", "chart"):
+            continue
+        # The gate's hard checks (unmapped glyphs, invisible OCR layers, ...) apply as for
+        # text; sparse tables may cover little of their box, so low coverage is allowed.
+        verdict = decide(layer, t.bbox, "text", "auto")
+        if verdict.text is None and verdict.reason != "low_coverage":
+            continue
+        if t.kind == "table" and has_rotated_text(layer, t.bbox):
+            continue  # rotated column headers: the grid needs what OCR sees of them
+        pieces = pieces_in_box(layer, t.bbox)
+        if not pieces:
+            continue
+        if t.kind == "table":
+            content = lines_to_table_html([OcrLine(text, box) for text, box in pieces])
+        else:
+            content = verdict.text or " ".join(text for text, _ in pieces)
+        out[t.block_id] = RecognitionResult(t.block_id, content, "text-layer")
+    return out

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-Box = tuple[float, float, float, float]
+from docparse.geometry import Box
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,7 @@ from docparse.errors import (
     UnsupportedFormatError,
 )
 from docparse.events import BlockFailed, DocumentDone, DocumentStarted, Event, PageDone
+from docparse.geometry import IntBox
 from docparse.options import ParseOptions
 from docparse.pipeline import AsyncParser
 from docparse.serve.metrics import ServeMetrics
@@ -69,8 +70,10 @@ class _Borrowed:
         self.needs_crops = inner.needs_crops
 
     async def recognize_page(self, page: PageImage, tasks: Sequence[RecognitionTask], *,
+                             layout_boxes: Sequence[IntBox] = (),
                              deadline_at: float | None = None) -> PageRecognition:
-        return await self._inner.recognize_page(page, tasks, deadline_at=deadline_at)
+        return await self._inner.recognize_page(page, tasks, layout_boxes=layout_boxes,
+                                                deadline_at=deadline_at)
 
     async def aclose(self) -> None:
         return None

@@ -9,13 +9,13 @@ adds a key in one place without removing it from another first.
 from __future__ import annotations
 
 import dataclasses
-import os
 from collections.abc import Mapping
 from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
 from docparse.errors import ConfigurationError
+from docparse.options import docparse_environment
 
 _MIB = 1024 * 1024
 
@@ -120,7 +120,7 @@ def resolve_serve_settings(
 ) -> ServeSettings:
     """Flags (``overrides``, None = not given) > ``DOCPARSE_SERVE_*`` > defaults; API keys are
     the union of flags, ``key_files`` and ``DOCPARSE_SERVE_API_KEYS``."""
-    env = os.environ if environ is None else environ
+    env = docparse_environment() if environ is None else environ
     defaults = ServeSettings()
     values: dict[str, Any] = {}
     given = {k: v for k, v in (overrides or {}).items() if v is not None}

@@ -16,9 +16,12 @@ if TYPE_CHECKING:
     from docparse.textlayer.model import TextLayerPage
 
 
-@dataclass(eq=False)
+@dataclass(frozen=True, eq=False)
 class PageImage:
-    """One rendered page: RGB uint8 pixels plus what later stages need to know about it."""
+    """One rendered page: RGB uint8 pixels plus what later stages need to know about it.
+
+    Immutable: a stage that changes the page (turning it upright) makes a new one with
+    :func:`dataclasses.replace`. Plain data, so it pickles for process and Ray workers."""
 
     input_path: str
     #: 0-based; None for a single-page image input (as the official pipeline).
@@ -38,6 +41,16 @@ class PageImage:
     @property
     def height(self) -> int:
         return int(self.image.shape[0])
+
+
+def source_warnings(page: PageImage) -> tuple[str, ...]:
+    """Problems of the page's source a reader must know of (output as ``Page.warnings``):
+    a content stream MuPDF could not read in full means text may be missing."""
+    errors = list(page.meta.get("content_errors", ()))
+    if not errors:
+        return ()
+    shown = "; ".join(errors[:3]) + (f"; and {len(errors) - 3} more" if len(errors) > 3 else "")
+    return (f"damaged page content, text may be missing (MuPDF: {shown})",)
 
 
 class Source(Protocol):

@@ -7,10 +7,12 @@ from __future__ import annotations
 
 import glob
 import os
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from docparse.display import display_text, file_name_text, safe_stem
 from docparse.sources.sniff import SUPPORTED_EXTENSIONS
 
 _GLOB_CHARS = frozenset("*?[")
@@ -35,7 +37,7 @@ class DiscoveryIssue:
     problem: str
 
     def __str__(self) -> str:
-        return f"{self.arg}: {self.problem}"
+        return display_text(f"{self.arg}: {self.problem}")
 
 
 @dataclass(frozen=True)
@@ -162,17 +164,23 @@ def _ext_list() -> str:
 
 
 def output_stems(paths: Iterable[FoundInput | Path]) -> dict[Path, str]:
-    """The output file stem of each input, unique within its output folder.
+    """The output file stem of each input: one safe path component
+    (:func:`docparse.export.naming.safe_stem`), and no name any input's outputs will have
+    shared with another input's in the same output folder.
 
     Normally ``report`` for ``report.pdf``. Inputs sharing a stem in the same folder
     (``relative_dir`` for :class:`FoundInput`; plain paths all share one folder) use their
-    full names instead (``report.pdf``, ``report.png``); if even those clash (same name in
-    different source folders), later ones get ``-2``, ``-3``... Comparison ignores case,
-    as case-insensitive filesystems would. Keys are the input paths.
+    full names instead (``report.pdf``, ``report.png``); so does an input whose stem is
+    another's plus ``_<number>`` (``a_1.pdf`` beside ``a.pdf``), because per-page Markdown
+    and layout pictures name pages ``<stem>_<page>``: ``a.pdf`` page 1 would be ``a_1.md``
+    like ``a_1.pdf``. If even those clash (same name in different source folders), later
+    ones get ``-2``, ``-3``... Comparison ignores case, as case-insensitive filesystems
+    would. Keys are the input paths.
 
     >>> list(output_stems([Path("a/report.pdf"), Path("report.png"), Path("notes.pdf")]).values())
     ['report.pdf', 'report.png', 'notes']
     """
+
     entries: list[tuple[Path, Path]] = []
     for item in paths:
         path, folder = (
@@ -180,19 +188,38 @@ def output_stems(paths: Iterable[FoundInput | Path]) -> dict[Path, str]:
         )
         if all(path != seen for seen, _ in entries):
             entries.append((path, folder))
+    # Output names are text (they appear in Markdown links): undecodable bytes become %XX.
+    base = {path: safe_stem(file_name_text(path.stem)) for path, _ in entries}
     stem_counts: dict[tuple[Path, str], int] = {}
     for path, folder in entries:
-        key = (folder, path.stem.casefold())
+        key = (folder, base[path].casefold())
         stem_counts[key] = stem_counts.get(key, 0) + 1
-    result: dict[Path, str] = {}
-    taken: set[tuple[Path, str]] = set()
+
+    def pages_of_another(stem: str, names: Iterable[str]) -> bool:
+        """``stem`` is ``<one of names>_<digits>``: the name of one of that input's pages."""
+        match = _PAGE_NAME.fullmatch(stem.casefold())
+        return match is not None and match[1] in names
+
+    bases: dict[Path, set[str]] = {}
     for path, folder in entries:
-        shared = stem_counts[(folder, path.stem.casefold())] > 1
-        name = path.name if shared else path.stem
+        bases.setdefault(folder, set()).add(base[path].casefold())
+    result: dict[Path, str] = {}
+    taken: dict[Path, set[str]] = {}
+    for path, folder in entries:
+        used = taken.setdefault(folder, set())
+        shared = (stem_counts[(folder, base[path].casefold())] > 1
+                  or pages_of_another(base[path], bases[folder]))
+        name = safe_stem(file_name_text(path.name)) if shared else base[path]
         candidate, n = name, 1
-        while (folder, candidate.casefold()) in taken:
+        while (candidate.casefold() in used
+               or pages_of_another(candidate, used | bases[folder])
+               or any(pages_of_another(other, {candidate.casefold()}) for other in used)):
             n += 1
             candidate = f"{name}-{n}"
-        taken.add((folder, candidate.casefold()))
+        used.add(candidate.casefold())
         result[path] = candidate
     return result
+
+
+#: ``<stem>_<page>``: how per-page outputs are named.
+_PAGE_NAME = re.compile(r"(.*)_[0-9]+")

@@ -12,6 +12,7 @@ import os
 from pathlib import Path
 from typing import IO, BinaryIO
 
+from docparse.display import display_path, display_text
 from docparse.errors import (
     EmptyDocumentError,
     InputError,
@@ -64,12 +65,12 @@ def open_source(
     if isinstance(source, (str, os.PathLike)):
         return _open_path(Path(source), password)
     if isinstance(source, (bytes, bytearray, memoryview)):
-        return _open_bytes(bytes(source), name or "<bytes>", password)
-    return _open_bytes(_read_stream(source, name), _stream_name(source, name), password)
+        return _open_bytes(bytes(source), display_text(name) if name else "<bytes>", password)
+    return _open_bytes(read_stream(source, name), stream_name(source, name), password)
 
 
 def _open_path(path: Path, password: str | None) -> PdfSource | ImageSource:
-    label = str(path)
+    label = display_path(path)  # the path itself still opens the file; the label is text
     if path.is_dir():
         raise InputNotFoundError(label, "is a directory, not a file")
     try:
@@ -120,12 +121,20 @@ def _is_known_suffix(suffix: str) -> bool:
     return any(suffix.lower() in exts for exts in EXTENSIONS.values())
 
 
-def _read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
-    label = _stream_name(stream, name)
+def read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
+    """A binary file object's content (refusing text-mode and closed objects clearly)."""
+    label = stream_name(stream, name)
+    if isinstance(stream, io.TextIOBase):
+        # Checked before reading: reading a PDF in text mode raises UnicodeDecodeError.
+        raise InputError(label, "file object is in text mode; open it with 'rb'")
+    if getattr(stream, "closed", False) is True:
+        raise InputError(label, "file object is closed")
     try:
         data = stream.read()
     except OSError as exc:
         raise InputError(label, f"cannot read: {exc}") from exc
+    except ValueError as exc:  # closed, or not readable (opened for writing only)
+        raise InputError(label, f"cannot read the file object: {exc}") from exc
     except AttributeError:
         raise InputError(
             label,
@@ -138,8 +147,8 @@ def _read_stream(stream: BinaryIO | IO[bytes], name: str | None) -> bytes:
     return bytes(data)
 
 
-def _stream_name(stream: object, name: str | None) -> str:
+def stream_name(stream: object, name: str | None) -> str:
     if name:
-        return name
+        return display_text(name)
     own = getattr(stream, "name", None)
-    return own if isinstance(own, str) and own else "<bytes>"
+    return display_text(own) if isinstance(own, str) and own else "<bytes>"

@@ -154,6 +154,8 @@ class PdfSource:
             tools: Any = pymupdf.TOOLS
             tools.mupdf_warnings(reset=True)  # drop notes left by earlier calls
             page = self._load_page(index)
+            # Notes from loading the page concern the page tree, not this page's content.
+            loading = tools.mupdf_warnings(reset=True)
             scale = self._scale_for(page, index, requested)
             image = self._render_pixels(page, scale, index + 1, pymupdf)
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
@@ -169,8 +171,11 @@ class PdfSource:
             "scale_capped": scale < requested,
             "rotation": rotation,
         }
-        if notes:
-            meta["mupdf_warnings"] = notes.splitlines()
+        if notes or loading:
+            meta["mupdf_warnings"] = (loading + "\n" + notes).strip().splitlines()
+            damage = content_errors(notes)
+            if damage:
+                meta["content_errors"] = damage
         if self.repaired:
             meta["repaired"] = True
         return PageImage(
@@ -273,13 +278,33 @@ class PdfSource:
         self.close()
 
 
+def content_errors(notes: str) -> list[str]:
+    """The MuPDF messages among ``notes`` that say a page's content could not be read in
+    full (a damaged or undecodable content stream, syntax errors): rendering and text
+    extraction go on without what followed, so the page may lack text. Deduplicated, in order.
+
+    >>> content_errors("library error: zlib error: incorrect header check\\n"
+    ...                "read error; treating as end of file\\nsome warning")
+    ['library error: zlib error: incorrect header check', 'read error; treating as end of file']
+    """
+    lines = (line.strip() for line in notes.splitlines())
+    return list(dict.fromkeys(line for line in lines if line and "error" in line.lower()))
+
+
 def _open_document(data: bytes | Path, input_path: str) -> Any:
     import pymupdf
 
     opener: Any = pymupdf.open
     try:
         if isinstance(data, Path):
-            return opener(str(data), filetype="pdf")
+            name = str(data)
+            try:
+                name.encode("utf-8")
+            except UnicodeEncodeError:
+                # MuPDF opens names as UTF-8: a name holding non-UTF-8 bytes (PEP 383
+                # surrogates) cannot reach it, so the file is read here instead.
+                return opener(stream=data.read_bytes(), filetype="pdf")
+            return opener(name, filetype="pdf")
         return opener(stream=data, filetype="pdf")
     except _mupdf_errors() as exc:
         raise CorruptInputError(input_path, f"not a readable PDF: {_reason(exc)}") from exc

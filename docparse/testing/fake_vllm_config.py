@@ -18,6 +18,17 @@ PROMPTS: Final[tuple[str, ...]] = (
     "Formula Recognition:",
     "Chart Recognition:",
 )
+#: The prompts PaddleOCR-VL-1.5 and 1.6 add; served models of those versions accept them.
+NEW_PROMPTS: Final[tuple[str, ...]] = ("Seal Recognition:", "Spotting:")
+
+
+def prompts_for(model: str, root: str | None = None) -> tuple[str, ...]:
+    """The prompts a served model accepts: its version's set (docparse.versions); v1's four
+    for PaddleOCR-VL-0.9B and for names no version recognises."""
+    from docparse.versions import version_of_served
+
+    version = version_of_served((model, root))
+    return tuple(version.prompts.values()) if version is not None else PROMPTS
 
 #: Faults a rule can force and the random rates can draw.
 FAULTS: Final[tuple[str, ...]] = (
@@ -39,6 +50,9 @@ def _default_answers() -> dict[str, str]:
         "Table Recognition:": "<fcel>Name<fcel>Qty<nl><fcel>apple<fcel>3<nl>",
         "Formula Recognition:": "\\[E=mc^2\\]",
         "Chart Recognition:": "Year | Sales\n2023 | 10\n2024 | 12",
+        "Seal Recognition:": "Fake Seal Co. Ltd.",
+        "Spotting:": "<|TEXT_START|>Hello<|TEXT_END|><|LOC_BEGIN|><|LOC_100|><|LOC_100|>"
+        "<|LOC_900|><|LOC_100|><|LOC_900|><|LOC_900|><|LOC_100|><|LOC_900|><|LOC_END|>",
     }
 
 
@@ -73,6 +87,9 @@ class FakeVLLMConfig:
     """
 
     models: tuple[str, ...] = ("PaddleOCR-VL-0.9B",)
+    #: ``root`` of a served name in ``/v1/models`` (vLLM: the weights it loaded, e.g.
+    #: ``PaddlePaddle/PaddleOCR-VL-1.5`` behind ``--served-model-name ocr``); default: the name.
+    roots: dict[str, str] = field(default_factory=dict)
     answers: dict[str, str] = field(default_factory=_default_answers)
     rules: tuple[AnswerRule, ...] = ()
     by_size: dict[str, str] = field(default_factory=dict)
@@ -157,7 +174,7 @@ def config_from_dict(data: Mapping[str, Any]) -> FakeVLLMConfig:
         values["error_statuses"] = tuple(int(s) for s in values["error_statuses"])
     if "rules" in values:
         values["rules"] = tuple(_rule_from(r) for r in values["rules"])
-    for name in ("answers", "by_size"):
+    for name in ("answers", "by_size", "roots"):
         if name in values:
             values[name] = {str(k): str(v) for k, v in dict(values[name]).items()}
     try:

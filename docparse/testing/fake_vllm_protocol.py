@@ -16,10 +16,11 @@ import io
 import math
 import time
 import uuid
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from docparse.testing.fake_vllm_config import PROMPTS, FakeVLLMConfig
+from docparse.testing.fake_vllm_config import FakeVLLMConfig, prompts_for
 
 _ERROR_TYPES = {
     400: "BadRequestError",
@@ -80,8 +81,10 @@ def error_body(status: int, message: str, param: str | None = None) -> dict[str,
     return {"error": {"message": message, "type": err_type, "param": param, "code": status}}
 
 
-def models_body(models: tuple[str, ...], max_model_len: int) -> dict[str, Any]:
-    """``GET /v1/models`` as vLLM lists its served model names."""
+def models_body(
+    models: tuple[str, ...], max_model_len: int, roots: Mapping[str, str] | None = None
+) -> dict[str, Any]:
+    """``GET /v1/models`` as vLLM lists its served model names (``root``: the weights)."""
     created = int(time.time())
     return {
         "object": "list",
@@ -91,7 +94,7 @@ def models_body(models: tuple[str, ...], max_model_len: int) -> dict[str, Any]:
                 "object": "model",
                 "created": created,
                 "owned_by": "vllm",
-                "root": name,
+                "root": (roots or {}).get(name, name),
                 "parent": None,
                 "max_model_len": max_model_len,
                 "permission": [],
@@ -229,7 +232,7 @@ def _check_contract(body: dict[str, Any]) -> Rejection | None:
     return None
 
 
-def _check_messages(messages: list[Any]) -> tuple[str, str] | Rejection:
+def _check_messages(messages: list[Any], allowed: tuple[str, ...]) -> tuple[str, str] | Rejection:
     """The (image data URL, prompt) of the one user message, or why the shape is wrong."""
     if len(messages) != 1:
         return _contract(f"expected exactly one message, got {len(messages)}", "messages")
@@ -249,8 +252,8 @@ def _check_messages(messages: list[Any]) -> tuple[str, str] | Rejection:
     if not isinstance(url, str):
         return Rejection(400, "image_url.url: Field required", "messages")
     prompt = text_part.get("text")
-    if prompt not in PROMPTS:
-        return _contract(f"prompt {prompt!r} is not one of {list(PROMPTS)}", "messages")
+    if prompt not in allowed:
+        return _contract(f"prompt {prompt!r} is not one of {list(allowed)}", "messages")
     return url, prompt
 
 
@@ -291,7 +294,8 @@ def validate_chat(body: Any, config: FakeVLLMConfig) -> ChatRequest | Rejection:
     rejected = _check_contract(body)
     if rejected is not None:
         return rejected
-    shape = _check_messages(body["messages"])
+    model = body["model"]
+    shape = _check_messages(body["messages"], prompts_for(model, config.roots.get(model)))
     if isinstance(shape, Rejection):
         return shape
     url, prompt = shape

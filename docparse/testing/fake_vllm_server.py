@@ -199,7 +199,8 @@ class FakeHandler(BaseHTTPRequestHandler):
         if self.path == "/health":
             self._send(200, b"", "application/json")
         elif self.path == "/v1/models":
-            self._json(200, models_body(state.config.models, state.config.max_model_len))
+            self._json(200, models_body(state.config.models, state.config.max_model_len,
+                                        state.config.roots))
         elif self.path == "/version":
             self._json(200, {"version": "0.11.2"})
         elif self.path == "/_fake/config":

@@ -25,11 +25,10 @@ import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docparse.geometry import Box
 from docparse.textlayer.chars import Glyph, is_cjk, is_rtl_text, row_text
 from docparse.textlayer.model import TextLayerPage, TextLine
 from docparse.textlayer.row_order import Piece, order_pieces, without_duplicates
-
-Box = tuple[float, float, float, float]
 
 _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")

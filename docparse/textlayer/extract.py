@@ -27,12 +27,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from docparse.geometry import Box, area
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 if TYPE_CHECKING:
     import pymupdf
 
-Box = tuple[float, float, float, float]
 Affine = tuple[float, float, float, float, float, float]
 
 # TEXT_PRESERVE_LIGATURES | TEXT_PRESERVE_WHITESPACE | TEXT_MEDIABOX_CLIP. No image blocks
@@ -152,7 +152,7 @@ def _hidden_text_regions(
         if kind != "fill-image":
             continue
         image_no += 1
-        if not texts or _area(box) < _COVERING_IMAGE * page_area:
+        if not texts or area(box) < _COVERING_IMAGE * page_area:
             continue
         known = masks() if known is None else known
         if image_no < len(known) and known[image_no]:
@@ -211,5 +211,3 @@ def _transform(bbox: Sequence[float], affine: Affine) -> Box:
     return (min(xa, xb), min(ya, yb), max(xa, xb), max(ya, yb))
 
 
-def _area(box: Box) -> float:
-    return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])

@@ -9,11 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from docparse.recognize import ExtraBlock
+from docparse.content import ExtraBlock
+from docparse.geometry import Box, inside_share
 from docparse.textlayer.gate import decide
 from docparse.textlayer.model import TextLayerPage, TextLine
-
-Box = tuple[float, float, float, float]
 
 #: Top and bottom page margins (fraction of the height) where stray lines are furniture.
 MARGIN = 0.05
@@ -21,15 +20,6 @@ MARGIN = 0.05
 COVERED = 0.5
 
 
-def _area(b: Box) -> float:
-    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
-
-
-def _inside_share(line: Box, box: Box) -> float:
-    w = min(line[2], box[2]) - max(line[0], box[0])
-    h = min(line[3], box[3]) - max(line[1], box[1])
-    area = _area(line)
-    return 0.0 if w <= 0 or h <= 0 or area <= 0 else (w * h) / area
 
 
 def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
@@ -43,7 +33,7 @@ def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
         top, bottom = line.bbox[1], line.bbox[3]
         if bottom < layer.height * MARGIN or top > layer.height * (1 - MARGIN):
             continue
-        if any(_inside_share(line.bbox, b) >= COVERED for b in boxes):
+        if any(inside_share(line.bbox, b) >= COVERED for b in boxes):
             continue
         out.append(line)
     return out

@@ -9,9 +9,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from itertools import pairwise
 
+from docparse.geometry import Box
 from docparse.textlayer.model import TextChar, TextLayerPage
-
-Box = tuple[float, float, float, float]
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
 GAP = 0.8

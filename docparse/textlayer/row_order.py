@@ -15,9 +15,8 @@ import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from docparse.geometry import Box
 from docparse.textlayer.chars import Glyph
-
-Box = tuple[float, float, float, float]
 
 
 @dataclass

@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from docparse.geometry import Box
 from docparse.textlayer.model import TextLayerPage
-
-Box = tuple[float, float, float, float]
 
 #: Share of a line's area that must lie in a box for the line to belong to it.
 MIN_SHARE = 0.3

@@ -3,8 +3,8 @@
 Runs ``paddleocr.PaddleOCRVL(pipeline_version="v1")`` with the tiny layout model against the
 fake vLLM server, then builds the crops docparse's own stages would send and compares the
 JPEG bytes (sha256) request by request. Formula crops are left out: ``crop_margin`` belongs
-to the recognizer, not to these stages. Skipped unless paddleocr 3.7 and pypdfium2 are
-installed (the shared dev venv has neither; see docs/layout-pp-doclayoutv2.md).
+to the recognizer, not to these stages. The official client runs in a subprocess from the
+folder ``scripts/install`` puts it in (``tests/official_client.py``), as the parity test does.
 """
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import importlib.util
 import io
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +27,15 @@ from docparse.blocks.stack import stack_group_image
 from docparse.layout.ppdoclayoutv2 import PPDocLayoutV2
 from docparse.testing.tiny_layout_model import build_tiny_layout_model
 
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from official_client import official_client_dir, run_official
+
 pytestmark = [
     pytest.mark.paddle,
     pytest.mark.slow,
     pytest.mark.skipif(
-        any(importlib.util.find_spec(m) is None for m in ("paddlex", "paddleocr", "pypdfium2")),
-        reason="needs paddleocr 3.7 (official client), paddlex and pypdfium2",
+        official_client_dir() is None or importlib.util.find_spec("paddlex") is None,
+        reason="needs the official client (bash scripts/install paddle,test)",
     ),
 ]
 
@@ -59,28 +63,14 @@ def _docparse_crops(rgb: np.ndarray[Any, Any], model_dir: Path) -> list[tuple[in
 
 
 def test_same_crops_as_paddleocr_vl_v1(tmp_path: Path) -> None:
-    import paddlex.utils.deps
-
     from docparse.testing import FakeVLLMConfig, start_fake_vllm
 
     model_dir = build_tiny_layout_model(tmp_path / "PP-DocLayoutV2")
     rgb = np.random.default_rng(0).integers(0, 255, (1100, 850, 3), dtype=np.uint8)
     Image.fromarray(rgb).save(tmp_path / "page.png")
     with start_fake_vllm(FakeVLLMConfig()) as server:
-        # paddlex checks its whole [ocr] extra (scipy, scikit-learn, lxml, ...) before building
-        # the pipeline; the single-page v1 path imports none of them.
-        with pytest.MonkeyPatch.context() as mp:
-            mp.setattr(paddlex.utils.deps, "is_extra_available", lambda *a, **k: True)
-            from paddleocr import PaddleOCRVL  # type: ignore[import-not-found]
-
-            pipeline = PaddleOCRVL(
-                pipeline_version="v1",
-                vl_rec_backend="vllm-server",
-                vl_rec_server_url=server.url,
-                layout_detection_model_dir=str(model_dir),
-                device="cpu",
-            )
-        result = next(iter(pipeline.predict(str(tmp_path / "page.png"))))
+        official_page = run_official(tmp_path / "page.png", model_dir=model_dir,
+                                     server_url=server.url, out_dir=tmp_path / "official")
         requests = server.requests()
     official = sorted(
         (r["image"]["width"], r["image"]["height"], r["image"]["sha256"])
@@ -90,5 +80,5 @@ def test_same_crops_as_paddleocr_vl_v1(tmp_path: Path) -> None:
     assert len(official) == 10
     assert (314, 264) in [o[:2] for o in official]  # the up-down merged pair
     assert _docparse_crops(rgb, model_dir) == official
-    labels = [b["block_label"] for b in result.json["res"]["parsing_res_list"]]
+    labels = [b["block_label"] for b in official_page.result["parsing_res_list"]]
     assert "reference" not in labels and labels.count("text") == 5

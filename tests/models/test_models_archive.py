@@ -38,9 +38,12 @@ def _link(name: str, target: str, kind: bytes) -> tuple[tarfile.TarInfo, None]:
         ([_file("ok/a"), _file("../evil")], "unsafe member path"),
         ([_file("ok/a"), _file("ok/../../evil")], "unsafe member path"),
         ([_file("/tmp/evil-abs")], "unsafe member path"),
-        ([_link("ok/ln", "../../evil", tarfile.SYMTYPE)], "leaves the archive"),
-        ([_link("ok/ln", "/etc/passwd", tarfile.SYMTYPE)], "leaves the archive"),
-        ([_file("ok/a"), _link("ok/hl", "../evil", tarfile.LNKTYPE)], "unsafe member path"),
+        ([_link("ok/ln", "../../evil", tarfile.SYMTYPE)], "plain files only"),
+        ([_link("ok/ln", "/etc/passwd", tarfile.SYMTYPE)], "plain files only"),
+        ([_file("ok/a"), _link("ok/hl", "../evil", tarfile.LNKTYPE)], "plain files only"),
+        ([_file("ok/a"), _link("ok/hl", "ok/a", tarfile.LNKTYPE)], "plain files only"),
+        ([_file("ok\\..\\..\\evil")], "unsafe member path"),
+        ([_file("ok/a"), _file("ok/a")], "duplicate member"),
     ],
 )
 def test_escaping_archives_are_refused_before_anything_is_written(
@@ -66,18 +69,32 @@ def test_device_files_are_refused(tmp_path: Path) -> None:
     assert not (tmp_path / "x").exists()
 
 
-def test_good_archive_extracts_files_and_inside_links(tmp_path: Path) -> None:
+def test_good_archive_extracts_plain_files_with_safe_modes(tmp_path: Path) -> None:
+    exe = tarfile.TarInfo("M_infer/run.sh")
+    exe.mode = 0o4777  # setuid + world-writable in the archive: neither is applied
+    archive = _tar(tmp_path / "good.tar", [_file("M_infer/a.bin"), (exe, b"#!/bin/sh\n")])
+    written = safe_extract(archive, tmp_path / "x")
+    x = (tmp_path / "x").resolve()
+    assert written == [x / "M_infer" / "a.bin", x / "M_infer" / "run.sh"]
+    assert (x / "M_infer" / "a.bin").read_bytes() == b"payload"
+    assert (x / "M_infer" / "a.bin").stat().st_mode & 0o7777 == 0o644
+    assert (x / "M_infer" / "run.sh").stat().st_mode & 0o7777 == 0o755
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["good.tar", "x"]  # no temp dir left
+
+
+def test_links_inside_the_archive_are_refused_too(tmp_path: Path) -> None:
+    """Official model archives hold plain files; any link is refused (none is needed)."""
     archive = _tar(
-        tmp_path / "good.tar",
+        tmp_path / "l.tar",
         [_file("M_infer/a.bin"), _link("M_infer/b.bin", "a.bin", tarfile.SYMTYPE)],
     )
-    written = safe_extract(archive, tmp_path / "x")
-    assert written == [(tmp_path / "x" / "M_infer" / "a.bin").resolve()]
-    assert (tmp_path / "x" / "M_infer" / "b.bin").read_bytes() == b"payload"
+    with pytest.raises(ModelFetchError, match=r"'M_infer/b\.bin' -> 'a\.bin'; model archives hold"):
+        safe_extract(archive, tmp_path / "x")
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["l.tar"]
 
 
 def test_not_a_tar(tmp_path: Path) -> None:
     f = tmp_path / "x.tar"
     f.write_bytes(b"not a tar at all" * 100)
-    with pytest.raises(ModelFetchError, match="not a readable tar archive"):
+    with pytest.raises(ModelFetchError, match="not a readable tar or zip archive"):
         safe_extract(f, tmp_path / "x")

@@ -16,7 +16,6 @@ import pytest
 from docparse.errors import ModelError, ModelNotFoundError
 from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask
 from docparse.recognize.builtin import (
-    LAYOUT_BOXES_META_KEY,
     BuiltinRecognizer,
     find_extra_blocks,
 )
@@ -113,8 +112,11 @@ def make_page() -> PageImage:
         page_count=1,
         image=image,
         scale=float(SCALE),
-        meta={LAYOUT_BOXES_META_KEY: [_px(FIGURE_BOX)]},
     )
+
+
+#: Every layout box of the synthetic page that is not a task (the figure).
+LAYOUT = (_px(FIGURE_BOX),)
 
 
 def tasks() -> list[RecognitionTask]:
@@ -157,7 +159,7 @@ def page() -> PageImage:
 @pytest.fixture(scope="module")
 def whole_page(engine: RapidOcrEngine, page: PageImage) -> PageRecognition:
     recognizer = BuiltinRecognizer(engine, region_mode_max_coverage=0.0)
-    return asyncio.run(recognizer.recognize_page(page, tasks()))
+    return asyncio.run(recognizer.recognize_page(page, tasks(), layout_boxes=LAYOUT))
 
 
 def test_paragraphs_are_read_and_joined(whole_page: PageRecognition) -> None:
@@ -208,7 +210,7 @@ def test_region_mode_reads_the_same_boxes_without_extras(
     engine: RapidOcrEngine, page: PageImage, whole_page: PageRecognition
 ) -> None:
     recognizer = BuiltinRecognizer(engine, region_mode_max_coverage=1.0)
-    regions = asyncio.run(recognizer.recognize_page(page, tasks()))
+    regions = asyncio.run(recognizer.recognize_page(page, tasks(), layout_boxes=LAYOUT))
     assert regions.extra_blocks == []
     for block_id in range(5):
         assert regions.results[block_id].content == whole_page.results[block_id].content
@@ -225,7 +227,7 @@ def test_small_tasks_take_region_mode_and_formula_source(
 
     recognizer = BuiltinRecognizer(counting)
     only = [RecognitionTask(7, "display_formula", "formula", _px(TITLE_BOX))]
-    result = asyncio.run(recognizer.recognize_page(page, only))
+    result = asyncio.run(recognizer.recognize_page(page, only, layout_boxes=LAYOUT))
     assert result.results[7].content == TITLE
     assert result.results[7].source == "builtin-ocr:formula"
     assert len(calls) == 1 and calls[0][0] < page.height // 5
@@ -233,7 +235,7 @@ def test_small_tasks_take_region_mode_and_formula_source(
 
 def test_member_boxes_are_read_into_one_task(engine: RapidOcrEngine, page: PageImage) -> None:
     task = RecognitionTask(9, "text", "ocr", _px(TITLE_BOX), member_bboxes=(_px(PARA_BOX),))
-    result = asyncio.run(BuiltinRecognizer(engine).recognize_page(page, [task]))
+    result = asyncio.run(BuiltinRecognizer(engine).recognize_page(page, [task], layout_boxes=LAYOUT))
     first, *rest = result.results[9].content.split("\n")
     assert first == TITLE and share_found(PARA_1 + " " + PARA_2, " ".join(rest)) >= 0.9
 
@@ -242,7 +244,7 @@ def test_ocr_crash_fails_only_its_blocks(page: PageImage) -> None:
     def broken(image: npt.NDArray[np.uint8]) -> list[OcrLine]:
         raise RuntimeError("onnxruntime exploded")
 
-    result = asyncio.run(BuiltinRecognizer(broken).recognize_page(page, tasks()))
+    result = asyncio.run(BuiltinRecognizer(broken).recognize_page(page, tasks(), layout_boxes=LAYOUT))
     assert set(result.results) == {0, 1, 2, 3, 4}
     for block_id, res in result.results.items():
         assert res.content == "" and res.error is not None, block_id
@@ -263,7 +265,7 @@ def test_one_bad_region_after_page_crash_fails_alone(
 
     only = tasks()[:3]
     result = asyncio.run(
-        BuiltinRecognizer(picky, region_mode_max_coverage=0.0).recognize_page(page, only)
+        BuiltinRecognizer(picky, region_mode_max_coverage=0.0).recognize_page(page, only, layout_boxes=LAYOUT)
     )
     assert result.results[0].content == TITLE
     assert result.results[1].error is not None and result.results[1].error.reason == "ocr_failed"
@@ -275,7 +277,7 @@ def test_model_errors_are_raised_not_returned(page: PageImage, tmp_path: Path) -
         RapidOcrEngine(tmp_path).load()
     recognizer = BuiltinRecognizer(RapidOcrEngine(tmp_path))
     with pytest.raises(ModelError, match=re.escape(str(tmp_path))):
-        asyncio.run(recognizer.recognize_page(page, tasks()))
+        asyncio.run(recognizer.recognize_page(page, tasks(), layout_boxes=LAYOUT))
 
 
 def test_passed_deadline_reads_nothing(page: PageImage) -> None:
@@ -286,7 +288,7 @@ def test_passed_deadline_reads_nothing(page: PageImage) -> None:
         return []
 
     recognizer = BuiltinRecognizer(never, clock=lambda: 100.0)
-    result = asyncio.run(recognizer.recognize_page(page, tasks(), deadline_at=50.0))
+    result = asyncio.run(recognizer.recognize_page(page, tasks(), layout_boxes=LAYOUT, deadline_at=50.0))
     assert calls == []
     assert {r.error.reason for r in result.results.values() if r.error} == {"deadline_exceeded"}
     assert len(result.results) == 5
@@ -296,7 +298,7 @@ def test_no_tasks_no_ocr(page: PageImage) -> None:
     def never(image: npt.NDArray[np.uint8]) -> list[OcrLine]:
         raise AssertionError("OCR ran without tasks")
 
-    result = asyncio.run(BuiltinRecognizer(never).recognize_page(page, []))
+    result = asyncio.run(BuiltinRecognizer(never).recognize_page(page, [], layout_boxes=LAYOUT))
     assert result.results == {} and result.extra_blocks == []
 
 
@@ -347,5 +349,5 @@ def test_box_off_the_page_is_empty_not_failed(page: PageImage) -> None:
         raise AssertionError("an empty crop was sent to OCR")
 
     off = RecognitionTask(5, "text", "ocr", (page.width + 50, 10, page.width + 90, 40))
-    result = asyncio.run(BuiltinRecognizer(never).recognize_page(page, [off]))
+    result = asyncio.run(BuiltinRecognizer(never).recognize_page(page, [off], layout_boxes=LAYOUT))
     assert result.results[5] == RecognitionResult(5, "", "builtin-ocr")

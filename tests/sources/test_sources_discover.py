@@ -173,3 +173,21 @@ def test_output_stems_full_name_clashing_with_another_stem() -> None:
         Path("a.png"): "a.png",
         Path("a.pdf.tif"): "a.pdf-2",
     }
+
+
+def test_output_stems_never_name_another_inputs_pages() -> None:
+    """``a.pdf`` page 1 is ``a_1.md`` with --per-page: ``a_1.pdf`` must not be ``a_1``."""
+    paths = [Path("a_1.pdf"), Path("a.pdf"), Path("A_2.png"), Path("b_1.pdf"), Path("x.pdf")]
+    assert output_stems(paths) == {
+        Path("a_1.pdf"): "a_1.pdf",
+        Path("a.pdf"): "a",
+        Path("A_2.png"): "A_2.png",
+        Path("b_1.pdf"): "b_1",
+        Path("x.pdf"): "x",
+    }
+
+
+def test_output_stems_are_safe_names() -> None:
+    paths = [Path("...png"), Path("..png"), Path(".png"), Path("CON.pdf"), Path("a\\b.pdf"),
+             Path("_.png")]
+    assert list(output_stems(paths).values()) == ["__", "__png", "_png", "_CON", "a_b", "_.png"]

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
-from docparse.errors import ConfigurationError
+from docparse.display import display_url
 from docparse.recognize.vlm.retry import FailureKind, parse_retry_after
 
 if TYPE_CHECKING:
@@ -56,16 +56,34 @@ def normalize_server_url(url: str) -> str:
     A missing scheme means ``http``. Raises :class:`ConfigurationError` for anything that is
     not an http(s) URL with a host.
     """
+    from docparse.options import check_server_url
+
+    check_server_url(url)  # invalid port, unbalanced bracket, no host: one clear error
     raw = url.strip()
     if "://" not in raw:
         raw = "http://" + raw
     parts = urlsplit(raw)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise ConfigurationError(f"server URL {url!r}: expected http(s)://host[:port][/v1]")
     path = parts.path.rstrip("/")
     if not path.endswith("/v1"):
         path += "/v1"
     return urlunsplit((parts.scheme, parts.netloc, path, parts.query, ""))
+
+
+def split_credentials(url: str) -> tuple[str, str | None]:
+    """``(url without user:password@, "Basic ..." header value or None)``.
+
+    >>> split_credentials("http://ann:s%40cret@gpu:8000/v1")
+    ('http://gpu:8000/v1', 'Basic YW5uOnNAY3JldA==')
+    """
+    import base64
+    from urllib.parse import unquote
+
+    parts = urlsplit(url)
+    if parts.username is None and parts.password is None:
+        return url, None
+    user, password = unquote(parts.username or ""), unquote(parts.password or "")
+    token = base64.b64encode(f"{user}:{password}".encode()).decode("ascii")
+    return display_url(url), f"Basic {token}"
 
 
 class EndpointClient:
@@ -90,13 +108,16 @@ class EndpointClient:
     ) -> None:
         from openai import AsyncOpenAI
 
-        self.url = url
+        # ``url`` is what every message, event, stat and log shows: credentials in the URL
+        # (``http://user:pw@host/v1``) are split off here, once, and sent as HTTP Basic auth.
+        self.url, auth = split_credentials(url)
         self._wall_clock = wall_clock
         self._client: AsyncOpenAI = AsyncOpenAI(
-            base_url=url,
+            base_url=self.url,
             api_key=api_key or DEFAULT_API_KEY,
             max_retries=0,
             http_client=http_client,
+            default_headers={"Authorization": auth} if auth else None,
         )
 
     async def chat(self, request: dict[str, Any], *, timeout: float) -> Completion | CallFailure:

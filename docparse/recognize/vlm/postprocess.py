@@ -33,7 +33,7 @@ __all__ = [
     "truncate_repetitive_content",
 ]
 
-_KINDS = ("ocr", "table", "formula", "chart")
+_KINDS = ("ocr", "table", "formula", "chart", "seal")
 
 #: Answers shorter than this are never truncated (``min_count`` at the official call site).
 _TABLE_MIN_COUNT = 5000

@@ -25,12 +25,14 @@ from docparse.recognize import TaskKind
 if TYPE_CHECKING:
     from docparse.options import ParseOptions
 
-#: The four task prompts PaddleOCR-VL-0.9B was trained on (reference §1.1).
+#: The task prompts of the newest version; PaddleOCR-VL-0.9B (v1) knows the first four only
+#: (reference §1.1). :mod:`docparse.versions` holds each version's own set.
 PROMPTS: Final[dict[TaskKind, str]] = {
     "ocr": "OCR:",
     "table": "Table Recognition:",
     "formula": "Formula Recognition:",
     "chart": "Chart Recognition:",
+    "seal": "Seal Recognition:",
 }
 
 #: Used for the one retry of a degenerate (looping or token-capped) answer. vLLM applies it
@@ -89,7 +91,12 @@ def build_messages(image_url: str, prompt: str) -> list[dict[str, Any]]:
 
 
 def build_request(
-    *, model: str, image_url: str, kind: TaskKind, params: SamplingParams
+    *,
+    model: str,
+    image_url: str,
+    kind: TaskKind,
+    params: SamplingParams,
+    prompt: str | None = None,
 ) -> dict[str, Any]:
     """Keyword arguments for ``AsyncOpenAI.chat.completions.create``.
 
@@ -113,7 +120,7 @@ def build_request(
         extra_body["repetition_penalty"] = params.repetition_penalty
     request: dict[str, Any] = {
         "model": model,
-        "messages": build_messages(image_url, prompt_for(kind)),
+        "messages": build_messages(image_url, prompt or prompt_for(kind)),
         "max_completion_tokens": params.max_completion_tokens,
         # The official client sends the integer 0; keep whole numbers integral on the wire.
         "temperature": _wire_number(params.temperature),

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any
 
 from docparse.document import BlockError
 from docparse.errors import ConfigurationError, DeadlineExceededError
+from docparse.geometry import IntBox
 from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask
 from docparse.recognize.vlm.client import (
     CallFailure,
@@ -115,6 +116,10 @@ class VlmRecognizer:
             rng=rng,
         )
         self._params = SamplingParams.from_options(options)
+        from docparse.versions import V1, VERSIONS
+
+        # The version decides the prompt set ("Seal Recognition:" from 1.5 on).
+        self._version = VERSIONS.get(options.pipeline_version, V1)
         self._chart_recognition = options.chart_recognition
         self._clock = clock
         self._degenerate_retries = 0
@@ -143,9 +148,11 @@ class VlmRecognizer:
         page: PageImage,
         tasks: Sequence[RecognitionTask],
         *,
+        layout_boxes: Sequence[IntBox] = (),
         deadline_at: float | None = None,
     ) -> PageRecognition:
-        """Recognise every task of ``page`` concurrently; one result per ``block_id``.
+        """Recognise every task of ``page`` concurrently; one result per ``block_id``
+        (``layout_boxes`` is not needed: the server sees only the crops).
 
         ``deadline_at`` is a time on ``clock`` (``time.monotonic`` by default): when it
         passes, outstanding requests are cancelled and their blocks come back failed with
@@ -208,12 +215,13 @@ class VlmRecognizer:
             error = BlockError(reason="no_crop", message=message)
             return RecognitionResult(block_id=task.block_id, content="", source="none", error=error)
         crop = task.crop
+        prompt = self._version.prompt(task.kind)
         # JPEG encoding releases the GIL; off the loop it does not stall other requests.
         image_url = await asyncio.to_thread(prepare_crop, crop, task.kind)
 
         def builder(params: SamplingParams) -> Callable[[str], dict[str, Any]]:
             return lambda model: build_request(
-                model=model, image_url=image_url, kind=task.kind, params=params
+                model=model, image_url=image_url, kind=task.kind, params=params, prompt=prompt
             )
 
         first = await self._pool.call(builder(self._params), deadline_at=deadline_at)

@@ -1,1 +1,0 @@
-"""Writing results to disk: atomic files, Markdown with its pictures, layout visualisations."""

@@ -1,0 +1,222 @@
+"""One document through the page path: pages rendered ahead on one thread, each page's CPU
+stages on the shared worker pool, recognition on the event loop, all bounded by the parser's
+page window; then the document assembled from its pages."""
+
+from __future__ import annotations
+
+import asyncio
+import dataclasses
+import functools
+import logging
+import time
+from collections.abc import Callable
+from concurrent.futures import Executor, ThreadPoolExecutor
+from dataclasses import dataclass
+
+from docparse.document import Document, ErrorItem, Page
+from docparse.errors import (
+    ConfigurationError,
+    DeadlineExceededError,
+    DocParseError,
+    InputError,
+    ServerUnavailableError,
+)
+from docparse.events import BlockFailed, DocumentDone, DocumentStarted, Event, PageDone
+from docparse.layout import LayoutBackend, Region
+from docparse.options import ParseOptions
+from docparse.pagespec import select_pages
+from docparse.pipeline.document_build import build_document, restructure_document
+from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
+from docparse.pipeline.store import PageStore
+from docparse.recognize import Recognizer
+from docparse.sources import PageImage, Source
+
+log = logging.getLogger("docparse")
+
+
+@dataclass(frozen=True)
+class RunContext:
+    """What a document run borrows from its parser (shared by every document it parses)."""
+
+    options: ParseOptions
+    layout: LayoutBackend
+    recognizer: Recognizer
+    #: Worker pool for the CPU stages (orientation, layout).
+    workers: Executor
+    #: Bounds the pages in flight across every document of the parser.
+    window: asyncio.Semaphore
+    #: Turns a scanned page upright: (page) -> (page, angle). Runs on ``workers``.
+    orient: Callable[[PageImage], tuple[PageImage, int]]
+    emit: Callable[[Event], None]
+
+
+class DocumentRun:
+    def __init__(self, ctx: RunContext, src: Source, store: PageStore | None) -> None:
+        self.ctx, self.src, self.store = ctx, src, store
+        opts = ctx.options
+        self.indices = select_pages(opts.pages, src.page_count)
+        if not self.indices:
+            raise InputError(src.input_path,
+                             f"--pages {opts.pages!r} selects no page of {src.page_count}")
+        self.settings = model_settings(opts, ctx.layout.name, ctx.recognizer.name)
+        self.deadline_at = time.monotonic() + opts.deadline if opts.deadline else None
+        self.outcomes: dict[int, PageOutcome] = {}
+        self.failed_pages: list[ErrorItem] = []
+        self.render_errors: list[DocParseError] = []
+
+    async def run(self) -> Document:
+        started = time.perf_counter()
+        self.ctx.emit(DocumentStarted(self.src.input_path, len(self.indices)))
+        await self._pages()
+        if self.render_errors and len(self.render_errors) == len(self.indices):
+            raise self.render_errors[0]  # no page could be read: the input itself is bad
+        src, ctx = self.src, self.ctx
+        doc = build_document(src.input_path, 1 if src.single_image else src.page_count,
+                             [self.outcomes[i] for i in sorted(self.outcomes)], self.failed_pages,
+                             started, ctx.layout.name, ctx.recognizer.name)
+        if self.store is not None:
+            doc = doc.with_images(self.store.images())
+        doc = restructure_document(doc, ctx.options)
+        ctx.emit(DocumentDone(src.input_path, doc.status, len(doc.pages), doc.stats.seconds,
+                              doc.stats.recognition_requests))
+        return doc
+
+    async def _pages(self) -> None:
+        """Render page after page (one thread per document: sources are not thread-safe) and
+        start each page's stages as soon as the window has room."""
+        render_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-render")
+        # One writer per document keeps its page files in completion order.
+        store_pool = ThreadPoolExecutor(1, thread_name_prefix="docparse-store")
+        running: set[asyncio.Task[None]] = set()
+        try:
+            for idx in self.indices:
+                if self._resumed(idx):
+                    continue
+                page = await self._render(idx, render_pool)
+                if page is None:
+                    continue
+                task = asyncio.create_task(self._page(idx, page, store_pool))
+                running.add(task)
+                task.add_done_callback(running.discard)
+                # Surface a dead server at once instead of rendering the rest of the input.
+                for t in list(running):
+                    if t.done() and t.exception() is not None:
+                        raise t.exception()  # type: ignore[misc]
+            if running:
+                await asyncio.gather(*running)
+        except BaseException:
+            for t in running:
+                t.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+            raise
+        finally:
+            render_pool.shutdown(wait=False)
+            store_pool.shutdown(wait=True)
+
+    def _page_index(self, idx: int) -> int | None:
+        return None if self.src.single_image else idx
+
+    def _resumed(self, idx: int) -> bool:
+        done = self.store.load(self._page_index(idx)) if self.store is not None else None
+        if done is None:
+            return False
+        self.outcomes[idx] = PageOutcome(page=done[0], images=done[1])
+        self.ctx.emit(PageDone(self.src.input_path, self._page_index(idx),
+                               len(done[0].parsing_res_list), 0, resumed=True))
+        return True
+
+    async def _render(self, idx: int, pool: Executor) -> PageImage | None:
+        """The page's pixels (holding a window slot), or None after recording why not."""
+        opts, src = self.ctx.options, self.src
+        # The text layer also tells scans from born-digital pages (orientation check), so it is
+        # read whenever either needs it; with text_layer "off" it is dropped after that.
+        with_text = opts.text_layer != "off" or opts.orientation == "auto"
+        await self.ctx.window.acquire()
+        try:
+            page = await asyncio.get_running_loop().run_in_executor(
+                pool, functools.partial(src.render, idx, dpi=opts.dpi, with_text_layer=with_text))
+        except (InputError, DeadlineExceededError) as exc:
+            # One damaged page is recorded; the other pages still parse.
+            self.ctx.window.release()
+            self.render_errors.append(exc)
+            self._failed(idx, exc.reason, str(exc), width=0, height=0)
+            return None
+        except BaseException:
+            self.ctx.window.release()
+            raise
+        if src.single_image:
+            page = dataclasses.replace(page, page_index=None, page_count=None)
+        return page
+
+    async def _page(self, idx: int, page: PageImage, store_pool: Executor) -> None:
+        """One page's stages; its failure is recorded, never lost with the document."""
+        width, height = page.width, page.height
+        try:
+            out = await self._stages(idx, page)
+            del page  # the pixels go before the slot frees, so the window bounds memory
+            if self.store is not None:
+                # Off the loop: each page is fsynced, which would stall every request.
+                await asyncio.get_running_loop().run_in_executor(
+                    store_pool, self.store.save, out.page, out.images)
+                out.images = {}  # on disk now; memory stays flat over long documents
+            self.outcomes[idx] = out
+            self._report(out.page)
+        except (ServerUnavailableError, ConfigurationError, asyncio.CancelledError):
+            # Run-level problems (no server answers, the server has no such model) must stop
+            # the run with one clear error, not become a failed page per page.
+            raise
+        except Exception as exc:  # one page's failure (or bug) must not lose the document
+            if isinstance(exc, DocParseError):
+                self._failed(idx, exc.reason, str(exc), width, height)
+            else:
+                # The item carries the message; the traceback only with DOCPARSE_LOG=debug.
+                log.debug("page %s of %s failed", idx + 1, self.src.input_path, exc_info=True)
+                self._failed(idx, "internal_error", f"{type(exc).__name__}: {exc}", width, height)
+        finally:
+            self.ctx.window.release()
+
+    async def _stages(self, idx: int, page: PageImage) -> PageOutcome:
+        ctx, opts = self.ctx, self.ctx.options
+        loop = asyncio.get_running_loop()
+        if self.deadline_at is not None and time.monotonic() > self.deadline_at:
+            raise DeadlineExceededError(f"{self.src.input_path}: deadline of {opts.deadline:g} s "
+                                        f"passed before page {idx + 1}")
+        scanned = not (page.text_layer and page.text_layer.lines)
+        if opts.text_layer == "off":
+            page = dataclasses.replace(page, text_layer=None)
+        angle: int | None = None
+        if opts.orientation == "auto" and scanned:
+            page, angle = await loop.run_in_executor(ctx.workers, ctx.orient, page)
+        regions: list[Region] = await loop.run_in_executor(ctx.workers, _detect_one,
+                                                           ctx.layout, page)
+        return await process_page(page, regions, options=opts, layout=ctx.layout,
+                                  recognizer=ctx.recognizer, settings=self.settings,
+                                  orientation_angle=angle, deadline_at=self.deadline_at)
+
+    def _report(self, page: Page) -> None:
+        for b in page.parsing_res_list:
+            if b.status == "failed" and b.error is not None:
+                self.ctx.emit(BlockFailed(self.src.input_path, page.page_index, b.block_id,
+                                          b.block_label, b.error.reason, b.error.message))
+        failed = sum(1 for b in page.parsing_res_list if b.status == "failed")
+        self.ctx.emit(PageDone(self.src.input_path, page.page_index,
+                               len(page.parsing_res_list), failed))
+
+    def _failed(self, idx: int, reason: str, message: str, width: int, height: int) -> None:
+        """A page that failed as a whole: recorded, and kept as a page without blocks."""
+        page_index = self._page_index(idx)
+        self.failed_pages.append(ErrorItem(page_index=page_index, reason=reason, message=message))
+        page_count = None if self.src.single_image else self.src.page_count
+        self.outcomes[idx] = PageOutcome(
+            page=Page(input_path=self.src.input_path, page_index=page_index,
+                      page_count=page_count, width=width, height=height,
+                      model_settings=self.settings),
+            images={},
+        )
+
+
+def _detect_one(layout: LayoutBackend, page: PageImage) -> list[Region]:
+    return layout.detect([page.image])[0]
+
+
+__all__ = ["DocumentRun", "RunContext"]
