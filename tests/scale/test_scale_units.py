@@ -7,7 +7,7 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from docparse.sources.pages import select_pages
+from docparse.pagespec import select_pages
 
 from docparse.document import Page
 from docparse.scale.limiter import RequestLimiter
