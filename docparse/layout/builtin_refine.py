@@ -21,6 +21,29 @@ _MIN_PICTURE_PIECES = 30
 _BIG_PICTURE = 0.4
 
 
+Piece = tuple[str, tuple[float, float, float, float]]
+
+
+def _has_words(evidence: LayoutEvidence) -> bool:
+    return evidence.text_layer is not None or evidence.ocr_lines is not None
+
+
+def _words_in(evidence: LayoutEvidence, box: Sequence[float]) -> list[Piece]:
+    """The page's words inside ``box`` as cell-sized pieces: from the text layer, or on a
+    page without one, the OCR lines (a detector splits lines at cell-wide gaps too) whose
+    centre lies in the box. The same rules then hold on born-digital and OCR'd pages."""
+    if evidence.text_layer is not None:
+        from docparse.textlayer.pieces import pieces_in_box
+
+        return pieces_in_box(evidence.text_layer, box)
+    out: list[Piece] = []
+    for text, b in evidence.ocr_lines or ():
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if box[0] <= cx <= box[2] and box[1] <= cy <= box[3] and text.strip():
+            out.append((text, b))
+    return out
+
+
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
@@ -33,17 +56,15 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
 
     The small model misses whole tables (a slide's coloured table with bulleted cells); their
     words would otherwise come out as scattered one-cell paragraphs."""
-    text_layer = evidence.text_layer
-    if text_layer is None:
+    if not _has_words(evidence):
         return list(regions)
-    from docparse.textlayer.pieces import pieces_in_box
     from docparse.textlayer.tables import bands_of, hull, looks_like_table
 
     def covered(box: tuple[float, float, float, float]) -> bool:
         cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
         return any(r.bbox[0] <= cx <= r.bbox[2] and r.bbox[1] <= cy <= r.bbox[3] for r in regions)
 
-    loose = [p for p in pieces_in_box(text_layer, (0, 0, evidence.width, evidence.height))
+    loose = [p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
              if not covered(p[1])]
     if len(loose) < 6:
         return list(regions)
@@ -76,10 +97,8 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     """Relabel as ``table`` the built-in model's text or picture boxes whose PDF characters
     form a grid (see :mod:`docparse.textlayer.tables`). Pictures need more evidence: chart
     tick labels also line up."""
-    text_layer = evidence.text_layer
-    if text_layer is None:
+    if not _has_words(evidence):
         return list(regions)
-    from docparse.textlayer.pieces import pieces_in_box
     from docparse.textlayer.tables import bands_of, clearly_not_table, hull, looks_like_table
 
     table_id = LABELS.index("table")
@@ -87,14 +106,15 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     for r in regions:
         if r.label == "table":
             # Lessons of the built-in model: its "tables" sometimes swallow prose or lists.
-            if clearly_not_table(pieces_in_box(text_layer, r.bbox)):
+            pieces = _words_in(evidence, r.bbox)
+            if clearly_not_table(pieces):
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
-            out.append(r)
+            out.extend(_prose_edges_split(r, pieces))
             continue
         if r.label not in _TABLE_SUSPECTS:
             out.append(r)
             continue
-        pieces = pieces_in_box(text_layer, r.bbox)
+        pieces = _words_in(evidence, r.bbox)
         if r.label != "image" and looks_like_table(pieces):
             out.append(Region("table", r.bbox, r.score, table_id, None))
             continue
@@ -135,18 +155,16 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
     The picture's text-layer words are banded at blank gaps; a run of prose bands at the
     box's bottom (or top) becomes text: a text-like region already there grows over it, or a
     new ``text`` region is added, and the picture shrinks to the rest."""
-    text_layer = evidence.text_layer
-    if text_layer is None:
+    if not _has_words(evidence):
         return list(regions)
     from docparse.labels import TEXT_LIKE_LABELS
-    from docparse.textlayer.pieces import pieces_in_box
     from docparse.textlayer.tables import bands_of, hull
 
     out = list(regions)
     for i, r in enumerate(regions):
         if r.label != "image":
             continue
-        pieces = pieces_in_box(text_layer, r.bbox)
+        pieces = _words_in(evidence, r.bbox)
         bands = bands_of(pieces) if len(pieces) >= 3 else []
         if not bands:
             continue
@@ -204,3 +222,35 @@ def _area(b: tuple[float, float, float, float]) -> float:
 
 def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
     return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _prose_edges_split(
+    table: Region, pieces: Sequence[tuple[str, tuple[float, float, float, float]]]
+) -> list[Region]:
+    """A "table" box that also holds paragraphs above or below its grid (the small model's
+    giant regions): the prose bands at its top and bottom become text regions, the grid in
+    between stays a table. Only when that grid still looks like a table on its own."""
+    if table.label != "table" or len(pieces) < 6:
+        return [table]
+    from docparse.textlayer.tables import bands_of, hull, looks_like_table
+
+    bands = bands_of(pieces)
+    prose = [_is_prose_band(b) for b in bands]
+    first, last = 0, len(bands)
+    while first < last and prose[first]:
+        first += 1
+    while last > first and prose[last - 1]:
+        last -= 1
+    if (first == 0 and last == len(bands)) or first >= last:
+        return [table]
+    grid = [p for b in bands[first:last] for p in b]
+    if not looks_like_table(grid):
+        return [table]
+    text_id = LABELS.index("text")
+    out: list[Region] = []
+    if first:
+        out.append(Region("text", hull([p for b in bands[:first] for p in b]), table.score, text_id))
+    out.append(Region("table", hull(grid), table.score, table.cls_id))
+    if last < len(bands):
+        out.append(Region("text", hull([p for b in bands[last:] for p in b]), table.score, text_id))
+    return out

@@ -144,3 +144,42 @@ def test_a_form_is_still_read_row_by_row() -> None:
     text = text_in_box(layer, px(50, 180, 560, 260)).text
     assert "Invoice Number: 42183017" in text
     assert "Total Due: $4.11" in text
+
+
+def test_a_table_box_holding_paragraphs_above_its_grid_is_split() -> None:
+    rows = [("Region", "2023", "2024"), ("North", "1,200", "1,350"), ("South", "980", "1,020"),
+            ("East", "1,410", "1,505")]
+    grid = [(x, 200 + 16 * i, cell) for i, row in enumerate(rows)
+            for x, cell in zip((70, 250, 400), row, strict=True)]
+    prose = [(60, 100 + 14 * i, line) for i, line in enumerate(PROSE)]
+    layer = page_of(prose + grid)
+    box = px(55, 88, 520, 270)
+    out = refine_builtin([Region("table", box, 0.99, 6)], evidence(layer))
+    assert [r.label for r in out] == ["text", "table"]
+    text, table = out
+    assert text_in_box(layer, text.bbox).text.startswith("The committee met on Tuesday")
+    assert "Region" not in text_in_box(layer, text.bbox).text
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, table.bbox)])
+    assert html.count("<tr>") == 4 and ">1,505</td>" in html and "committee" not in html
+
+
+def test_the_same_rules_hold_on_ocr_lines_of_a_scanned_page() -> None:
+    # A scan: no text layer, the OCR lines are the evidence (one line per printed line).
+    prose = tuple((line, (100.0, 200.0 + 30 * i, 1000.0, 222.0 + 30 * i)) for i, line in enumerate(PROSE))
+    grid = tuple((cell, (x, 400.0 + 30 * i, x + 80.0, 420.0 + 30 * i))
+                 for i, row in enumerate([("Region", "2023", "2024"), ("North", "1,200", "1,350"),
+                                          ("South", "980", "1,020"), ("East", "1,410", "1,505")])
+                 for x, cell in zip((100.0, 400.0, 700.0), row, strict=True))
+    scan = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False,
+                          ocr_lines=prose + grid)
+    prose_box = (90.0, 190.0, 1010.0, 320.0)
+    # The prose "table" is text, and the grid no box covered is found as a table.
+    out = refine_builtin([Region("table", prose_box, 0.99, 6)], scan)
+    assert [(r.label, r.bbox) for r in out] == [("text", prose_box),
+                                                ("table", (100.0, 400.0, 780.0, 510.0))]
+    out = refine_builtin([Region("table", (90.0, 190.0, 1010.0, 520.0), 0.99, 6)], scan)
+    assert [r.label for r in out] == ["text", "table"]
+    assert out[1].bbox == (100.0, 400.0, 780.0, 510.0)
+    # Without OCR lines nothing is known, and the label stands.
+    blind = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False)
+    assert refine_builtin([Region("table", prose_box, 0.99, 6)], blind)[0].label == "table"
