@@ -328,6 +328,31 @@ def report(files: list[Path], scores: dict[str, dict[str, dict[str, Any]]],
     return "\n".join(lines), summary
 
 
+def before_after(before: dict[str, Any], scores: dict[str, dict[str, dict[str, Any]]],
+                 timings: dict[str, dict[str, dict[str, Any]]], summary: dict[str, Any]) -> str:
+    """docparse's figures in an earlier run of this script next to this run's."""
+    lines = ["", f"## docparse before / after (before: run of {before['meta']['date']})", "",
+             "| document | system | " + " | ".join(JUDGED) + " | pages/s |", "|---|---|" + "---|" * (len(JUDGED) + 1)]
+    for system in ("docparse", "docparse-tl-off"):
+        if system not in scores or system not in before.get("scores", {}):
+            continue
+        for doc in sorted(scores[system]):
+            old, new = before["scores"][system].get(doc, {}), scores[system][doc]
+            cells = []
+            for m in JUDGED:
+                if new.get(m) is None and old.get(m) is None:
+                    cells.append("–")
+                else:
+                    cells.append(f"{fmt(old.get(m))} → {fmt(new.get(m))}")
+            lines.append(f"| {doc} | {system} | " + " | ".join(cells) + " | |")
+        b, a = before["summary"]["systems"].get(system, {}), summary["systems"].get(system, {})
+        pps = " / ".join(f"{fmt(b.get(k))} → {fmt(a.get(k))}" for k in
+                         ("median_pps_born_digital", "median_pps_scanned", "total_pps"))
+        means = " | ".join(f"{fmt(b.get(m))} → {fmt(a.get(m))}" for m in JUDGED)
+        lines.append(f"| **mean** | {system} | {means} | {pps} (born-digital / scanned / total) |")
+    return "\n".join(lines) + "\n"
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--eval-dir", type=Path, default=ROOT.parent / "shared" / "eval-dev")
@@ -340,6 +365,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--peers-dir", type=Path, default=ROOT / ".venv" / "peers")
     ap.add_argument("--no-record", action="store_true", help="do not write docs/eval-dev.*")
     ap.add_argument("--layout")
+    ap.add_argument("--before", type=Path,
+                    help="an earlier docs/eval-dev.json: add a before/after section for docparse")
     args = ap.parse_args(argv)
     chosen = [s.strip() for s in args.systems.split(",") if s.strip()]
     unknown = set(chosen) - set(SYSTEMS)
@@ -378,6 +405,8 @@ def main(argv: list[str] | None = None) -> int:
     meta = {"machine": f"{platform.machine()}, Python {platform.python_version()}, {os.cpu_count()} cpu",
             "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime())}
     text, summary = report(files, scores, timings, meta)
+    if args.before is not None:
+        text += before_after(json.loads(args.before.read_text()), scores, timings, summary)
     print(text)
     if not args.no_record and not args.only:
         (ROOT / "docs" / "eval-dev.md").write_text(text, encoding="utf-8")
