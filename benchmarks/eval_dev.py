@@ -225,7 +225,7 @@ def fmt(v: Any) -> str:
 def kind_of(src: Path, timing: dict[str, Any]) -> str:
     if src.suffix.lower() in IMAGE_EXTS:
         return "image"
-    if timing.get("text_layer_blocks", 0) == 0 and timing.get("ocr_blocks", 0) > 0:
+    if timing.get("text_layer_blocks", 0) == 0:  # docparse took nothing from the text layer
         return "scanned-pdf"
     return "born-digital"
 
