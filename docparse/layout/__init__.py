@@ -57,6 +57,10 @@ class LayoutEvidence:
     text_layer: TextLayerPage | None
     #: Whether the page has a text layer at all (a scan or photo has none), whatever the option.
     page_has_text: bool
+    #: On pages read by OCR: the page's OCR lines as ``(text, (x1, y1, x2, y2))`` in page
+    #: pixels, when the caller ran OCR before refining (None: not available). The built-in
+    #: backend then checks its labels against them as it does against the text layer.
+    ocr_lines: tuple[tuple[str, tuple[float, float, float, float]], ...] | None = None
 
 
 def layout_evidence(page: PageImage, use_text_layer: bool) -> LayoutEvidence:

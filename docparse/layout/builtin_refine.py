@@ -21,9 +21,58 @@ _MIN_PICTURE_PIECES = 30
 _BIG_PICTURE = 0.4
 
 
+Piece = tuple[str, tuple[float, float, float, float]]
+
+
+def _has_words(evidence: LayoutEvidence) -> bool:
+    return evidence.text_layer is not None or evidence.ocr_lines is not None
+
+
+def _words_in(evidence: LayoutEvidence, box: Sequence[float]) -> list[Piece]:
+    """The page's words inside ``box`` as cell-sized pieces: from the text layer, or on a
+    page without one, the OCR lines (a detector splits lines at cell-wide gaps too) whose
+    centre lies in the box. The same rules then hold on born-digital and OCR'd pages."""
+    if evidence.text_layer is not None:
+        from docparse.textlayer.pieces import pieces_in_box
+
+        return pieces_in_box(evidence.text_layer, box)
+    out: list[Piece] = []
+    for text, b in evidence.ocr_lines or ():
+        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
+        if box[0] <= cx <= box[2] and box[1] <= cy <= box[3] and text.strip():
+            out.append((text, b))
+    return out
+
+
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read."""
-    return read_big_pictures(tables_from_text(regions, evidence), evidence)
+    refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
+    refined = prose_out_of_pictures(refined, evidence)
+    return read_big_pictures(refined, evidence)
+
+
+def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Add a ``table`` region where text-layer words that no box covers form a grid.
+
+    The small model misses whole tables (a slide's coloured table with bulleted cells); their
+    words would otherwise come out as scattered one-cell paragraphs."""
+    if not _has_words(evidence):
+        return list(regions)
+    from docparse.textlayer.tables import bands_of, hull, looks_like_table
+
+    def covered(box: tuple[float, float, float, float]) -> bool:
+        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+        return any(r.bbox[0] <= cx <= r.bbox[2] and r.bbox[1] <= cy <= r.bbox[3] for r in regions)
+
+    loose = [p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
+             if not covered(p[1])]
+    if len(loose) < 6:
+        return list(regions)
+    out = list(regions)
+    for band in bands_of(loose):
+        if looks_like_table(band):
+            out.append(Region("table", hull(band), 0.5, LABELS.index("table"), None))
+    return out
 
 
 def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -48,10 +97,8 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     """Relabel as ``table`` the built-in model's text or picture boxes whose PDF characters
     form a grid (see :mod:`docparse.textlayer.tables`). Pictures need more evidence: chart
     tick labels also line up."""
-    text_layer = evidence.text_layer
-    if text_layer is None:
+    if not _has_words(evidence):
         return list(regions)
-    from docparse.textlayer.pieces import pieces_in_box
     from docparse.textlayer.tables import bands_of, clearly_not_table, hull, looks_like_table
 
     table_id = LABELS.index("table")
@@ -59,14 +106,15 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     for r in regions:
         if r.label == "table":
             # Lessons of the built-in model: its "tables" sometimes swallow prose or lists.
-            if clearly_not_table(pieces_in_box(text_layer, r.bbox)):
+            pieces = _words_in(evidence, r.bbox)
+            if clearly_not_table(pieces):
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
-            out.append(r)
+            out.extend(_prose_edges_split(r, pieces))
             continue
         if r.label not in _TABLE_SUSPECTS:
             out.append(r)
             continue
-        pieces = pieces_in_box(text_layer, r.bbox)
+        pieces = _words_in(evidence, r.bbox)
         if r.label != "image" and looks_like_table(pieces):
             out.append(Region("table", r.bbox, r.score, table_id, None))
             continue
@@ -91,4 +139,118 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 out.append(Region("table", box, r.score, table_id, None))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))
+    return out
+
+
+#: A band of a picture's text is prose when its rows average this many words, mostly words
+#: of letters (chart labels and legends are short).
+_PROSE_BAND_WORDS = 5.0
+_PROSE_BAND_ALPHA = 0.7
+
+
+def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Cut prose off the top or bottom of a picture box: the small model's pictures swallow
+    the paragraph or list under a figure, whose text would then be lost.
+
+    The picture's text-layer words are banded at blank gaps; a run of prose bands at the
+    box's bottom (or top) becomes text: a text-like region already there grows over it, or a
+    new ``text`` region is added, and the picture shrinks to the rest."""
+    if not _has_words(evidence):
+        return list(regions)
+    from docparse.labels import TEXT_LIKE_LABELS
+    from docparse.textlayer.tables import bands_of, hull
+
+    out = list(regions)
+    for i, r in enumerate(regions):
+        if r.label != "image":
+            continue
+        pieces = _words_in(evidence, r.bbox)
+        bands = bands_of(pieces) if len(pieces) >= 3 else []
+        if not bands:
+            continue
+        prose = [_is_prose_band(b) for b in bands]
+        x1, y1, x2, y2 = r.bbox
+        cut: tuple[float, float, float, float] | None = None
+        if prose[-1]:
+            k = len(prose) - 1
+            while k > 0 and prose[k - 1]:
+                k -= 1
+            text_box = hull([p for b in bands[k:] for p in b])
+            picture = (x1, y1, x2, min(y2, text_box[1] - 1))
+            cut = text_box
+        elif prose[0]:
+            k = 0
+            while k + 1 < len(prose) and prose[k + 1]:
+                k += 1
+            text_box = hull([p for b in bands[: k + 1] for p in b])
+            picture = (x1, max(y1, text_box[3] + 1), x2, y2)
+            cut = text_box
+        # What is left must still be a real picture, not a margin of the text.
+        if cut is None or picture[3] - picture[1] < 0.25 * (y2 - y1):
+            continue
+        out[i] = Region("image", picture, r.score, r.cls_id, None)
+        # A text-like region inside the picture that overlaps the prose takes all of it.
+        mates = [
+            j for j, o in enumerate(out)
+            if o.label in TEXT_LIKE_LABELS and _overlap(o.bbox, cut) > 0.3 * _area(cut)
+        ]
+        if mates:
+            j = max(mates, key=lambda j: _overlap(out[j].bbox, cut))
+            o = out[j]
+            grown = (min(o.bbox[0], cut[0]), min(o.bbox[1], cut[1]),
+                     max(o.bbox[2], cut[2]), max(o.bbox[3], cut[3]))
+            out[j] = Region(o.label, grown, o.score, o.cls_id, None)
+        else:
+            out.append(Region("text", cut, r.score, LABELS.index("text"), None))
+    return out
+
+
+def _is_prose_band(band: Sequence[tuple[str, tuple[float, float, float, float]]]) -> bool:
+    from docparse.textlayer.tables import rows_of
+
+    rows = rows_of(band)
+    words = [w for _, box in band for w in _.split()]
+    if len(rows) < 2 or not words:
+        return False
+    alpha = sum(1 for w in words if w.strip(".,;:()'\"").isalpha()) / len(words)
+    return len(words) / len(rows) >= _PROSE_BAND_WORDS and alpha >= _PROSE_BAND_ALPHA
+
+
+def _area(b: tuple[float, float, float, float]) -> float:
+    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+
+def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
+    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
+
+
+def _prose_edges_split(
+    table: Region, pieces: Sequence[tuple[str, tuple[float, float, float, float]]]
+) -> list[Region]:
+    """A "table" box that also holds paragraphs above or below its grid (the small model's
+    giant regions): the prose bands at its top and bottom become text regions, the grid in
+    between stays a table. Only when that grid still looks like a table on its own."""
+    if table.label != "table" or len(pieces) < 6:
+        return [table]
+    from docparse.textlayer.tables import bands_of, hull, looks_like_table
+
+    bands = bands_of(pieces)
+    prose = [_is_prose_band(b) for b in bands]
+    first, last = 0, len(bands)
+    while first < last and prose[first]:
+        first += 1
+    while last > first and prose[last - 1]:
+        last -= 1
+    if (first == 0 and last == len(bands)) or first >= last:
+        return [table]
+    grid = [p for b in bands[first:last] for p in b]
+    if not looks_like_table(grid):
+        return [table]
+    text_id = LABELS.index("text")
+    out: list[Region] = []
+    if first:
+        out.append(Region("text", hull([p for b in bands[:first] for p in b]), table.score, text_id))
+    out.append(Region("table", hull(grid), table.score, table.cls_id))
+    if last < len(bands):
+        out.append(Region("text", hull([p for b in bands[last:] for p in b]), table.score, text_id))
     return out

@@ -18,6 +18,7 @@ How the grid is found:
 from __future__ import annotations
 
 import html
+import re
 import statistics
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -46,6 +47,11 @@ class _Piece:
     colspan: int = 1
 
 
+#: A bullet glyph opening a cell (slides draw one before every cell's text): decoration that
+#: an HTML cell does not need; numbers ("1.") are content and stay.
+_CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7]\s+(?=\S)")
+
+
 def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
     """HTML table of the lines of one table box ("" when there is no text)."""
     n_cols, cells = build_grid(lines)
@@ -64,7 +70,8 @@ def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
                 c += 1
                 continue
             span = f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
-            out.append(f"<td{span}>{html.escape(cell.text, quote=False)}</td>")
+            text = _CELL_BULLET.sub("", cell.text)
+            out.append(f"<td{span}>{html.escape(text, quote=False)}</td>")
             c += cell.colspan
         out.append("</tr>")
     out.append("</table>")

@@ -237,6 +237,10 @@ def _clipped_area(a: Box, b: Box) -> float:
 # --- joining -----------------------------------------------------------------------------
 
 
+#: Dot leaders and a page number: the end of a table-of-contents entry.
+_TOC_ENTRY_END = re.compile(r"(?:\.\s?){3,}\s*[0-9ivxlcdmIVXLCDM]{1,6}$")
+
+
 def join_rows(rows: Sequence[_Row]) -> str:
     """Rows in reading order into paragraphs (see the module docstring)."""
     if not rows:
@@ -269,11 +273,13 @@ def _typical_pitch(rows: Sequence[_Row]) -> float:
 def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float) -> bool:
     size = min(prev.size, row.size)
     centre_step = (row.y0 + row.y1 - prev.y0 - prev.y1) / 2
+    if _LIST_MARKER.match(row.text) or _TOC_ENTRY_END.search(prev.text):
+        return True  # a new item, also at the top of the next column; a contents entry ends
     if centre_step < -0.5 * size:
-        return False  # jumped up into the next column: the paragraph usually runs on
+        # Jumped up into the next column: a paragraph usually runs on, a list item does not
+        # (short items, one per row).
+        return bool(_LIST_MARKER.match(prev.text))
     if centre_step > pitch + 0.4 * size:
-        return True
-    if _LIST_MARKER.match(row.text):
         return True
     # Margins come from the other rows of the column: with only two rows, a label beside a
     # title ("Chapter 1." left of it) would look like an indent.

@@ -32,6 +32,7 @@ rasterised text that the text layer does not have.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -209,11 +210,15 @@ def implausible(text: str) -> bool:
         latin
     ):
         return True
-    visible = [ch for ch in text if not ch.isspace()]
+    # Dot leaders (tables of contents, forms) are punctuation an author did write.
+    visible = [ch for ch in _LEADERS.sub(" ", text) if not ch.isspace()]
     if len(visible) >= 8:
         alnum = sum(1 for ch in visible if ch.isalnum())
         return alnum < MIN_ALNUM_SHARE * len(visible)
     return False
+
+
+_LEADERS = re.compile(r"(?:[.\u00b7\u2024\u2026_\-]\s?){3,}")
 
 
 def _is_mojibake(word: str) -> bool:

@@ -14,6 +14,9 @@ from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
 GAP = 0.8
+#: Bullet glyphs, and how far (in font sizes) one may stand from the text it marks.
+BULLETS = frozenset("\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7")
+BULLET_GAP = 3.0
 
 
 def _centre_inside(c: TextChar, box: Box) -> bool:
@@ -39,7 +42,40 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
                 run.append(c)
             if run:
                 out.append(_piece(run, span.size))
-    return [p for p in out if p[0]]
+    return _bullets_joined([p for p in out if p[0]])
+
+
+def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
+    """A bullet drawn apart from its text ("●   True" in a slide's table cell, often a line
+    of its own in the PDF) joins the nearest piece right of it on its row: one cell."""
+    bullets = [i for i, (t, _) in enumerate(pieces) if t in BULLETS]
+    if not bullets:
+        return pieces
+    joined: dict[int, int] = {}  # text piece -> its bullet
+    for i in bullets:
+        b = pieces[i][1]
+        height = max(b[3] - b[1], 1.0)
+        best: tuple[float, int] | None = None
+        for j, (t, box) in enumerate(pieces):
+            if j == i or t in BULLETS or j in joined:
+                continue
+            gap = box[0] - b[2]
+            overlap = min(b[3], box[3]) - max(b[1], box[1])
+            if -0.2 * height <= gap <= BULLET_GAP * max(height, box[3] - box[1]) and overlap > 0.3 * height:
+                if best is None or gap < best[0]:
+                    best = (gap, j)
+        if best is not None:
+            joined[best[1]] = i
+    out: list[tuple[str, Box]] = []
+    for j, (t, box) in enumerate(pieces):
+        if j in joined.values():
+            continue
+        if j in joined:
+            bt, bb = pieces[joined[j]]
+            t = f"{bt} {t}"
+            box = (min(bb[0], box[0]), min(bb[1], box[1]), max(bb[2], box[2]), max(bb[3], box[3]))
+        out.append((t, box))
+    return out
 
 
 def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:

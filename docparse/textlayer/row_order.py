@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import bisect
 import itertools
+import re
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -108,15 +109,33 @@ def _sides(
         return None
     # A column is at least three units wide and two rows tall: a wide space inside one row
     # (after "Table 1.") or a narrow run of page numbers is not a column.
+    # A list of short items ("• I1") may be narrower.
     for side in (left, right):
         height = max(p.y1 for p in side) - min(p.y0 for p in side)
-        if _span(side) < 3 * unit or height < 1.5 * unit:
+        narrow = _span(side) < (1.5 if _starts_lists(side) else 3) * unit
+        if narrow or height < 1.5 * unit:
             return None
     # Rows that line up across a wide gap are a form or table ("Invoice Number:   42183017"),
     # read row by row; text columns have a narrow gutter (or do not line up).
-    if g1 - g0 > 2.5 * unit and _rows_line_up(left, right):
+    # Side-by-side lists (slides, cards) line up too, but there the right side's rows start
+    # with bullets or numbers, which a form's values do not.
+    if g1 - g0 > 2.5 * unit and _rows_line_up(left, right) and not _starts_lists(right):
         return None
     return left, right, crossing
+
+
+#: A bullet or an item number followed by a space (or nothing: a bullet drawn on its own).
+_LIST_START = re.compile(r"(?:[\u2022\u00b7\u25cf\u25cb\u25e6\u25a0\u25aa\u2023\u2043*\u2013-]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)])(?:\s|$)")
+
+
+def _starts_lists(side: Sequence[Piece]) -> bool:
+    """Most visual rows of ``side`` begin with a list marker."""
+    rows = _rows(sorted(side, key=lambda p: p.x0))
+    starts = 0
+    for row in rows:
+        first = min(row, key=lambda p: p.x0)
+        starts += bool(_LIST_START.match("".join(g.c for g in first.glyphs).strip()))
+    return len(rows) >= 2 and starts >= 0.6 * len(rows)
 
 
 def _rows_line_up(left: Sequence[Piece], right: Sequence[Piece]) -> bool:

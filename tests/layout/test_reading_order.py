@@ -168,3 +168,21 @@ def test_pictures_beside_their_text_read_row_by_row_when_rows_are_wider_apart() 
     }
     ordered = order_regions(shuffled(named), 1224, 1584)
     assert names(ordered, named) == ["photo1", "bio1", "photo2", "bio2"]
+
+
+def test_end_of_one_article_then_the_next_with_a_margin_note() -> None:
+    # Article A ends in two columns; article B starts under a full-width headline, in two
+    # columns with a boxed panel across its right column; a margin note sits outside the text.
+    named = {
+        "A-left": box("A-left", 50, 40, 290, 260),
+        "A-right": box("A-right", 310, 40, 550, 200),
+        "B-headline": box("B-headline", 50, 290, 550, 330, "paragraph_title"),
+        "B-left-1": box("B-left-1", 50, 345, 290, 520),
+        "B-left-2": box("B-left-2", 50, 530, 290, 760),
+        "B-right": box("B-right", 310, 345, 550, 560),
+        "B-panel": box("B-panel", 310, 575, 550, 760),
+        "note": box("note", 560, 360, 595, 640, "aside_text"),
+    }
+    assert names(order_regions(shuffled(named, seed=3), W, H), named) == [
+        "A-left", "A-right", "B-headline", "B-left-1", "B-left-2", "B-right", "B-panel", "note",
+    ]

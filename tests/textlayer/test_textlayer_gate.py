@@ -256,3 +256,20 @@ def test_sparse_row_still_counts_as_covered() -> None:
     # "Total ........ $4.11": two words at the ends of a wide row.
     layer = _layer(_span("Total", x=10), _span("$4.11", x=400))
     assert decide(layer, (8, 8, 442, 24), "text", "auto") == TextLayerDecision("Total $4.11", "ok")
+
+
+def test_table_of_contents_with_dot_leaders_is_trusted_one_entry_per_line() -> None:
+    entries = [("Notices", "vii"), ("Trademarks", "viii"), ("1.1 Security fundamentals", "2"),
+               ("1.2 Current state of IBM i security", "2")]
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=400)
+    for i, (title, number) in enumerate(entries):
+        page.insert_text((60, 100 + 14 * i), title + " " + ". " * 30, fontsize=10)
+        page.insert_text((400, 100 + 14 * i), number, fontsize=10)
+    layer = extract_page(page, 2.0)
+    decision = decide(layer, _box_of(layer), "reference_content", "auto")
+    assert decision.reason == "ok"
+    assert decision.text is not None
+    lines = decision.text.split("\n")
+    assert [ln.split(" .")[0] for ln in lines] == [t for t, _ in entries]
+    assert [ln.rsplit(" ", 1)[1] for ln in lines] == [n for _, n in entries]

@@ -1,0 +1,185 @@
+"""The built-in layout backend's label checks against the page's own text (generated PDFs).
+
+Each test draws a page with pymupdf, gives the refinement step the boxes the small model
+might return, and checks what the page's text makes of them."""
+
+# pymupdf ships without complete type hints.
+# mypy: disallow-untyped-calls=False
+
+from __future__ import annotations
+
+import re
+
+import pymupdf
+
+from docparse.layout import LayoutEvidence, Region
+from docparse.layout.builtin_refine import refine_builtin
+from docparse.recognize.line_order import OcrLine
+from docparse.recognize.table_grid import lines_to_table_html
+from docparse.textlayer.block_text import text_in_box
+from docparse.textlayer.extract import extract_page
+from docparse.textlayer.model import TextLayerPage
+from docparse.textlayer.pieces import pieces_in_box
+
+SCALE = 2.0  # 144 dpi: page pixels are 2x PDF points
+
+PROSE = [
+    "The committee met on Tuesday to discuss the budget for the coming year and",
+    "agreed that the library should receive a larger share of the funds because",
+    "its reading rooms are now open every evening and on most weekends as well.",
+    "Members also asked the treasurer to publish the accounts before the summer.",
+]
+
+
+def page_of(draw: list[tuple[float, float, str]], *, size: float = 10,
+            rects: list[tuple[float, float, float, float]] = ()) -> TextLayerPage:  # type: ignore[assignment]
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=800)
+    for x, y, text in draw:
+        page.insert_text((x, y), text, fontsize=size, fontname="helv")
+    for r in rects:
+        page.draw_rect(pymupdf.Rect(*r), color=(0, 0, 0), width=0.8)
+    data = doc.tobytes()
+    with pymupdf.open(stream=data, filetype="pdf") as again:
+        return extract_page(again[0], SCALE)
+
+
+def evidence(layer: TextLayerPage) -> LayoutEvidence:
+    return LayoutEvidence(width=1200, height=1600, text_layer=layer, page_has_text=True)
+
+
+def px(*box: float) -> tuple[float, float, float, float]:
+    return (box[0] * SCALE, box[1] * SCALE, box[2] * SCALE, box[3] * SCALE)
+
+
+def test_prose_in_a_table_box_comes_out_as_a_paragraph() -> None:
+    layer = page_of([(60, 100 + 14 * i, line) for i, line in enumerate(PROSE)])
+    box = px(55, 88, 520, 150)
+    (region,) = refine_builtin([Region("table", box, 0.99, 6)], evidence(layer))
+    assert region.label == "text"
+    text = text_in_box(layer, region.bbox).text
+    # One paragraph, in order, nothing dropped.
+    assert text.count("\n") == 0
+    assert text.startswith("The committee met on Tuesday")
+    assert text.endswith("before the summer.")
+
+
+def test_a_ruled_table_stays_a_table_with_its_cells() -> None:
+    rows = [("Region", "2023", "2024"), ("North", "1,200", "1,350"), ("South", "980", "1,020"),
+            ("East", "1,410", "1,505"), ("West", "760", "815")]
+    draw = [(x, 120 + 20 * i, cell) for i, row in enumerate(rows)
+            for x, cell in zip((70, 250, 400), row, strict=True)]
+    rects = [(60, 105 + 20 * i, 480, 125 + 20 * i) for i in range(len(rows))]
+    layer = page_of(draw, rects=rects)
+    box = px(60, 105, 480, 205)
+    (region,) = refine_builtin([Region("table", box, 0.9, 6)], evidence(layer))
+    assert region.label == "table"
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, region.bbox)])
+    assert html.count("<tr>") == 5
+    for cell in ("Region", "North", "1,350", "South", "980", "West", "815"):
+        assert f">{cell}</td>" in html
+
+
+def test_a_table_the_model_missed_is_found_in_the_uncovered_text() -> None:
+    # A slide's table with a bullet before every cell's text, and no layout box for it.
+    rows = [("Class1", "Class2", "Class3"), ("True", "False", "True"), ("False", "False", "True"),
+            ("True", "True", "False")]
+    draw = []
+    for i, row in enumerate(rows):
+        for x, cell in zip((80, 240, 400), row, strict=True):
+            draw += [(x, 300 + 30 * i, "\u2022"), (x + 16, 300 + 30 * i, cell)]
+    layer = page_of([*draw, (80, 100, "Test Table Slide")], size=14)
+    title = Region("doc_title", px(75, 85, 300, 105), 0.6, 0)
+    out = refine_builtin([title], evidence(layer))
+    tables = [r for r in out if r.label == "table"]
+    assert len(tables) == 1
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, tables[0].bbox)])
+    assert html.count("<tr>") == 4
+    # Each bullet stays with its cell (and is dropped from the cell's text).
+    assert "<td>Class2</td>" in html
+    assert len(re.findall("<td>False</td>", html)) == 4
+    assert "Test Table Slide" not in html
+
+
+def test_prose_under_a_figure_is_cut_out_of_the_picture_box() -> None:
+    items = ["a. Use the graph of the position function to determine the time",
+             "intervals when the velocity is positive, negative, or zero today.",
+             "b. Sketch the graph of the velocity function and mark its zeros.",
+             "c. Determine the intervals when the object is speeding up or not."]
+    layer = page_of([(60, 420 + 14 * i, line) for i, line in enumerate(items)])
+    picture = px(50, 200, 450, 480)  # the drawn graph (no text) plus the list under it
+    out = refine_builtin([Region("image", picture, 0.85, 3)], evidence(layer))
+    (image,) = [r for r in out if r.label == "image"]
+    (text,) = [r for r in out if r.label == "text"]
+    assert image.bbox[1] == picture[1] and image.bbox[3] < text.bbox[1]
+    read = text_in_box(layer, text.bbox).text
+    assert read.startswith("a. Use the graph of the position function")
+    assert "c. Determine the intervals" in read
+
+
+def test_a_chart_keeps_its_labels_inside_the_picture() -> None:
+    labels = [(60 + 60 * i, 460, str(2000 + i)) for i in range(6)] + [(40, 300, "100"), (40, 380, "50")]
+    layer = page_of(labels)
+    picture = px(30, 200, 450, 470)
+    out = refine_builtin([Region("image", picture, 0.85, 3)], evidence(layer))
+    assert out == [Region("image", picture, 0.85, 3)]
+
+
+def test_side_by_side_lists_are_read_list_by_list() -> None:
+    cols = {60: ["1. Apples", "2. Pears", "3. Plums"], 200: ["\u2022 Red", "\u2022 Green", "\u2022 Blue"],
+            340: ["Some info:", "\u2022 Item A", "\u2022 Item B"]}
+    draw = [(x, 200 + 22 * i, t) for x, items in cols.items() for i, t in enumerate(items)]
+    layer = page_of(draw, size=16)
+    # helv draws U+2022 as the middle dot.
+    text = text_in_box(layer, px(50, 180, 560, 270)).text.replace("\u00b7", "\u2022")
+    assert text.split("\n") == ["1. Apples", "2. Pears", "3. Plums", "\u2022 Red", "\u2022 Green",
+                                "\u2022 Blue", "Some info:", "\u2022 Item A", "\u2022 Item B"]
+
+
+def test_a_form_is_still_read_row_by_row() -> None:
+    rows = [("Invoice Number:", "42183017"), ("Invoice Date:", "August 3, 2014"),
+            ("Total Due:", "$4.11")]
+    draw = [(x, 200 + 22 * i, t) for i, row in enumerate(rows) for x, t in zip((60, 330), row, strict=True)]
+    layer = page_of(draw, size=16)
+    text = text_in_box(layer, px(50, 180, 560, 260)).text
+    assert "Invoice Number: 42183017" in text
+    assert "Total Due: $4.11" in text
+
+
+def test_a_table_box_holding_paragraphs_above_its_grid_is_split() -> None:
+    rows = [("Region", "2023", "2024"), ("North", "1,200", "1,350"), ("South", "980", "1,020"),
+            ("East", "1,410", "1,505")]
+    grid = [(x, 200 + 16 * i, cell) for i, row in enumerate(rows)
+            for x, cell in zip((70, 250, 400), row, strict=True)]
+    prose = [(60, 100 + 14 * i, line) for i, line in enumerate(PROSE)]
+    layer = page_of(prose + grid)
+    box = px(55, 88, 520, 270)
+    out = refine_builtin([Region("table", box, 0.99, 6)], evidence(layer))
+    assert [r.label for r in out] == ["text", "table"]
+    text, table = out
+    assert text_in_box(layer, text.bbox).text.startswith("The committee met on Tuesday")
+    assert "Region" not in text_in_box(layer, text.bbox).text
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, table.bbox)])
+    assert html.count("<tr>") == 4 and ">1,505</td>" in html and "committee" not in html
+
+
+def test_the_same_rules_hold_on_ocr_lines_of_a_scanned_page() -> None:
+    # A scan: no text layer, the OCR lines are the evidence (one line per printed line).
+    prose = tuple((line, (100.0, 200.0 + 30 * i, 1000.0, 222.0 + 30 * i)) for i, line in enumerate(PROSE))
+    grid = tuple((cell, (x, 400.0 + 30 * i, x + 80.0, 420.0 + 30 * i))
+                 for i, row in enumerate([("Region", "2023", "2024"), ("North", "1,200", "1,350"),
+                                          ("South", "980", "1,020"), ("East", "1,410", "1,505")])
+                 for x, cell in zip((100.0, 400.0, 700.0), row, strict=True))
+    scan = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False,
+                          ocr_lines=prose + grid)
+    prose_box = (90.0, 190.0, 1010.0, 320.0)
+    # The prose "table" is text, and the grid no box covered is found as a table.
+    out = refine_builtin([Region("table", prose_box, 0.99, 6)], scan)
+    assert [(r.label, r.bbox) for r in out] == [("text", prose_box),
+                                                ("table", (100.0, 400.0, 780.0, 510.0))]
+    out = refine_builtin([Region("table", (90.0, 190.0, 1010.0, 520.0), 0.99, 6)], scan)
+    assert [r.label for r in out] == ["text", "table"]
+    assert out[1].bbox == (100.0, 400.0, 780.0, 510.0)
+    # Without OCR lines nothing is known, and the label stands.
+    blind = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False)
+    assert refine_builtin([Region("table", prose_box, 0.99, 6)], blind)[0].label == "table"
