@@ -7,9 +7,9 @@ import asyncio
 from pathlib import Path
 
 import pytest
-from docparse.pagespec import select_pages
 
 from docparse.document import Page
+from docparse.pagespec import select_pages
 from docparse.scale.limiter import RequestLimiter
 from docparse.scale.plan import page_spec, split_pages
 from docparse.scale.storage import FsPageStore, discover, is_url, join
