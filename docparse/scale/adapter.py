@@ -70,27 +70,12 @@ def backend_names(options: ParseOptions) -> tuple[str, str]:
     return layout.name, recognizer.name
 
 
-class _Shared:
-    """A recognizer lent to a short-lived parser: closing the parser must not close it."""
-
-    def __init__(self, inner: Recognizer) -> None:
-        self.inner = inner
-        self.name = inner.name
-        self.needs_crops = inner.needs_crops
-
-    async def recognize_page(self, page: Any, tasks: Sequence[Any], *,
-                             deadline_at: float | None = None) -> Any:
-        return await self.inner.recognize_page(page, tasks, deadline_at=deadline_at)
-
-    async def aclose(self) -> None:
-        """The owner closes the real recognizer."""
-
-
 def range_parser(options: ParseOptions, layout: LayoutBackend, recognizer: Recognizer,
                  on_event: Any, line_reader: Any) -> AsyncParser:
     """A parser for one page range that shares the worker's loaded models: the layout
-    backend, the recognizer (with its connections) and the orientation line reader."""
-    parser = AsyncParser(options, layout=layout, recognizer=_Shared(recognizer),  # type: ignore[arg-type]
+    backend, the recognizer (with its connections; a parser does not close what it was
+    given) and the orientation line reader."""
+    parser = AsyncParser(options, layout=layout, recognizer=recognizer,
                          on_event=on_event)
     if line_reader is not None:
         parser._line_reader = line_reader

@@ -14,7 +14,7 @@ import dataclasses
 import logging
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -32,7 +32,6 @@ from docparse.errors import (
     UnsupportedFormatError,
 )
 from docparse.events import BlockFailed, DocumentDone, DocumentStarted, Event, PageDone
-from docparse.geometry import IntBox
 from docparse.options import ParseOptions
 from docparse.pipeline import AsyncParser
 from docparse.serve.metrics import ServeMetrics
@@ -40,8 +39,7 @@ from docparse.serve.problems import RequestRejected
 
 if TYPE_CHECKING:
     from docparse.layout import LayoutBackend
-    from docparse.recognize import PageRecognition, RecognitionTask, Recognizer
-    from docparse.sources import PageImage
+    from docparse.recognize import Recognizer
 
 log = logging.getLogger("docparse.serve")
 
@@ -59,24 +57,6 @@ def backend_key(options: ParseOptions) -> ParseOptions:
     """``options`` with the per-document fields at their defaults: equal keys share backends."""
     defaults = ParseOptions()
     return dataclasses.replace(options, **{n: getattr(defaults, n) for n in PER_DOCUMENT_OPTIONS})
-
-
-class _Borrowed:
-    """A shared recognizer lent to one request's parser: closing the parser leaves it open."""
-
-    def __init__(self, inner: Recognizer) -> None:
-        self._inner = inner
-        self.name = inner.name
-        self.needs_crops = inner.needs_crops
-
-    async def recognize_page(self, page: PageImage, tasks: Sequence[RecognitionTask], *,
-                             layout_boxes: Sequence[IntBox] = (),
-                             deadline_at: float | None = None) -> PageRecognition:
-        return await self._inner.recognize_page(page, tasks, layout_boxes=layout_boxes,
-                                                deadline_at=deadline_at)
-
-    async def aclose(self) -> None:
-        return None
 
 
 @dataclass
@@ -247,7 +227,7 @@ class DocumentEngine:
             if on_progress is not None and isinstance(event, (DocumentStarted, PageDone)):
                 on_progress(state["done"], state["total"])
 
-        parser = AsyncParser(options, layout=b.layout, recognizer=_Borrowed(b.recognizer),
+        parser = AsyncParser(options, layout=b.layout, recognizer=b.recognizer,
                              on_event=on_event)
         _lend_reader(parser, b)
         try:
