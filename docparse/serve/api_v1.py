@@ -13,7 +13,7 @@ import base64
 from typing import Any, Literal
 
 from fastapi import APIRouter, Depends, Request, Response
-from fastapi.responses import FileResponse, HTMLResponse
+from fastapi.responses import FileResponse
 from pydantic import BaseModel, Field
 
 from docparse.document import Document
@@ -174,7 +174,7 @@ _VIEW_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private,
                  "Referrer-Policy": "no-referrer"}
 
 
-@router.get("/jobs/{job_id}/view", response_class=HTMLResponse,
+@router.get("/jobs/{job_id}/view", response_class=Response,
             responses={200: {"content": {"text/html": {}},
                              "description": "the HTML viewer of the job's document"},
                        **_errors(401, 404, 409)},
