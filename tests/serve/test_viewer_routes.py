@@ -84,6 +84,27 @@ def test_view_needs_the_jobs_key(service: ServeProcess, report_job: dict[str, An
             assert r.status_code == 404 and r.json()["error"]["code"] == "not_found"
 
 
+def test_view_of_a_partial_job_shows_the_failed_block(service: ServeProcess, fake_vllm: FakeVLLM,
+                                                      samples_dir: Path) -> None:
+    from docparse.testing.fake_vllm_config import AnswerRule
+
+    # The server refuses tables (a client error: not retried).
+    fake_vllm.configure(rules=(AnswerRule(prompt="Table Recognition:", fault="error", status=400),))
+    try:
+        job = _submit(service, "report.pdf", (samples_dir / "report.pdf").read_bytes())
+    finally:
+        fake_vllm.configure(rules=())
+    assert job["status"] == "partial", job
+    doc = _result_json(service, job["id"])
+    failed = [b for p in doc["pages"] for b in p["parsing_res_list"] if b["status"] == "failed"]
+    assert failed and all(b["block_label"] == "table" for b in failed)
+    with service.client(KEY_A) as c:
+        html = c.get(f"/v1/jobs/{job['id']}/view").text
+    assert "status partial" in html and f"{len(failed)} failed" in html
+    assert html.count("st-failed") >= 2 * len(failed)  # its box and its content
+    assert f"<b>{failed[0]['error']['reason']}</b>" in html
+
+
 def test_view_of_an_unfinished_job_is_refused(service: ServeProcess, fake_vllm: FakeVLLM,
                                               samples_dir: Path) -> None:
     fake_vllm.configure(latency=1.0)
@@ -141,7 +162,7 @@ def test_big_document_pictures_beside(service: ServeProcess) -> None:
         assert other.get(f"/v1/jobs/{job['id']}/{pictures[0]}").status_code == 404
 
 
-def test_upload_page_is_served_without_a_key(service: ServeProcess) -> None:
+def test_upload_page_is_served_without_a_key(service: ServeProcess, small: ServeProcess) -> None:
     with service.client() as c:
         r = c.get("/")
         assert c.get("/health").json() == {"status": "ok"}
@@ -152,6 +173,8 @@ def test_upload_page_is_served_without_a_key(service: ServeProcess) -> None:
     assert "'unsafe-inline'" not in csp.split("script-src", 1)[1].split(";")[0]
     assert 'data-keys="1"' in r.text and 'id="key"' in r.text
     assert "http://" not in r.text and "https://" not in r.text
+    with small.client() as c:  # a service without keys: the page does not ask for one
+        assert 'data-keys="0"' in c.get("/").text
 
 
 # --------------------------------------------------------------------------- the browser
