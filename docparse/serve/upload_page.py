@@ -98,6 +98,7 @@ def upload_page(keys: bool) -> bytes:
             f'<meta http-equiv="Content-Security-Policy" content="{content_security_policy()}">'
             '<meta name="referrer" content="no-referrer">'
             '<meta name="viewport" content="width=device-width,initial-scale=1">'
+            '<link rel="icon" href="data:,">'  # no favicon request (it would be a 404)
             f'<title>docparse</title><style>{_STYLE}</style></head>'
             f'<body data-keys="{1 if keys else 0}"><header><h1>docparse</h1>'
             '<form id="form"><span id="keyrow"><label>API key '
