@@ -333,18 +333,25 @@ body:has(#furntoggle:checked) .furn{display:none}
 
 # Marks the box and the content of the block the address points at (the other half of a
 # pair is found by swapping the id's first letter); plain #fragment links do the scrolling.
+# With scripts on, in-page links set location.hash themselves: in an <iframe srcdoc> (the
+# service's upload page) a "#id" href resolves against the parent page's address and would
+# load that page into the frame.
 _SCRIPT = """
 (function(){var on=[];function mark(){on.forEach(function(e){e.classList.remove('active')});on=[];
 var id=decodeURIComponent(location.hash.slice(1));if(!/^[bc]\\d+-\\d+$/.test(id))return;
 ['b','c'].forEach(function(k){var e=document.getElementById(k+id.slice(1));if(e){e.classList.add('active');on.push(e)}})}
+document.addEventListener('click',function(ev){var a=ev.target.closest&&ev.target.closest('a[href^="#"]');
+if(a){ev.preventDefault();location.hash=a.getAttribute('href')}});
 window.addEventListener('hashchange',mark);mark()})();
 """
 
 
 def render_viewer(document: Document, *, pages: PageImages | None = None,
-                  images: ImageMode = "auto", stem: str | None = None) -> ExportFiles:
+                  images: ImageMode = "auto", stem: str | None = None,
+                  folder: str | None = None) -> ExportFiles:
     """The viewer of ``document``: ``<stem>.html`` and, when the pictures are not embedded,
-    the JPEG files it references under ``imgs/<stem>/pages/``.
+    the JPEG files it references under ``folder`` (default ``imgs/<stem>/pages``, relative to
+    the HTML).
 
     ``pages`` gives each page's picture (default: rendered again from the document's origin;
     an :class:`~docparse.errors.OutputError` when that is gone). ``images``: ``embed`` puts
@@ -354,7 +361,7 @@ def render_viewer(document: Document, *, pages: PageImages | None = None,
 
     name = stem_of(document, stem)
     embed = images == "embed" or (images == "auto" and len(document.pages) <= EMBED_MAX_PAGES)
-    folder = f"imgs/{name}/pages"
+    folder = folder or f"imgs/{name}/pages"
     pictures = _Pictures(embed=embed, folder=folder)
     page_picture = pages or origin_pages(document)
     ids = _Ids(document)
@@ -429,6 +436,12 @@ class HtmlExporter:
     def render(self, document: Document, request: ExportRequest) -> ExportFiles:
         return render_viewer(document, pages=request.pages, images=self.images,
                              stem=request.stem)
+
+
+def script_csp_source() -> str:
+    """The CSP source allowing the viewer's script. A page showing the viewer in a ``srcdoc``
+    or ``blob:`` frame must allow it too: such a frame inherits its parent's policy."""
+    return _sha256(_SCRIPT)
 
 
 def viewer_html(document: Document, pages: Callable[[Page], bytes] | None = None) -> bytes:

@@ -169,6 +169,71 @@ async def job_result(job_id: str, request: Request, owner: str = Depends(require
     return FileResponse(path, media_type="application/zip", filename=f"{stem}.zip")
 
 
+#: Answers of the viewer routes: never sniffed as something else, kept only by the caller.
+_VIEW_HEADERS = {"X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-cache",
+                 "Referrer-Policy": "no-referrer"}
+
+
+@router.get("/jobs/{job_id}/view", response_class=Response,
+            responses={200: {"content": {"text/html": {}},
+                             "description": "the HTML viewer of the job's document"},
+                       **_errors(401, 404, 409)},
+            summary="The job's document in the HTML viewer")
+async def job_view(job_id: str, request: Request, embed: bool = False,
+                   owner: str = Depends(require_key)) -> Response:
+    """One HTML page: each page with its blocks drawn over it beside their content. Big
+    documents reference their page pictures under ``view/imgs/`` (same key); ``embed=true``
+    inlines them, for pages that cannot send the key with picture requests."""
+    svc, record = _job(request, job_id, owner)
+    assert svc.jobs is not None
+    store = svc.jobs.store
+    path = store.view_path(job_id)
+    if record.status not in FINISHED:
+        raise RequestRejected("job_not_finished", f"the job is {record.status}")
+    if not path.exists():
+        raise RequestRejected("job_not_finished",
+                              f"the job ended {record.status}; it has no document to view")
+
+    def load() -> bytes:
+        from docparse.serve.viewer import embed_pictures
+
+        html = path.read_bytes()
+        if not embed:
+            return html
+
+        def read(name: str) -> bytes | None:
+            found = store.view_picture(job_id, name)
+            return found.read_bytes() if found is not None else None
+
+        return embed_pictures(html, read)
+
+    try:
+        data = await asyncio.to_thread(load)
+    except OSError:  # removed (DELETE, expiry) between the check and the read
+        raise RequestRejected("not_found", "no such job") from None
+    return Response(data, media_type="text/html; charset=utf-8", headers=_VIEW_HEADERS)
+
+
+@router.get("/jobs/{job_id}/view/imgs/{name}", response_class=Response,
+            responses={200: {"content": {"image/jpeg": {}, "image/png": {}},
+                             "description": "a page picture of the viewer"},
+                       **_errors(401, 404)},
+            summary="A picture the job's viewer references")
+async def job_view_picture(job_id: str, name: str, request: Request,
+                           owner: str = Depends(require_key)) -> Response:
+    svc, _ = _job(request, job_id, owner)
+    assert svc.jobs is not None
+    path = svc.jobs.store.view_picture(job_id, name)
+    if path is None:
+        raise RequestRejected("not_found", "no such picture")
+    try:
+        data = await asyncio.to_thread(path.read_bytes)
+    except OSError:  # removed (DELETE, expiry) since the look-up
+        raise RequestRejected("not_found", "no such picture") from None
+    media = "image/png" if name.endswith(".png") else "image/jpeg"
+    return Response(data, media_type=media, headers=_VIEW_HEADERS)
+
+
 @router.delete("/jobs/{job_id}", response_model=JobView, responses={**_errors(401, 404),
                204: {"description": "a finished job, removed"}},
                summary="Cancel a queued or running job; remove a finished one")

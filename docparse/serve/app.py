@@ -22,7 +22,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.utils import get_openapi
-from fastapi.responses import JSONResponse, Response
+from fastapi.responses import HTMLResponse, JSONResponse, Response
 from starlette.exceptions import HTTPException as StarletteHTTPException
 from starlette.middleware.cors import CORSMiddleware
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -175,6 +175,16 @@ def _install_errors(app: FastAPI, svc: Service) -> None:
 
 
 def _ops_routes(app: FastAPI, svc: Service) -> None:
+    @app.get("/", tags=["operations"], summary="The upload page (HTML; never needs a key)",
+             response_class=HTMLResponse, responses={200: {"content": {"text/html": {}}}})
+    async def upload() -> Response:
+        from docparse.serve.upload_page import content_security_policy, upload_page
+
+        return HTMLResponse(upload_page(svc.keys.enabled), headers={
+            "Content-Security-Policy": content_security_policy() + "; frame-ancestors 'none'",
+            "X-Content-Type-Options": "nosniff", "Referrer-Policy": "no-referrer",
+            "Cache-Control": "no-cache"})
+
     @app.get("/health", tags=["operations"], summary="Alive (never needs a key)")
     async def health() -> dict[str, str]:
         return {"status": "ok"}

@@ -1,7 +1,9 @@
 """Asynchronous jobs, kept on disk so they outlive the process.
 
 One folder per job under ``<work>/jobs/<id>/``: ``job.json`` (the record, replaced
-atomically), ``input`` (the upload, removed once the job ends) and ``result.zip``. Ids are
+atomically), ``input`` (the upload, removed once the job ends), ``result.zip`` and the HTML
+viewer (``view.html``, its page pictures under ``view/imgs/`` when they are not embedded;
+rendered when the job ends, while the input is still at hand). Ids are
 192 random bits (``secrets``), and every lookup also compares the owner, so a job of one key
 is invisible (404) to every other key. Finished jobs are removed ``job_ttl`` seconds after
 they end; queued jobs found at start-up are queued again, and a job found ``running`` (the
@@ -34,6 +36,10 @@ log = logging.getLogger("docparse.serve")
 JobStatus = Literal["queued", "running", "completed", "partial", "failed", "canceled"]
 FINISHED: frozenset[str] = frozenset({"completed", "partial", "failed", "canceled"})
 _ID = re.compile(r"^[A-Za-z0-9_-]{32}$")
+#: The stored viewer: its HTML, and the folder of its pictures (the HTML's relative URLs).
+VIEW_HTML = "view.html"
+VIEW_PICTURES = "view/imgs"
+VIEW_PICTURE = re.compile(r"^(page|picture)_[0-9]{4,6}\.(jpg|png)$")
 
 
 @dataclass(frozen=True, kw_only=True)
@@ -90,6 +96,27 @@ class JobStore:
 
     def result_path(self, job_id: str) -> Path:
         return self._dir(job_id) / "result.zip"
+
+    def view_path(self, job_id: str) -> Path:
+        return self._dir(job_id) / VIEW_HTML
+
+    def view_picture(self, job_id: str, name: str) -> Path | None:
+        """A picture of the stored viewer, or None (names are checked, never joined blindly)."""
+        if not _ID.match(job_id) or not VIEW_PICTURE.match(name):
+            return None
+        path = self._dir(job_id) / VIEW_PICTURES / name
+        return path if path.is_file() else None
+
+    def save_view(self, job_id: str, files: dict[str, bytes]) -> None:
+        """The viewer's files (paths relative to the job folder); the HTML last, so a viewer
+        that exists is complete."""
+        folder = self._dir(job_id)
+        for rel, data in sorted(files.items(), key=lambda kv: kv[0] == VIEW_HTML):
+            path = folder / rel
+            path.parent.mkdir(parents=True, exist_ok=True)
+            tmp = path.with_name(path.name + ".tmp")
+            tmp.write_bytes(data)
+            os.replace(tmp, path)
 
     def _write(self, record: JobRecord) -> None:
         path = self._dir(record.id) / "job.json"
@@ -234,6 +261,7 @@ class JobQueue:
             doc = await task
             await asyncio.to_thread(self.store.save_result, record.id,
                                     result_zip(doc, record.filename))
+            await asyncio.to_thread(self._save_view, record.id, doc)
             changes = {"status": "completed" if doc.status == "success" else
                        ("partial" if doc.status == "partial" else "failed"),
                        "pages_done": len(doc.pages), "pages_total": len(doc.pages)}
@@ -264,6 +292,15 @@ class JobQueue:
             changes |= {"pages_done": live[0], "pages_total": live[1]}
         self.store.update(current, finished_at=time.time(), expires_at=time.time() + self.ttl,
                           **changes)
+
+    def _save_view(self, job_id: str, doc: Document) -> None:
+        """Render and keep the viewer; a job whose viewer cannot be drawn still completes."""
+        from docparse.serve.viewer import job_view_files
+
+        try:
+            self.store.save_view(job_id, job_view_files(doc))
+        except Exception:
+            log.warning("job %s: the viewer could not be rendered", job_id[:8], exc_info=True)
 
     async def _sweeper(self) -> None:
         interval = max(0.5, min(60.0, self.ttl / 4))
