@@ -325,12 +325,9 @@ async def process_page(
         by_old = {p.block_id: id_map.get(p.bbox, p.block_id) for p in planned}
         outcome_errors = [e.model_copy(update={"block_id": by_old.get(e.block_id or -1, e.block_id)})
                           for e in outcome_errors]
-    if "orientation_angle" in page.meta:
-        assembled = assembled.model_copy(update={"doc_preprocessor_res": {
-            "input_path": None, "page_index": None,
-            "model_settings": {"use_doc_orientation_classify": True, "use_doc_unwarping": False},
-            "angle": page.meta["orientation_angle"],
-        }})
+    preprocessed = page.meta.get("preprocessed")  # docparse.preprocess.page.Preprocessed
+    if preprocessed is not None:
+        assembled = assembled.model_copy(update={"doc_preprocessor_res": preprocessed.record()})
     return PageOutcome(
         page=assembled,
         images=images,
