@@ -78,15 +78,16 @@ class Geometry:
             flat, upright = upright, flat
         return Geometry(flat, upright, self.scale)
 
-    def axis(self) -> Literal["flat", "upright"] | None:
-        """``flat`` when lines run left-right, ``upright`` when up-down, None when unclear."""
+    def axis(self, share: float = AXIS_SHARE) -> Literal["flat", "upright"] | None:
+        """``flat`` when lines run left-right, ``upright`` when up-down, None when unclear:
+        one axis must hold ``share`` of the total line length."""
         flat = sum(ln.length for ln in self.flat)
         upright = sum(ln.length for ln in self.upright)
         if max(len(self.flat), len(self.upright)) < MIN_LINES or flat + upright <= 0:
             return None
-        if flat >= AXIS_SHARE * (flat + upright) and len(self.flat) >= MIN_LINES:
+        if flat >= share * (flat + upright) and len(self.flat) >= MIN_LINES:
             return "flat"
-        if upright >= AXIS_SHARE * (flat + upright) and len(self.upright) >= MIN_LINES:
+        if upright >= share * (flat + upright) and len(self.upright) >= MIN_LINES:
             return "upright"
         return None
 

@@ -41,6 +41,8 @@ CLS_SAMPLE = 8
 #: Pieces that must be called upright, and the mean probability of "upright" required.
 CLS_AGREE = 0.75
 CLS_MEAN = 0.8
+#: Share of the line length that must run left-right before the classifier is asked.
+CHEAP_AXIS_SHARE = 0.6
 #: The classifier's input: 3 × 48 × 192 (height 48, up to 4 heights wide).
 CLS_SHAPE = (48, 192)
 CLS_MODEL = "ch_ppocr_mobile_v2.0_cls_mobile.onnx"
@@ -133,8 +135,8 @@ def _pieces(image: npt.NDArray[np.uint8], lines: tuple[Line, ...]) -> list[npt.N
         x, y = ln.center
         x1, x2 = max(0, int(x - half_w)), min(width, math.ceil(x + half_w))
         y1, y2 = max(0, int(y - half_h)), min(height, math.ceil(y + half_h))
-        if x2 - x1 < 16 or y2 - y1 < 8:
-            continue
+        if x2 - x1 < 32 or y2 - y1 < 16:
+            continue  # rules and specks: nothing for the classifier to read
         piece = image[y1:y2, x1:x2]
         grey = piece.mean(axis=2) if piece.ndim == 3 else piece
         dark = float((grey < grey.mean() - 0.5 * grey.std() - 8).mean())
@@ -147,7 +149,10 @@ def _pieces(image: npt.NDArray[np.uint8], lines: tuple[Line, ...]) -> list[npt.N
 
 def looks_upright(image: npt.NDArray[np.uint8], geometry: Geometry) -> bool:
     """True when the cheap pass is sure the page is upright (else: the full check decides)."""
-    if geometry.axis() != "flat":
+    # Dense CJK text also joins up-down across lines, so a lower share suffices here: the
+    # classifier must still agree, and on a page lying on its side it reads sideways
+    # characters and does not.
+    if geometry.axis(CHEAP_AXIS_SHARE) != "flat":
         return False
     pieces = _pieces(image, geometry.flat)
     if len(pieces) < 3:
