@@ -128,7 +128,10 @@ def _pieces(image: npt.NDArray[np.uint8], lines: tuple[Line, ...]) -> list[npt.N
     for ascenders and descenders; bars and blank fills (no letters) are skipped."""
     height, width = image.shape[:2]
     out: list[npt.NDArray[np.uint8]] = []
-    for ln in sorted(lines, key=lambda ln: ln.length, reverse=True):
+    # Body-text lines read best: headings, merged blocks and figure edges are thicker.
+    typical = float(np.median([ln.thickness for ln in lines])) if lines else 0.0
+    body = [ln for ln in lines if 0.6 * typical <= ln.thickness <= 1.6 * typical]
+    for ln in sorted(body, key=lambda ln: ln.length, reverse=True):
         # The measured thickness is about the x-height band; letters reach past it.
         half_h = ln.thickness
         half_w = min(ln.length / 2, 4 * ln.thickness)
@@ -152,7 +155,12 @@ def looks_upright(image: npt.NDArray[np.uint8], geometry: Geometry) -> bool:
     # Dense CJK text also joins up-down across lines, so a lower share suffices here: the
     # classifier must still agree, and on a page lying on its side it reads sideways
     # characters and does not.
-    if geometry.axis(CHEAP_AXIS_SHARE) != "flat":
+    flat = sum(ln.length for ln in geometry.flat)
+    upright = sum(ln.length for ln in geometry.upright)
+    # A slide or a letter has only a few lines; with nothing running up-down they are
+    # enough to ask the classifier, which must then agree as usual.
+    few = len(geometry.flat) >= 3 and flat >= 0.8 * (flat + upright)
+    if geometry.axis(CHEAP_AXIS_SHARE) != "flat" and not few:
         return False
     pieces = _pieces(image, geometry.flat)
     if len(pieces) < 3:
