@@ -195,7 +195,8 @@ def run_docparse(inp: Path, layout: str, url: str, code: Path, work: Path, text_
     seconds, cpu = time.perf_counter() - t0, _child_cpu() - cpu0
     if done.returncode not in (0, 1):
         raise RuntimeError(f"docparse failed on {inp}: {done.stderr[-2000:]}")
-    return seconds, cpu, done.stderr.strip().splitlines()[-1] if done.stderr.strip() else ""
+    summary = [ln for ln in done.stderr.splitlines() if ln.startswith("docparse: ")]
+    return seconds, cpu, summary[-1] if summary else ""
 
 
 def _official_child(files: list[str], model_dir: str, url: str, warmup: str) -> int:
@@ -387,6 +388,13 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+def _note(run: dict[str, Any]) -> str:
+    """The official client's note; docparse's summary line is left out (its figures are in
+    the row already)."""
+    note = str(run.get("note") or "")
+    return note.replace("|", "/").replace("\n", " ") if run["client"].startswith("official") else ""
+
+
 def markdown(reports: list[dict[str, Any]]) -> str:
     lines = ["## Whole pipeline on user inputs (`benchmarks/pipeline_throughput.py`)", ""]
     lines.append(
@@ -412,7 +420,7 @@ def markdown(reports: list[dict[str, Any]]) -> str:
                 f"{r['pages']} | {r['requests']} | {r['seconds']} | {r['bound_seconds']} | "
                 f"{r['pages_per_second']} | {r['ratio']:.2f} | "
                 f"{r['cpu_seconds'] / max(1, r['pages']):.2f} | {r['max_in_flight']} | "
-                f"{r['note']} |")
+                f"{_note(r)} |")
         if rep["stages"]:
             keys = [k for k in next(iter(rep["stages"].values())) if "sampled" not in k]
             lines += ["", "Client CPU ms per page by stage (process CPU time, this process, "
