@@ -388,6 +388,10 @@ def _load(path: Path) -> dict[str, Any]:
     return data
 
 
+def _load_avg(values: Any) -> str:
+    return " / ".join(f"{float(v):.1f}" for v in values)
+
+
 def _note(run: dict[str, Any]) -> str:
     """The official client's note; docparse's summary line is left out (its figures are in
     the row already)."""
@@ -410,7 +414,8 @@ def markdown(reports: list[dict[str, Any]]) -> str:
     for rep in reports:
         lines += [f"### {rep['label']}", "",
                   f"Code: `{rep['code']}`; started {rep['started']}; load average (1/5/15 min) "
-                  f"{rep['load_start']} at start, {rep['load_end']} at end.", "",
+                  f"{_load_avg(rep['load_start'])} at start, {_load_avg(rep['load_end'])} at end.",
+                  "",
                   "| input | client | server | text layer | pages | requests | wall s | "
                   "server-bound s | pages/s | ratio | client CPU s/page | max in flight | note |",
                   "|---|---|---|---|---|---|---|---|---|---|---|---|---|"]
