@@ -441,7 +441,9 @@ def markdown(reports: list[dict[str, Any]]) -> str:
                             inp, "docparse-tiny", "4x0.5", "auto"):
                         per_page = r["cpu_seconds"] / max(1, r["pages"]) * 1000
                         used = sum(st[k] for k in keys if k != "layout builtin")
-                        rest = f"{per_page - used:.0f}"
+                        # Negative when the stages, timed in this process, ran under heavier
+                        # load than the run (ONNX Runtime threads spin while they wait).
+                        rest = f"{per_page - used:.0f}" if per_page >= used else "n/a"
                 lines.append(f"| {inp} | " + " | ".join(str(st[k]) for k in keys) + f" | {rest} |")
             if rep["orientation_upright_ms"]:
                 lines += ["", "Orientation (+ deskew) CPU ms per scanned page, median: "
