@@ -24,7 +24,8 @@ def add_parser(sub: Any) -> None:
                    help="also write one Markdown file per page (<stem>_<page>.md)")
     add_pipeline_options(p)
     g = p.add_argument_group("run")
-    g.add_argument("--jobs", type=int, help="documents in parallel (default 2)")
+    g.add_argument("--jobs", type=int, help="inputs opened and rendered at a time; their pages "
+                   "share the page window (default 2)")
     g.add_argument("--page-window", type=int, help="pages in flight (default 16)")
     g.add_argument("--layout-workers", type=int)
     g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,
@@ -76,7 +77,8 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
     g.add_argument("--deadline", type=float, help="per-document deadline in seconds")
     g.add_argument("--text-layer", choices=["auto", "off", "prefer"])
     g.add_argument("--orientation", choices=["auto", "off"],
-                   help="turn scanned pages lying on their side or upside down (default auto)")
+                   help="straighten scanned pages and turn those lying on their side or upside down "
+                        "(default auto)")
     g = p.add_argument_group("document")
     for name in ("merge-tables", "relevel-titles", "join-paragraphs", "detect-furniture"):
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)

@@ -32,8 +32,9 @@ def origin_pages(doc: Document) -> Callable[[Page], bytes]:
         from PIL import Image
 
         idx = 0 if page.page_index is None else page.page_index
-        # A scanned page turned upright by the orientation step was parsed turned.
-        quarter = int((page.doc_preprocessor_res or {}).get("angle") or 0) // 90 % 4
+        # A scanned page straightened and turned upright by pre-processing was parsed so.
+        done = page.doc_preprocessor_res or {}
+        quarter = int(done.get("angle") or 0) // 90 % 4
         width = page.height if quarter % 2 else page.width
         try:
             # Render at a dpi that reproduces the parsed pixel width.
@@ -42,10 +43,10 @@ def origin_pages(doc: Document) -> Callable[[Page], bytes]:
             pix = src.render(idx, dpi=dpi, with_text_layer=False).image
         except DocParseError as exc:
             raise OutputError(f"{doc.input_path}: cannot render page {idx + 1}: {exc}") from exc
-        if quarter:
-            import numpy as np
+        if done:
+            from docparse.preprocess.page import replay
 
-            pix = np.ascontiguousarray(np.rot90(pix, quarter))
+            pix = replay(pix, quarter * 90, float(done.get("skew") or 0.0))
         buf = io.BytesIO()
         Image.fromarray(pix).save(buf, format="PNG")
         return buf.getvalue()

@@ -28,6 +28,7 @@ from docparse.pagespec import select_pages
 from docparse.pipeline.document_build import build_document, restructure_document
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
 from docparse.pipeline.store import PageStore
+from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
 
@@ -45,14 +46,18 @@ class RunContext:
     workers: Executor
     #: Bounds the pages in flight across every document of the parser.
     window: asyncio.Semaphore
-    #: Turns a scanned page upright: (page) -> (page, angle). Runs on ``workers``.
-    orient: Callable[[PageImage], tuple[PageImage, int]]
+    #: Straightens a scanned page and turns it upright: (page) -> (page, record). Runs on
+    #: ``workers``.
+    orient: Callable[[PageImage], tuple[PageImage, Preprocessed]]
     emit: Callable[[Event], None]
 
 
 class DocumentRun:
-    def __init__(self, ctx: RunContext, src: Source, store: PageStore | None) -> None:
+    def __init__(self, ctx: RunContext, src: Source, store: PageStore | None,
+                 submitted: asyncio.Event | None = None) -> None:
         self.ctx, self.src, self.store = ctx, src, store
+        #: Set once every page has entered the page window, so the next input may start.
+        self.submitted = submitted
         opts = ctx.options
         self.indices = select_pages(opts.pages, src.page_count)
         if not self.indices:
@@ -102,6 +107,8 @@ class DocumentRun:
                 for t in list(running):
                     if t.done() and t.exception() is not None:
                         raise t.exception()  # type: ignore[misc]
+            if self.submitted is not None:
+                self.submitted.set()  # every page is in the window: the next input may start
             if running:
                 await asyncio.gather(*running)
         except BaseException:
@@ -184,14 +191,14 @@ class DocumentRun:
         scanned = not (page.text_layer and page.text_layer.lines)
         if opts.text_layer == "off":
             page = dataclasses.replace(page, text_layer=None)
-        angle: int | None = None
+        preprocessed: Preprocessed | None = None
         if opts.orientation == "auto" and scanned:
-            page, angle = await loop.run_in_executor(ctx.workers, ctx.orient, page)
+            page, preprocessed = await loop.run_in_executor(ctx.workers, ctx.orient, page)
         regions: list[Region] = await loop.run_in_executor(ctx.workers, _detect_one,
                                                            ctx.layout, page)
         return await process_page(page, regions, options=opts, layout=ctx.layout,
                                   recognizer=ctx.recognizer, settings=self.settings,
-                                  orientation_angle=angle, deadline_at=self.deadline_at)
+                                  preprocessed=preprocessed, deadline_at=self.deadline_at)
 
     def _report(self, page: Page) -> None:
         for b in page.parsing_res_list:

@@ -16,6 +16,7 @@ from docparse.blocks import plan_page
 from docparse.document import ErrorItem, Page
 from docparse.layout import LayoutBackend, Region, layout_evidence, refine_regions
 from docparse.options import ParseOptions
+from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
 from docparse.recognize.run import recognize_tasks
 from docparse.recognize.tasks import prepare_tasks
@@ -69,15 +70,6 @@ def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str
     }
 
 
-def orientation_record(angle: int | None) -> dict[str, Any] | None:
-    """The official ``doc_preprocessor_res`` for a page the orientation check looked at."""
-    if angle is None:
-        return None
-    return {"input_path": None, "page_index": None,
-            "model_settings": {"use_doc_orientation_classify": True, "use_doc_unwarping": False},
-            "angle": angle}
-
-
 async def process_page(
     page: PageImage,
     regions: Sequence[Region],
@@ -86,7 +78,7 @@ async def process_page(
     layout: LayoutBackend,
     recognizer: Recognizer,
     settings: Mapping[str, Any],
-    orientation_angle: int | None = None,
+    preprocessed: Preprocessed | None = None,
     deadline_at: float | None = None,
 ) -> PageOutcome:
     t0 = time.perf_counter()
@@ -116,7 +108,7 @@ async def process_page(
         input_path=page.input_path, page_index=page.page_index, page_count=page.page_count,
         width=page.width, height=page.height, model_settings=settings, planned=plan.blocks,
         contents=contents, extra_blocks=reading.outside + recognized.extra, regions=regions,
-        doc_preprocessor_res=orientation_record(orientation_angle),
+        doc_preprocessor_res=preprocessed.record() if preprocessed is not None else None,
         warnings=source_warnings(page),
     )
     saved: Counter[str] = Counter()

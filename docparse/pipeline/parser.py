@@ -39,6 +39,7 @@ from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_run import DocumentRun, RunContext
 from docparse.pipeline.lifecycle import finalize_async_parser
 from docparse.pipeline.store import PageStore
+from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
 
@@ -169,18 +170,20 @@ class AsyncParser:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
 
-    def _orient(self, page: PageImage) -> tuple[PageImage, int]:
-        """A scanned page turned upright, and the angle it was turned by (worker thread)."""
-        from docparse.preprocess.orientation import page_rotation, rotate
+    def _orient(self, page: PageImage) -> tuple[PageImage, Preprocessed]:
+        """A scanned page straightened and turned upright (runs in a worker thread)."""
+        from docparse.preprocess.page import preprocess_page
 
+        done = preprocess_page(page.image, self._reader)
+        return dataclasses.replace(page, image=done.image), done
+
+    def _reader(self) -> Any:
+        """The PP-OCRv6 engine of the full orientation check, built on first need."""
         if self._line_reader is None:
             from docparse.recognize.builtin_engine import RapidOcrEngine
 
             self._line_reader = RapidOcrEngine()
-        angle = page_rotation(page.image, self._line_reader)
-        if angle:
-            page = dataclasses.replace(page, image=rotate(page.image, angle))
-        return page, angle
+        return self._line_reader
 
     def backend_names(self) -> tuple[str, str]:
         """Resolve (and build, without loading models) the layout backend and recognizer:
@@ -198,22 +201,34 @@ class AsyncParser:
     ) -> Document:
         """Parse one input into a :class:`Document`. Raises :class:`DocParseError` subclasses
         when the input as a whole cannot be parsed; block failures are recorded in it."""
+        return await self._parse_input(source, name, store, None)
+
+    async def _parse_input(
+        self, source: SourceTypes, name: str | None, store: PageStore | None,
+        submitted: asyncio.Event | None,
+    ) -> Document:
+        """:meth:`parse`; ``submitted`` is set once every page has entered the page window
+        (or the input failed before that)."""
         from docparse.sources.opener import open_source, read_stream, stream_name
 
-        layout, recognizer = self._backends()
-        if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
-            # A file object is read once; its bytes are also what the document keeps.
-            name = stream_name(source, name)
-            source = await asyncio.to_thread(read_stream, source, name)
-        origin = await asyncio.to_thread(_origin_of, source, self.options.password)
-        src = await asyncio.to_thread(
-            open_source, source, password=self.options.password, name=name
-        )
         try:
-            doc = await self._parse_source(src, layout, recognizer, store)
+            layout, recognizer = self._backends()
+            if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
+                # A file object is read once; its bytes are also what the document keeps.
+                name = stream_name(source, name)
+                source = await asyncio.to_thread(read_stream, source, name)
+            origin = await asyncio.to_thread(_origin_of, source, self.options.password)
+            src = await asyncio.to_thread(
+                open_source, source, password=self.options.password, name=name
+            )
+            try:
+                doc = await self._parse_source(src, layout, recognizer, store, submitted)
+            finally:
+                src.close()
+            return doc.with_origin(origin)
         finally:
-            src.close()
-        return doc.with_origin(origin)
+            if submitted is not None:
+                submitted.set()
 
     async def parse_many(
         self,
@@ -222,41 +237,64 @@ class AsyncParser:
         concurrency: int = 2,
         store_for: Callable[[SourceTypes], PageStore | None] | None = None,
     ) -> AsyncIterator[ParseResult]:
-        """Parse several inputs, ``concurrency`` documents at a time, yielding one
-        :class:`ParseResult` per input in input order. A bad input does not stop the rest;
-        an unreachable server (:class:`ServerUnavailableError`) does. ``store_for`` gives each
-        input its :class:`PageStore` (finished pages persisted as they complete)."""
+        """Parse several inputs, yielding one :class:`ParseResult` per input in input order.
+
+        Pages of all inputs share one flow bounded by the page window (``page_window``): a
+        folder of one-page scans keeps as many pages in flight as the window allows.
+        ``concurrency`` inputs are opened and rendered at a time; the next one starts as
+        soon as one of them has handed its last page to the window, not when it is finished.
+        A bad input does not stop the rest; an unreachable server
+        (:class:`ServerUnavailableError`) does. ``store_for`` gives each input its
+        :class:`PageStore` (finished pages persisted as they complete)."""
         items = list(sources)
         # Missing models or bad backend options concern the whole run, not one input.
         self._backends()
-        sem = asyncio.Semaphore(max(1, concurrency))
+        rendering = asyncio.Semaphore(max(1, concurrency))
 
         async def one(src: SourceTypes) -> ParseResult:
-            async with sem:
-                label = _input_label(src, None)
+            label = _input_label(src, None)
+            submitted = asyncio.Event()
+            await rendering.acquire()
+            released = False
+            try:
+                store = store_for(src) if store_for is not None else None
+                task = asyncio.ensure_future(self._parse_input(src, None, store, submitted))
                 try:
-                    store = store_for(src) if store_for is not None else None
-                    return ParseResult(label, document=await self.parse(src, store=store))
-                except (ServerUnavailableError, ConfigurationError):
-                    # A dead fleet or a wrong --model concerns every input, not this one.
+                    waiter = asyncio.ensure_future(submitted.wait())
+                    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                    waiter.cancel()
+                    rendering.release()
+                    released = True
+                    return ParseResult(label, document=await task)
+                except BaseException:
+                    task.cancel()
+                    await asyncio.gather(task, return_exceptions=True)
                     raise
-                except DocParseError as exc:
-                    self._emit(DocumentFailed(label, str(exc)))
-                    return ParseResult(label, error=exc)
-                except Exception as exc:
-                    log.debug("internal error on %s", label, exc_info=True)
-                    err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
-                    self._emit(DocumentFailed(label, str(err)))
-                    return ParseResult(label, error=err)
+            except (ServerUnavailableError, ConfigurationError):
+                # A dead fleet or a wrong --model concerns every input, not this one.
+                raise
+            except DocParseError as exc:
+                self._emit(DocumentFailed(label, str(exc)))
+                return ParseResult(label, error=exc)
+            except Exception as exc:
+                log.debug("internal error on %s", label, exc_info=True)
+                err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
+                self._emit(DocumentFailed(label, str(err)))
+                return ParseResult(label, error=err)
+            finally:
+                if not released:
+                    rendering.release()
 
-        # Only `concurrency` documents run ahead of the consumer: finished documents wait in
-        # memory until yielded, so a slow first input must not let all the others pile up.
+        # Finished documents wait in memory until yielded, so a slow first input must not
+        # let all the others pile up: at most a window's worth of inputs run ahead of the
+        # consumer (their pages are bounded by the window anyway).
+        ahead = max(1, concurrency, self.options.page_window)
         pending: list[asyncio.Future[ParseResult]] = []
         queue = iter(items)
         try:
             for src in queue:
                 pending.append(asyncio.ensure_future(one(src)))
-                if len(pending) >= max(1, concurrency):
+                if len(pending) >= ahead:
                     break
             while pending:
                 result = await pending.pop(0)
@@ -267,16 +305,18 @@ class AsyncParser:
         finally:
             for t in pending:
                 t.cancel()
+            await asyncio.gather(*pending, return_exceptions=True)
 
     # ------------------------------------------------------------------ internals
     async def _parse_source(
-        self, src: Source, layout: LayoutBackend, recognizer: Recognizer, store: PageStore | None
+        self, src: Source, layout: LayoutBackend, recognizer: Recognizer, store: PageStore | None,
+        submitted: asyncio.Event | None = None,
     ) -> Document:
         if self._window is None:
             self._window = asyncio.Semaphore(self.options.page_window)
         ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
                          workers=self._layout_pool, window=self._window, orient=self._orient,
                          emit=self._emit)
-        return await DocumentRun(ctx, src, store).run()
+        return await DocumentRun(ctx, src, store, submitted).run()
 
 

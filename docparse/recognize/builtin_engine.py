@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docparse.errors import ModelError, ModelNotFoundError
+from docparse.ort import rapidocr_model_dir
 from docparse.recognize.line_order import OcrLine
 
 if TYPE_CHECKING:
@@ -41,14 +42,7 @@ class LineRecognizer(Protocol):
 
 def shipped_model_dir() -> Path:
     """Folder holding the ONNX files of the installed ``rapidocr`` wheel."""
-    import importlib.util
-
-    spec = importlib.util.find_spec("rapidocr")
-    if spec is None or spec.origin is None:
-        raise ModelNotFoundError(
-            "rapidocr is not installed; the built-in recognizer needs it (pip install rapidocr)"
-        )
-    return Path(spec.origin).parent / "models"
+    return rapidocr_model_dir()
 
 
 class RapidOcrEngine:

@@ -184,3 +184,28 @@ def test_page_window_bounds_rendered_pages_in_flight(server: FakeVLLM, tmp_path:
     assert max_in_flight == 3
     assert 2 <= layout.max_alive <= 3
     assert layout.alive == 0  # nothing keeps a rendered page once the document is built
+
+
+def test_one_page_documents_keep_the_window_full_not_one_page_per_job(tmp_path: Path) -> None:
+    # Ten one-page inputs, two opened at a time: pages of all of them share the window, so
+    # far more than two pages (six requests) are in flight against a slow server.
+    docs = [make_pdf(tmp_path / f"d{i}.pdf", 1) for i in range(10)]
+    layout = CountingLayout()
+    config = FakeVLLMConfig(slots=12, latency=0.4, answers={"OCR:": "{width}x{height}"})
+    with start_fake_vllm(config) as slow:
+
+        async def run() -> list[str]:
+            names = []
+            async with AsyncParser(_options(slow.url, page_window=5, max_concurrency=12),
+                                   layout=layout) as p:
+                async for result in p.parse_many(docs, concurrency=2):
+                    assert result.document is not None, result.error
+                    assert _contents(result.document.pages) == [expected_blocks(0)]
+                    names.append(Path(result.input).name)
+            return names
+
+        assert asyncio.run(run()) == [f"d{i}.pdf" for i in range(10)]  # input order kept
+        stats = slow.stats()
+    assert stats.served == 10 * BOXES
+    assert stats.max_in_flight > 2 * BOXES  # more pages than documents-at-a-time
+    assert layout.max_alive <= 5  # still bounded by the window
