@@ -7,6 +7,10 @@ when the text is only a page number. Pictures repeated at the same place in a ma
 become ``header_image``/``footer_image``. Markdown then leaves them out, as the official
 ``markdown_ignore_labels`` do.
 
+A ``header`` that recurs nowhere in a document of three pages or more is not a running
+header but content the model mislabelled (the document's title at the top of page one, the
+first line of a page): it becomes a title or text.
+
 How often: at least two pages. A block the model called a title (``paragraph_title``,
 ``doc_title``) needs three pages, or 30% of the pages when that is fewer, because a short
 heading can recur by chance.
@@ -82,6 +86,8 @@ def detect_furniture(doc: Document) -> Document:
     relabel.update(_like_known_furniture(doc))
     relabel.update(_repeated_text(doc))
     relabel.update(_repeated_pictures(doc))
+    for key, label in _unrepeated_headers(doc).items():
+        relabel.setdefault(key, label)
     if not relabel:
         return doc
     pages = tuple(
@@ -134,6 +140,34 @@ def _repeated_text(doc: Document) -> dict[tuple[int, int], str]:
             need = title_need if s.block.block_label in _TITLE_LABELS else 2
             if len(near) >= need:
                 out[(s.page_pos, s.block.block_id)] = label
+    return out
+
+
+def _unrepeated_headers(doc: Document) -> dict[tuple[int, int], str]:
+    """Lines the layout model called ``header`` that are not running headers: in a document of
+    three pages or more a running header recurs (its text, or its place where another page has
+    a header); one that does not is content. At the top of the first page it is the
+    document's heading when it reads like one (short, no closing punctuation), else text.
+    Headers without text (scans, where furniture is not read) are left alone."""
+    if len(doc.pages) < 3:
+        return {}
+    tops = [s for s in _spots(doc, _TEXT_CANDIDATES, need_text=True) if s.band == "top"]
+    boxes = [s for s in _spots(doc, FURNITURE_LABELS - {"header_image", "footer_image"}, False)
+             if s.band == "top"]
+    out: dict[tuple[int, int], str] = {}
+    for s in tops:
+        text = s.block.block_content.strip()
+        key = normalize(text)
+        if s.block.block_label != "header" or not key or _PAGE_NUMBER.match(key):
+            continue
+        if any(o.page_pos != s.page_pos and normalize(o.block.block_content) == key for o in tops):
+            continue
+        if any(o.page_pos != s.page_pos and _same_box(doc, s, o) for o in boxes):
+            continue
+        first = reading_order(doc.pages[s.page_pos])
+        heading = (s.page_pos == 0 and bool(first) and first[0].block_id == s.block.block_id
+                   and len(text.split()) <= 12 and not text.endswith((".", ",", ";", ":")))
+        out[(s.page_pos, s.block.block_id)] = "paragraph_title" if heading else "text"
     return out
 
 
@@ -191,12 +225,15 @@ def _apply(page: Page, relabel: dict[int, str]) -> Page:
         else b
         for b in page.parsing_res_list
     ]
-    # Furniture has no running index (upstream skips it); the rest close up, keeping their order.
+    # Furniture has no running index (upstream skips it); the rest close up, keeping their order
+    # (a header found to be content joins it).
     renumbered = []
     index = 1
     for b in blocks:
         order = None
-        if b.block_order is not None and b.block_label not in SKIP_ORDER_LABELS:
+        counted = b.block_order is not None or (b.block_id in relabel
+                                                and relabel[b.block_id] in ("text", "paragraph_title"))
+        if counted and b.block_label not in SKIP_ORDER_LABELS:
             order, index = index, index + 1
         renumbered.append(
             b if b.block_order == order else b.model_copy(update={"block_order": order})

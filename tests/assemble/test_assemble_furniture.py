@@ -142,3 +142,45 @@ def test_normalize() -> None:
 def test_single_page_is_untouched() -> None:
     doc = document(page(0, block(0, "text", "7", BOTTOM)))
     assert detect_furniture(doc) is doc
+
+
+def test_a_header_that_never_recurs_is_content() -> None:
+    """The small layout model calls a document's title, or a page's first sentence, a header;
+    in a document of three pages a running header recurs, so one that does not is content."""
+    doc = document(
+        page(0,
+             block(0, "header", "The Evolution of the Word Processor", TOP, block_order=None),
+             block(1, "text", "The concept predates computers.", (100, 200, 900, 600),
+                   block_order=1)),
+        page(1,
+             block(0, "header", "Table 3 lists the nine variables.", (300, 95, 800, 120),
+                   block_order=None),
+             block(1, "text", "Body two.", (100, 200, 900, 600), block_order=1)),
+        page(2, block(0, "text", "Body three.", (100, 200, 900, 600), block_order=1)),
+    )
+    out = detect_furniture(doc)
+    title, body = out.pages[0].blocks
+    assert (title.block_label, title.block_order, body.block_order) == ("paragraph_title", 1, 2)
+    assert out.pages[1].blocks[0].block_label == "text"  # a sentence, not on the first page
+    md = render_document(out, MarkdownParams())
+    assert "## The Evolution of the Word Processor" in md
+    assert "Table 3 lists the nine variables." in md
+    # At the place another page has its header, a changing line is still a running header.
+    chapters = document(*[
+        page(i, block(0, "header", f"Chapter {'ABC'[i]}", TOP, block_order=None),
+             block(1, "text", "Body.", (100, 200, 900, 600), block_order=1)) for i in range(3)])
+    assert [p.blocks[0].block_label for p in detect_furniture(chapters).pages] == ["header"] * 3
+
+
+def test_a_recurring_header_stays_and_two_page_documents_are_left_alone() -> None:
+    pages = [page(i, block(0, "header", f"Quarterly report {i}", TOP, block_order=None),
+                  block(1, "text", f"Body {i}.", (100, 200, 900, 600), block_order=1))
+             for i in range(3)]
+    out = detect_furniture(document(*pages))
+    assert [p.blocks[0].block_label for p in out.pages] == ["header"] * 3  # digits ignored
+    two = document(
+        page(0, block(0, "header", "A title", TOP, block_order=None),
+             block(1, "text", "Body.", (100, 200, 900, 600), block_order=1)),
+        page(1, block(0, "text", "Body two.", (100, 200, 900, 600), block_order=1)),
+    )
+    assert detect_furniture(two).pages[0].blocks[0].block_label == "header"
