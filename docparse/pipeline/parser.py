@@ -98,6 +98,7 @@ class AsyncParser:
         layout: LayoutBackend | str | None = None,
         recognizer: Recognizer | str | None = None,
         on_event: EventCallback | None = None,
+        line_reader: Any = None,
         **overrides: Any,
     ) -> None:
         # `layout`/`recognizer` take a backend object, or (like the option) a backend name.
@@ -119,7 +120,9 @@ class AsyncParser:
         workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
         self._layout_pool = ThreadPoolExecutor(workers, thread_name_prefix="docparse-layout")
         self._window: asyncio.Semaphore | None = None
-        self._line_reader: Any = None  # the PP-OCRv6 engine of the orientation check, lazily
+        # The PP-OCRv6 engine of the full orientation check: given (to share one loaded engine
+        # between parsers, as the service and scale-out workers do) or built on first need.
+        self._line_reader: Any = line_reader
         self._closed = False
         # Never closed: warn and stop the worker threads when it is collected (or at exit).
         self._finalizer = weakref.finalize(self, finalize_async_parser, self._layout_pool)

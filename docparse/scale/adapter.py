@@ -45,6 +45,7 @@ __all__ = [
     "discover_inputs",
     "failure_summary",
     "is_supported_name",
+    "new_line_reader",
     "output_stems",
     "page_range_options",
     "range_parser",
@@ -70,21 +71,20 @@ def backend_names(options: ParseOptions) -> tuple[str, str]:
     return layout.name, recognizer.name
 
 
+def new_line_reader() -> Any:
+    """The orientation check's PP-OCRv6 engine, built once per worker (loads on first use)."""
+    from docparse.recognize.builtin_engine import RapidOcrEngine
+
+    return RapidOcrEngine()
+
+
 def range_parser(options: ParseOptions, layout: LayoutBackend, recognizer: Recognizer,
                  on_event: Any, line_reader: Any) -> AsyncParser:
     """A parser for one page range that shares the worker's loaded models: the layout
     backend, the recognizer (with its connections; a parser does not close what it was
     given) and the orientation line reader."""
-    parser = AsyncParser(options, layout=layout, recognizer=recognizer,
-                         on_event=on_event)
-    if line_reader is not None:
-        parser._line_reader = line_reader
-    return parser
-
-
-def line_reader_of(parser: AsyncParser) -> Any:
-    """The orientation check's OCR engine once the parser loaded it (None before)."""
-    return parser._line_reader
+    return AsyncParser(options, layout=layout, recognizer=recognizer, on_event=on_event,
+                       line_reader=line_reader)
 
 
 def assemble_document(

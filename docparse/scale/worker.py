@@ -21,7 +21,7 @@ from docparse.scale.adapter import (
     Recognizer,
     build_layout,
     build_recognizer,
-    line_reader_of,
+    new_line_reader,
     page_range_options,
     range_parser,
 )
@@ -60,7 +60,7 @@ class PageWorker:
         self.layout_factory = layout_factory
         self._layout: LayoutBackend | None = None
         self._recognizer: Recognizer | None = None
-        self._line_reader: Any = None
+        self._line_reader: Any = new_line_reader()
         self._notices: list[str] = []
 
     def pid(self) -> int:
@@ -128,7 +128,6 @@ class PageWorker:
                                error=f"{task.input.uri}: internal error: {type(exc).__name__}: {exc}",
                                worker_pid=os.getpid())
         finally:
-            self._line_reader = self._line_reader or line_reader_of(parser)
             await parser.aclose()
         return RangeResult(
             task.doc, task.index, pages=doc.pages, errors=doc.errors,

@@ -59,31 +59,20 @@ def backend_key(options: ParseOptions) -> ParseOptions:
     return dataclasses.replace(options, **{n: getattr(defaults, n) for n in PER_DOCUMENT_OPTIONS})
 
 
+def _line_reader() -> Any:
+    from docparse.recognize.builtin_engine import RapidOcrEngine
+
+    return RapidOcrEngine()
+
+
 @dataclass
 class _Backends:
     layout: LayoutBackend
     recognizer: Recognizer
     users: int = 0
-    #: The PP-OCRv6 reader of the orientation check, kept across requests (see _lend_reader).
-    line_reader: Any = None
-
-
-# AsyncParser loads the orientation check's PP-OCRv6 reader lazily, per parser, and has no
-# argument to share it; a per-request parser would load it for every scanned document (seconds).
-# Until the pipeline takes it as a backend, it is handed from one request's parser to the next.
-# The attribute is private: when it goes away this degrades to loading per request, no worse.
-_READER_ATTR = "_line_reader"
-
-
-def _lend_reader(parser: AsyncParser, b: _Backends) -> None:
-    if b.line_reader is not None and hasattr(parser, _READER_ATTR):
-        setattr(parser, _READER_ATTR, b.line_reader)
-
-
-def _keep_reader(parser: AsyncParser, b: _Backends) -> None:
-    reader = getattr(parser, _READER_ATTR, None)
-    if reader is not None:
-        b.line_reader = reader
+    #: The PP-OCRv6 engine of the orientation check, one for every request (it loads its
+    #: models on first use, then stays loaded).
+    line_reader: Any = field(default_factory=_line_reader)
 
 
 @dataclass
@@ -228,8 +217,7 @@ class DocumentEngine:
                 on_progress(state["done"], state["total"])
 
         parser = AsyncParser(options, layout=b.layout, recognizer=b.recognizer,
-                             on_event=on_event)
-        _lend_reader(parser, b)
+                             on_event=on_event, line_reader=b.line_reader)
         try:
             inner = asyncio.create_task(parser.parse(data, name=name))
             try:
@@ -262,7 +250,6 @@ class DocumentEngine:
             if inner is not None and not inner.done():
                 inner.cancel()
                 await asyncio.gather(inner, return_exceptions=True)
-            _keep_reader(parser, b)
             await parser.aclose()
             b.users -= 1
 
