@@ -303,7 +303,10 @@ def measure_stages(inputs: dict[str, Path], work: Path, report: Report) -> None:
     import numpy as np
 
     from docparse.options import ParseOptions
-    from docparse.pipeline.page_run import crop
+    try:
+        from docparse.recognize.tasks import crop
+    except ImportError:  # a checkout from before the page-path stages (--code)
+        from docparse.pipeline.page_run import crop  # type: ignore[attr-defined,no-redef]
     from docparse.recognize.vlm.crops import prepare_crop
     from docparse.sources.opener import open_source
 
@@ -462,6 +465,7 @@ def main(argv: list[str] | None = None) -> int:
                     choices=["docparse-builtin", "docparse-tiny", "official-tiny"])
     ap.add_argument("--input", action="append", choices=["scans", "long-pdf", "mixed"])
     ap.add_argument("--no-stages", action="store_true")
+    ap.add_argument("--stages-only", action="store_true", help="only the per-stage CPU table")
     ap.add_argument("--text-layer", action="append", choices=["auto", "off"],
                     help="docparse text-layer modes to run (default: auto, plus off on the PDF)")
     ap.add_argument("--json", type=Path)
@@ -497,9 +501,10 @@ def main(argv: list[str] | None = None) -> int:
         inputs = {k: v for k, v in inputs.items() if k in args.input}
     report = Report(args.label, f"{code} ({platform.python_version()})",
                     time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()), os.getloadavg())
-    measure(inputs, args.work, code, args.profile or list(PROFILES),
-            args.client or ["docparse-builtin", "docparse-tiny", "official-tiny"], report,
-            args.text_layer)
+    if not args.stages_only:
+        measure(inputs, args.work, code, args.profile or list(PROFILES),
+                args.client or ["docparse-builtin", "docparse-tiny", "official-tiny"], report,
+                args.text_layer)
     if not args.no_stages:
         measure_stages(inputs, args.work, report)
     report.load_end = os.getloadavg()
