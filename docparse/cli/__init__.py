@@ -11,7 +11,7 @@ import os
 import signal
 import sys
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from types import FrameType
 from typing import NoReturn
 
@@ -19,6 +19,31 @@ from docparse._version import __version__
 
 EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, EXIT_NOTHING = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
+
+
+def error_line(message: str) -> None:
+    print(f"docparse: error: {message}", file=sys.stderr)
+
+
+def exit_code_of(run: Callable[[], int]) -> int:
+    """``run()``, with the errors that end a whole run turned into one line and an exit code:
+    configuration, models and an unreachable server are usage problems (2), anything else of
+    docparse's means nothing could be parsed (3)."""
+    from docparse.errors import (
+        ConfigurationError,
+        DocParseError,
+        ModelError,
+        ServerUnavailableError,
+    )
+
+    try:
+        return run()
+    except (ConfigurationError, ModelError, ServerUnavailableError) as exc:
+        error_line(str(exc))
+        return EXIT_USAGE
+    except DocParseError as exc:
+        error_line(str(exc))
+        return EXIT_NOTHING
 
 #: After the first Ctrl-C the run unwinds (finished pages are already on disk, written
 #: atomically); if that takes longer than this, or Ctrl-C comes again, the process ends at once.

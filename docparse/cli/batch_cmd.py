@@ -8,7 +8,7 @@ import sys
 import time
 from typing import Any
 
-from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
+from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE, error_line, exit_code_of
 
 
 class _Renamed:
@@ -61,32 +61,22 @@ _ENGINE_KEYS = ("engine", "address", "num_cpus", "workers", "ranges_per_worker",
 _OUTPUT_KEYS = ("format", "per_page", "resume", "quiet", "log_json", "jobs")
 
 
-def _err(msg: str) -> None:
-    print(f"docparse: error: {msg}", file=sys.stderr)
+_err = error_line
 
 
 def run(args: argparse.Namespace) -> int:
-    from docparse.errors import (
-        ConfigurationError,
-        DocParseError,
-        ModelError,
-        ServerUnavailableError,
-    )
     from docparse.options import resolve_options, resolve_output_options
 
     flags = {k: v for k, v in vars(args).items() if k not in ("inputs", "handler", "command")}
     engine = {k: flags.pop(k) for k in _ENGINE_KEYS}
     output = flags.pop("output", None)
-    try:
+
+    def batch() -> int:
         out_opts = resolve_output_options({k: flags.pop(k, None) for k in _OUTPUT_KEYS}
                                           | {"output": None if output is None or "://" in output
                                              else output})
         options = resolve_options(flags)
-    except ConfigurationError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    target = output if output and "://" in output else str(out_opts.output)
-    try:
+        target = output if output and "://" in output else str(out_opts.output)
         if engine["engine"] == "local":
             if target != str(out_opts.output) or any("://" in i for i in args.inputs):
                 _err("object-store URLs need --engine ray")
@@ -95,12 +85,8 @@ def run(args: argparse.Namespace) -> int:
 
             return run_batch(args.inputs, options, out_opts)
         return _run_ray(args.inputs, options, out_opts, target, engine)
-    except (ConfigurationError, ModelError, ServerUnavailableError) as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except DocParseError as exc:
-        _err(str(exc))
-        return EXIT_NOTHING
+
+    return exit_code_of(batch)
 
 
 def _run_ray(inputs: list[str], options: Any, out: Any, target: str,

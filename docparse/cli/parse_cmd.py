@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import sys
 from pathlib import Path
 from typing import Any
 
 from docparse import backends
-from docparse.cli import EXIT_NOTHING, EXIT_USAGE
+from docparse.cli import exit_code_of
 
 
 def add_parser(sub: Any) -> None:
@@ -87,37 +86,17 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
 _OUTPUT_KEYS = ("output", "format", "per_page", "resume", "quiet", "log_json", "jobs")
 
 
-def _err(msg: str) -> None:
-    print(f"docparse: error: {msg}", file=sys.stderr)
-
-
 def run(args: argparse.Namespace) -> int:
-    from docparse.errors import (
-        ConfigurationError,
-        DocParseError,
-        ModelError,
-        ServerUnavailableError,
-    )
+    from docparse.cli.batch import run_batch
     from docparse.options import resolve_options, resolve_output_options
 
     flags = {k: v for k, v in vars(args).items() if k not in ("inputs", "handler", "command")}
-    try:
+
+    def parse() -> int:
         out_opts = resolve_output_options({k: flags.pop(k, None) for k in _OUTPUT_KEYS})
-        options = resolve_options(flags)
-    except ConfigurationError as exc:
-        _err(str(exc))
-        return EXIT_USAGE
+        return run_batch(args.inputs, resolve_options(flags), out_opts)
 
-    from docparse.cli.batch import run_batch
-
-    try:
-        return run_batch(args.inputs, options, out_opts)
-    except (ConfigurationError, ModelError, ServerUnavailableError) as exc:
-        _err(str(exc))
-        return EXIT_USAGE
-    except DocParseError as exc:
-        _err(str(exc))
-        return EXIT_NOTHING
+    return exit_code_of(parse)
 
 
 __all__ = ["add_parser", "add_pipeline_options", "run"]
