@@ -174,7 +174,12 @@ def test_killed_run_resumes_to_identical_output_without_redoing_pages(
     assert not (out / "beta.json").exists()
     first_requests = server.stats().served
 
-    # 3. Resume: only the unfinished pages are recognised.
+    # 3. Resume: only the unfinished pages are recognised. Requests the killed run had in
+    # flight are still being answered (and recorded) by the server: let them drain first, so
+    # the counts below are the resumed run's alone.
+    deadline = time.monotonic() + 30
+    while server.stats().open and time.monotonic() < deadline:
+        time.sleep(0.05)
     server.reset()
     resumed = _run(_command(inputs, out, server.url, "--resume"))
     assert resumed.returncode == 0, resumed.stderr[-3000:]
