@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
-from docparse.errors import ConfigurationError, ServerUnavailableError
+from docparse.errors import ConfigurationError, ModelError, ServerUnavailableError
 from docparse.events import DocumentDone, DocumentFailed, DocumentStarted, Event, ignore_event
 from docparse.scale.adapter import (
     ErrorItem,
@@ -336,13 +336,17 @@ class RayBatch:
         job, _ = worker.running.pop(ref)
         try:
             value = ray.get(ref)
-        except (ServerUnavailableError, ConfigurationError):
-            raise
         except ray.exceptions.RayActorError:
             self._worker_died(worker, [job])
             return
-        except Exception as exc:  # the task raised something unexpected: that input fails
-            self._fail_doc(job.doc, f"{self.docs[job.doc].ref.uri}: internal error: {exc}")
+        except ray.exceptions.RayTaskError as exc:
+            cause = getattr(exc, "cause", None) or exc
+            if isinstance(cause, (ServerUnavailableError, ConfigurationError, ModelError)):
+                # No server answers, no such model, no layout model: the whole run stops with
+                # the worker's one-line message, as a local batch does.
+                raise cause from None
+            self._fail_doc(job.doc, f"{self.docs[job.doc].ref.uri}: internal error: "
+                           f"{type(cause).__name__}: {cause}")
             return
         if job.kind == "probe":
             self._probed(job.doc, value)

@@ -246,6 +246,18 @@ def test_object_store_inputs_and_outputs(
     assert not fs.glob(f"{BUCKET}/out/.docparse-work/**/pages/*")
 
 
+def test_a_wrong_model_stops_the_run_with_the_local_engines_message(
+    ray_instance: Any, server: FakeVLLM, inputs: Path, tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    code = main(["batch", str(inputs / "invoice.pdf"), "-o", str(tmp_path), "--engine", "ray",
+                 "--server", server.url, "--model", "nope", "--layout", "builtin", "--quiet"])
+    err = capsys.readouterr().err
+    assert code == EXIT_USAGE
+    (line,) = [x for x in err.splitlines() if x.startswith("docparse: error:")]
+    assert "the server has no model 'nope'; it serves: PaddleOCR-VL-0.9B" in line
+
+
 def test_without_ray_the_command_says_how_to_install_it(
     monkeypatch: pytest.MonkeyPatch, samples_dir: Path, tmp_path: Path,
     capsys: pytest.CaptureFixture[str],
