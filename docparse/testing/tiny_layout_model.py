@@ -146,8 +146,6 @@ def build_tiny_layout_model(
     """
     import numpy as np
     import paddle
-    import yaml  # type: ignore[import-untyped]
-    from paddle.static import InputSpec
 
     table = np.asarray(script_table(script, seed=seed), dtype=np.float32)
 
@@ -170,21 +168,7 @@ def build_tiny_layout_model(
             counts = paddle.full([batch], ROWS_PER_IMAGE, dtype="int32")
             return out.reshape([-1, 8]), counts
 
-    h, w = INPUT_SIZE
-    spec = [
-        InputSpec([None, 2], "float32", "im_shape"),
-        InputSpec([None, 3, h, w], "float32", "image"),
-        InputSpec([None, 2], "float32", "scale_factor"),
-    ]
-    out_dir.mkdir(parents=True, exist_ok=True)
-    net = _TinyLayout()
-    net.eval()
-    static = paddle.jit.to_static(net, input_spec=spec, full_graph=True)
-    paddle.jit.save(static, str(out_dir / "inference"), input_spec=spec)
-    (out_dir / "inference.yml").write_text(
-        yaml.safe_dump(_yaml_config(), sort_keys=False), encoding="utf-8"
-    )
-    return out_dir
+    return _save_inference_model(_TinyLayout(), _yaml_config(), out_dir)
 
 
 # ----------------------------------------------------------------------------- PP-DocLayoutV3
@@ -316,8 +300,6 @@ def build_tiny_layout_v3_model(
     """
     import numpy as np
     import paddle
-    import yaml  # type: ignore[import-untyped]
-    from paddle.static import InputSpec
 
     table = np.asarray(script_table_v3(script, seed=seed), dtype=np.float32)
     assert table.shape[1] == _V3_COLUMNS
@@ -363,6 +345,16 @@ def build_tiny_layout_v3_model(
             masks = paddle.expand(self._masks().unsqueeze(0), [batch, -1, -1, -1])
             return out.reshape([-1, 7]), counts, masks.reshape([-1, size, size])
 
+    return _save_inference_model(_TinyLayoutV3(), _v3_yaml_config(), out_dir)
+
+
+def _save_inference_model(net: Any, config: dict[str, Any], out_dir: Path) -> Path:
+    """``net`` in the on-disk format paddlex's predictor loads: the static graph and weights
+    (``inference.*``) and ``inference.yml``."""
+    import paddle
+    import yaml
+    from paddle.static import InputSpec
+
     h, w = INPUT_SIZE
     spec = [
         InputSpec([None, 2], "float32", "im_shape"),
@@ -370,11 +362,10 @@ def build_tiny_layout_v3_model(
         InputSpec([None, 2], "float32", "scale_factor"),
     ]
     out_dir.mkdir(parents=True, exist_ok=True)
-    net = _TinyLayoutV3()
     net.eval()
     static = paddle.jit.to_static(net, input_spec=spec, full_graph=True)
     paddle.jit.save(static, str(out_dir / "inference"), input_spec=spec)
     (out_dir / "inference.yml").write_text(
-        yaml.safe_dump(_v3_yaml_config(), sort_keys=False), encoding="utf-8"
+        yaml.safe_dump(config, sort_keys=False), encoding="utf-8"
     )
     return out_dir
