@@ -47,6 +47,15 @@ class LayoutBackend(Protocol):
         ...
 
 
+@runtime_checkable
+class LoadsModel(Protocol):
+    """A backend that can load its model ahead of the first page. Parsers call it on a worker
+    thread while the first pages render, so loading overlaps rendering instead of delaying the
+    first page's layout (issue 15). Optional; blocking; loading twice is a no-op."""
+
+    def load(self) -> None: ...
+
+
 @dataclass(frozen=True)
 class LayoutEvidence:
     """What a backend's refinement step may consult besides the pixels."""

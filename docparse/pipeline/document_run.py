@@ -9,7 +9,7 @@ import dataclasses
 import functools
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import Executor, ThreadPoolExecutor
 from dataclasses import dataclass
 
@@ -28,6 +28,8 @@ from docparse.pagespec import select_pages
 from docparse.pipeline.document_build import build_document, restructure_document
 from docparse.pipeline.page_run import PageOutcome, model_settings, process_page
 from docparse.pipeline.store import PageStore
+from docparse.pipeline.window import PageWindow
+from docparse.pipeline.workers import OldestPageFirstPool
 from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
 from docparse.sources import PageImage, Source
@@ -42,10 +44,13 @@ class RunContext:
     options: ParseOptions
     layout: LayoutBackend
     recognizer: Recognizer
-    #: Worker pool for the CPU stages (orientation, layout).
-    workers: Executor
+    #: Worker pool for the CPU stages (orientation, layout), oldest page first.
+    workers: OldestPageFirstPool
     #: Bounds the pages in flight across every document of the parser.
-    window: asyncio.Semaphore
+    window: PageWindow
+    #: Numbers pages in the order they enter the window, across every document: the workers'
+    #: priority (a page that has started is finished before a later one).
+    page_sequence: Iterator[int]
     #: Straightens a scanned page and turns it upright: (page) -> (page, record). Runs on
     #: ``workers``.
     orient: Callable[[PageImage], tuple[PageImage, Preprocessed]]
@@ -97,10 +102,10 @@ class DocumentRun:
             for idx in self.indices:
                 if self._resumed(idx):
                     continue
-                page = await self._render(idx, render_pool)
-                if page is None:
+                rendered = await self._render(idx, render_pool)
+                if rendered is None:
                     continue
-                task = asyncio.create_task(self._page(idx, page, store_pool))
+                task = asyncio.create_task(self._page(idx, *rendered, store_pool))
                 running.add(task)
                 task.add_done_callback(running.discard)
                 # Surface a dead server at once instead of rendering the rest of the input.
@@ -132,13 +137,15 @@ class DocumentRun:
                                len(done[0].parsing_res_list), 0, resumed=True))
         return True
 
-    async def _render(self, idx: int, pool: Executor) -> PageImage | None:
-        """The page's pixels (holding a window slot), or None after recording why not."""
+    async def _render(self, idx: int, pool: Executor) -> tuple[int, PageImage] | None:
+        """The page's sequence number and pixels (holding a window slot), or None after
+        recording why not."""
         opts, src = self.ctx.options, self.src
         # The text layer also tells scans from born-digital pages (orientation check), so it is
         # read whenever either needs it; with text_layer "off" it is dropped after that.
         with_text = opts.text_layer != "off" or opts.orientation == "auto"
         await self.ctx.window.acquire()
+        seq = next(self.ctx.page_sequence)
         try:
             page = await asyncio.get_running_loop().run_in_executor(
                 pool, functools.partial(src.render, idx, dpi=opts.dpi, with_text_layer=with_text))
@@ -153,13 +160,13 @@ class DocumentRun:
             raise
         if src.single_image:
             page = dataclasses.replace(page, page_index=None, page_count=None)
-        return page
+        return seq, page
 
-    async def _page(self, idx: int, page: PageImage, store_pool: Executor) -> None:
+    async def _page(self, idx: int, seq: int, page: PageImage, store_pool: Executor) -> None:
         """One page's stages; its failure is recorded, never lost with the document."""
         width, height = page.width, page.height
         try:
-            out = await self._stages(idx, page)
+            out = await self._stages(idx, seq, page)
             del page  # the pixels go before the slot frees, so the window bounds memory
             if self.store is not None:
                 # Off the loop: each page is fsynced, which would stall every request.
@@ -182,9 +189,8 @@ class DocumentRun:
         finally:
             self.ctx.window.release()
 
-    async def _stages(self, idx: int, page: PageImage) -> PageOutcome:
+    async def _stages(self, idx: int, seq: int, page: PageImage) -> PageOutcome:
         ctx, opts = self.ctx, self.ctx.options
-        loop = asyncio.get_running_loop()
         if self.deadline_at is not None and time.monotonic() > self.deadline_at:
             raise DeadlineExceededError(f"{self.src.input_path}: deadline of {opts.deadline:g} s "
                                         f"passed before page {idx + 1}")
@@ -193,9 +199,11 @@ class DocumentRun:
             page = dataclasses.replace(page, text_layer=None)
         preprocessed: Preprocessed | None = None
         if opts.orientation == "auto" and scanned:
-            page, preprocessed = await loop.run_in_executor(ctx.workers, ctx.orient, page)
-        regions: list[Region] = await loop.run_in_executor(ctx.workers, _detect_one,
-                                                           ctx.layout, page)
+            page, preprocessed = await asyncio.wrap_future(
+                ctx.workers.submit_for_page(seq, ctx.orient, page))
+        regions: list[Region] = await asyncio.wrap_future(
+            ctx.workers.submit_for_page(seq, _detect_one, ctx.layout, page))
+        ctx.window.page_through_cpu_stages()
         return await process_page(page, regions, options=opts, layout=ctx.layout,
                                   recognizer=ctx.recognizer, settings=self.settings,
                                   preprocessed=preprocessed, deadline_at=self.deadline_at)

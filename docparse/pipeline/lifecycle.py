@@ -5,7 +5,7 @@ for the rest of the process. Used through :func:`weakref.finalize` (never holds 
 from __future__ import annotations
 
 import warnings
-from concurrent.futures import ThreadPoolExecutor
+from concurrent.futures import Executor
 
 
 def warn_unclosed(what: str) -> None:
@@ -17,7 +17,7 @@ def warn_unclosed(what: str) -> None:
     )
 
 
-def finalize_async_parser(layout_pool: ThreadPoolExecutor) -> None:
+def finalize_async_parser(layout_pool: Executor) -> None:
     """An :class:`AsyncParser` was garbage-collected (or the process exits) unclosed."""
     warn_unclosed("docparse.AsyncParser")
     layout_pool.shutdown(wait=False, cancel_futures=True)

@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import asyncio
 import dataclasses
+import itertools
 import logging
 import os
 import weakref
-from collections.abc import AsyncIterator, Callable, Iterable
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterable
 from dataclasses import dataclass
 from typing import IO, Any, Union
 
@@ -32,15 +32,17 @@ from docparse.events import (
     Notice,
     ignore_event,
 )
-from docparse.layout import LayoutBackend
+from docparse.layout import LayoutBackend, LoadsModel
 from docparse.options import ParseOptions, resolve_options
 from docparse.pipeline.arguments import check_backend, check_options
 from docparse.pipeline.backends import build_layout, build_recognizer
 from docparse.pipeline.document_run import DocumentRun, RunContext
 from docparse.pipeline.lifecycle import finalize_async_parser
 from docparse.pipeline.store import PageStore
+from docparse.pipeline.window import PageWindow
+from docparse.pipeline.workers import OldestPageFirstPool
 from docparse.preprocess.page import Preprocessed
-from docparse.recognize import Recognizer
+from docparse.recognize import Recognizer, WarmsUp
 from docparse.sources import PageImage, Source
 
 log = logging.getLogger("docparse")
@@ -59,6 +61,19 @@ class ParseResult:
     @property
     def ok(self) -> bool:
         return self.document is not None
+
+
+async def _nothing() -> None:
+    return None
+
+
+async def _quietly(warm_up: Awaitable[None]) -> None:
+    # Getting ready early is an optimisation: whatever goes wrong here, the first request
+    # meets again and reports properly.
+    try:
+        await warm_up
+    except Exception:
+        log.debug("recognizer warm-up failed", exc_info=True)
 
 
 def _origin_of(source: str | os.PathLike[str] | bytes, password: str | None) -> Origin | None:
@@ -118,8 +133,10 @@ class AsyncParser:
         self._owns_recognizer = recognizer is None
         self._on_event = on_event or ignore_event
         workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
-        self._layout_pool = ThreadPoolExecutor(workers, thread_name_prefix="docparse-layout")
-        self._window: asyncio.Semaphore | None = None
+        self._layout_pool = OldestPageFirstPool(workers, "docparse-layout")
+        self._window: PageWindow | None = None
+        self._workers = workers
+        self._page_sequence = itertools.count()
         # The PP-OCRv6 engine of the full orientation check: given (to share one loaded engine
         # between parsers, as the service and scale-out workers do) or built on first need.
         self._line_reader: Any = line_reader
@@ -127,6 +144,7 @@ class AsyncParser:
         # Never closed: warn and stop the worker threads when it is collected (or at exit).
         self._finalizer = weakref.finalize(self, finalize_async_parser, self._layout_pool)
         self._version_checked = False
+        self._warm_up: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
     async def __aenter__(self) -> AsyncParser:
@@ -140,6 +158,10 @@ class AsyncParser:
             return
         self._closed = True
         self._finalizer.detach()
+        if self._warm_up is not None and not self._warm_up.done():
+            self._warm_up.cancel()
+            if self._warm_up.get_loop() is asyncio.get_running_loop():
+                await asyncio.gather(self._warm_up, return_exceptions=True)
         # Only what it built: a recognizer passed in is the caller's to close (as a client
         # given to httpx), so one loaded recognizer can serve many parsers (service, workers).
         if self._recognizer is not None and self._owns_recognizer:
@@ -172,6 +194,22 @@ class AsyncParser:
         if self._recognizer is None:
             self._recognizer = build_recognizer(self.options)
         return self._layout, self._recognizer
+
+    def _start_warm_up(self, layout: LayoutBackend, recognizer: Recognizer) -> None:
+        """Load models and let the recogniser get ready while the first pages render, once per
+        parser: the first page then meets loaded models, and the server gets its first request
+        sooner. Loading goes on the workers ahead of every page (sequence -1); what fails here
+        fails again, and is reported, where the page needs it."""
+        if self._warm_up is not None:
+            return
+        if isinstance(layout, LoadsModel):
+            self._layout_pool.submit_for_page(-1, layout.load)
+        if self.options.orientation == "auto":
+            from docparse.preprocess.page import preload
+
+            self._layout_pool.submit_for_page(-1, preload)
+        self._warm_up = asyncio.ensure_future(
+            _quietly(recognizer.warm_up() if isinstance(recognizer, WarmsUp) else _nothing()))
 
     def _orient(self, page: PageImage) -> tuple[PageImage, Preprocessed]:
         """A scanned page straightened and turned upright (runs in a worker thread)."""
@@ -216,6 +254,7 @@ class AsyncParser:
 
         try:
             layout, recognizer = self._backends()
+            self._start_warm_up(layout, recognizer)
             if not isinstance(source, (str, os.PathLike, bytes, bytearray, memoryview)):
                 # A file object is read once; its bytes are also what the document keeps.
                 name = stream_name(source, name)
@@ -251,7 +290,7 @@ class AsyncParser:
         :class:`PageStore` (finished pages persisted as they complete)."""
         items = list(sources)
         # Missing models or bad backend options concern the whole run, not one input.
-        self._backends()
+        self._start_warm_up(*self._backends())
         rendering = asyncio.Semaphore(max(1, concurrency))
 
         async def one(src: SourceTypes) -> ParseResult:
@@ -316,9 +355,10 @@ class AsyncParser:
         submitted: asyncio.Event | None = None,
     ) -> Document:
         if self._window is None:
-            self._window = asyncio.Semaphore(self.options.page_window)
+            self._window = PageWindow(self.options.page_window, start=self._workers)
         ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
-                         workers=self._layout_pool, window=self._window, orient=self._orient,
+                         workers=self._layout_pool, window=self._window,
+                         page_sequence=self._page_sequence, orient=self._orient,
                          emit=self._emit)
         return await DocumentRun(ctx, src, store, submitted).run()
 

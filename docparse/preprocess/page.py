@@ -123,6 +123,14 @@ class _LineClassifier:
 _CLASSIFIER = _LineClassifier()
 
 
+def preload() -> None:
+    """Load what pre-processing a scanned page needs (OpenCV, the line classifier) now, on a
+    worker thread while the first page renders, instead of during the first page."""
+    import cv2  # noqa: F401
+
+    _CLASSIFIER._load()
+
+
 def _pieces(image: npt.NDArray[np.uint8], lines: tuple[Line, ...]) -> list[npt.NDArray[np.uint8]]:
     """Pieces four line-heights wide from the middle of the longest flat lines, tall enough
     for ascenders and descenders; bars and blank fills (no letters) are skipped."""

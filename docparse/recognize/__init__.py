@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 
 from docparse.content import ExtraBlock
 from docparse.document import BlockError, ContentSource
@@ -21,7 +21,8 @@ if TYPE_CHECKING:
 
     from docparse.sources import PageImage
 
-__all__ = ["ExtraBlock", "PageRecognition", "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind"]
+__all__ = ["ExtraBlock", "PageRecognition", "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind",
+           "WarmsUp"]
 
 #: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
 TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
@@ -85,3 +86,14 @@ class Recognizer(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class WarmsUp(Protocol):
+    """A recogniser that can get ready (HTTP client built, model names known)
+    while the first pages are still being rendered and laid out, so the server gets its first
+    request as early as the client can send it. Optional: parsers call it when it is there."""
+
+    async def warm_up(self) -> None:
+        """Prepare; never raise for a server that does not answer (requests will say so)."""
+        ...

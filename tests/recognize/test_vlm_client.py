@@ -1,4 +1,5 @@
-"""One endpoint through the openai SDK: the bytes on the wire and the translation of failures."""
+"""One endpoint in plain HTTP: the bytes on the wire (the same JSON as the openai SDK sends) and
+the translation of failures."""
 
 from __future__ import annotations
 
@@ -96,8 +97,8 @@ def test_the_request_on_the_wire() -> None:
     assert request.method == "POST"
     assert str(request.url) == URL + "/chat/completions"
     assert request.headers["authorization"] == "Bearer null"
-    assert request.headers["user-agent"].startswith("AsyncOpenAI/Python")
-    assert request.headers["x-stainless-retry-count"] == "0"
+    assert request.headers["user-agent"].startswith("docparse/")
+    assert request.headers["content-type"] == "application/json"
     assert json.loads(request.content) == {
         "model": "PaddleOCR-VL-0.9B",
         "messages": [
@@ -114,6 +115,57 @@ def test_the_request_on_the_wire() -> None:
         "skip_special_tokens": True,
         "mm_processor_kwargs": {"min_pixels": 112896, "max_pixels": 1003520},
     }
+
+
+def test_the_body_is_what_the_openai_sdk_sends() -> None:
+    """The official client speaks through the openai SDK; docparse sends the same JSON."""
+    from openai import AsyncOpenAI
+
+    bodies: list[Any] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        bodies.append(json.loads(request.content))
+        return httpx2.Response(200, json=completion_json("Hi"))
+
+    params = SamplingParams(top_p=0.9, repetition_penalty=1.05)
+    request = build_request(model="m", image_url="data:image/png;base64,AA", kind="table",
+                            params=params)
+
+    async def go() -> None:
+        sdk = AsyncOpenAI(base_url=URL, api_key="null", max_retries=0,
+                          http_client=httpx2.AsyncClient(transport=httpx2.MockTransport(handler)))
+        await sdk.chat.completions.create(**request)
+        await sdk.close()
+        ours = client_for(handler)
+        assert await ours.chat(request, timeout=5) == Completion("Hi", "stop")
+        await ours.aclose()
+
+    asyncio.run(go())
+    sdk_body, our_body = bodies
+    assert our_body == sdk_body
+    assert our_body["repetition_penalty"] == 1.05 and our_body["top_p"] == 0.9
+    assert "extra_body" not in our_body
+
+
+def test_basic_auth_from_the_url_replaces_the_key() -> None:
+    seen: list[str] = []
+
+    def handler(request: httpx2.Request) -> httpx2.Response:
+        seen.append(request.headers["authorization"])
+        return httpx2.Response(200, json={"data": [{"id": "m"}]})
+
+    async def go() -> list[str] | CallFailure:
+        http = httpx2.AsyncClient(transport=httpx2.MockTransport(handler))
+        client = EndpointClient("http://ann:s%40cret@vlm.test:8000/v1", api_key="k",
+                                http_client=http)
+        try:
+            assert client.url == "http://vlm.test:8000/v1"
+            return await client.list_models(timeout=1)
+        finally:
+            await client.aclose()
+
+    assert asyncio.run(go()) == ["m"]
+    assert seen == ["Basic YW5uOnNAY3JldA=="]
 
 
 def test_api_key_is_sent_when_configured() -> None:
@@ -205,7 +257,21 @@ def _raise(exc: Exception) -> Callable[[httpx2.Request], httpx2.Response]:
             "malformed",
             None,
             None,
-            "no choices",
+            "not JSON: text/plain",
+        ),
+        (
+            lambda r: httpx2.Response(502, text="Bad gateway from the proxy"),
+            "status",
+            502,
+            None,
+            "HTTP 502: Bad gateway from the proxy",
+        ),
+        (
+            _raise(httpx2.ConnectTimeout("slow connect")),
+            "timeout",
+            None,
+            None,
+            "timed out",
         ),
     ],
 )
@@ -239,3 +305,16 @@ def test_list_models() -> None:
             await client.aclose()
 
     assert asyncio.run(go()) == ["a", "b"]
+
+
+def test_list_models_refuses_an_answer_without_ids() -> None:
+    async def go() -> list[str] | CallFailure:
+        client = client_for(lambda r: httpx2.Response(200, json={"data": [{"name": "a"}]}))
+        try:
+            return await client.list_models(timeout=1)
+        finally:
+            await client.aclose()
+
+    failure = asyncio.run(go())
+    assert isinstance(failure, CallFailure) and failure.kind == "malformed"
+    assert "model list" in failure.message

@@ -270,3 +270,54 @@ def test_stats_count_requests_and_retries() -> None:
     assert (stats.requests, stats.retries, stats.failed_blocks) == (3, 1, 0)
     assert stats.endpoints[0].requests == 3 and stats.endpoints[0].url == URL + "/v1"
     assert sorted(r.retries for r in out.results.values()) == [0, 1]
+
+
+def test_warm_up_learns_the_model_before_the_first_request() -> None:
+    paths: list[str] = []
+    mock = Mock(by_prompt)
+
+    async def logged(request: httpx2.Request) -> httpx2.Response:
+        paths.append(request.url.path)
+        return await mock(request)
+
+    rec = VlmRecognizer(
+        ParseOptions(server_url=(URL, "http://vlm2.test:8000")),
+        http_client_factory=lambda u: httpx2.AsyncClient(transport=httpx2.MockTransport(logged)),
+    )
+
+    async def go() -> PageRecognition:
+        try:
+            await rec.warm_up()
+            assert sorted(paths) == ["/v1/models", "/v1/models"]  # each endpoint, once
+            return await rec.recognize_page(PAGE, [task(1, "ocr", ink(40, 200))])
+        finally:
+            await rec.aclose()
+
+    result = asyncio.run(go())
+    assert result.results[1].content == "Hello world"
+    assert paths.count("/v1/models") == 2  # the request did not ask again
+    assert mock.bodies[0]["model"] == "PaddleOCR-VL-0.9B"
+
+
+def test_warm_up_on_a_dead_server_decides_nothing() -> None:
+    calls: list[str] = []
+
+    def refuse(request: httpx2.Request) -> httpx2.Response:
+        calls.append(request.url.path)
+        raise httpx2.ConnectError("refused")
+
+    rec = VlmRecognizer(
+        ParseOptions(server_url=(URL,), retries=5),
+        http_client_factory=lambda u: httpx2.AsyncClient(transport=httpx2.MockTransport(refuse)),
+    )
+
+    async def go() -> None:
+        try:
+            await rec.warm_up()  # no exception: the requests report the dead server
+            with pytest.raises(ServerUnavailableError, match="no VLM endpoint answers"):
+                await rec.recognize_page(PAGE, [task(i, "ocr", ink(40, 100)) for i in range(3)])
+        finally:
+            await rec.aclose()
+
+    asyncio.run(go())
+    assert calls[0] == "/v1/models" and len(calls) >= 2  # the page asked again itself

@@ -1,25 +1,30 @@
-"""One OpenAI-compatible endpoint, spoken to through the official ``openai`` SDK.
+"""One OpenAI-compatible endpoint, spoken to in plain HTTP (``httpx2``).
 
-Each endpoint gets its own ``AsyncOpenAI`` with the SDK's retries off (``max_retries=0``):
-:mod:`docparse.recognize.vlm.retry` is the only retry layer. Every SDK/transport exception is
-translated here, at one boundary, into a :class:`CallFailure` value, because a failed request
-is routine data for the pool (retry, eject, give up), not an exceptional event.
+docparse needs two calls of the OpenAI API, ``POST /chat/completions`` and ``GET /models``, and
+sends them exactly as the openai SDK the official client uses does (the same JSON: vLLM's
+extensions at the top level), without the SDK itself: importing it cost 0.35-0.6 s of CPU at
+every start, on the path between a user's command and the server's first request (issue 15).
+:mod:`docparse.recognize.vlm.retry` is the only retry layer. Every transport error and bad
+answer is translated here, at one boundary, into a :class:`CallFailure` value, because a failed
+request is routine data for the pool (retry, eject, give up), not an exceptional event.
 """
 
 from __future__ import annotations
 
+import json
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Final
 from urllib.parse import urlsplit, urlunsplit
 
+from docparse._version import __version__
 from docparse.display import display_url
 from docparse.recognize.vlm.retry import FailureKind, parse_retry_after
 
 if TYPE_CHECKING:
     import httpx2
-    from openai import AsyncOpenAI
 
 #: Builds the HTTP client for an endpoint URL; lets tests inject ``httpx2.MockTransport``.
 HttpClientFactory = Callable[[str], "httpx2.AsyncClient"]
@@ -106,48 +111,99 @@ class EndpointClient:
         http_client: httpx2.AsyncClient | None = None,
         wall_clock: Callable[[], float] = time.time,
     ) -> None:
-        from openai import AsyncOpenAI
-
         # ``url`` is what every message, event, stat and log shows: credentials in the URL
-        # (``http://user:pw@host/v1``) are split off here, once, and sent as HTTP Basic auth.
+        # (``http://user:pw@host/v1``) are split off here, once, and sent as HTTP Basic auth
+        # instead of the bearer key (as the SDK's ``default_headers`` did).
         self.url, auth = split_credentials(url)
+        self._headers = {
+            "Authorization": auth or f"Bearer {api_key or DEFAULT_API_KEY}",
+            "Accept": "application/json",
+            "User-Agent": f"docparse/{__version__}",
+        }
+        self._http = http_client
         self._wall_clock = wall_clock
-        self._client: AsyncOpenAI = AsyncOpenAI(
-            base_url=self.url,
-            api_key=api_key or DEFAULT_API_KEY,
-            max_retries=0,
-            http_client=http_client,
-            default_headers={"Authorization": auth} if auth else None,
-        )
+        # A warm-up thread and the event loop may both get here first.
+        self._building = threading.Lock()
+
+    def prepare(self) -> None:
+        """Build the HTTP client now (blocking; the pool's warm-up calls it off the loop)."""
+        with self._building:
+            if self._http is None:
+                import httpx2
+
+                # The SDK's connection limits (httpx's own cap of 100 would queue requests in
+                # the pool, and time them out there, above --max-concurrency 100).
+                self._http = httpx2.AsyncClient(
+                    limits=httpx2.Limits(max_connections=1000, max_keepalive_connections=100),
+                    follow_redirects=True,
+                )
 
     async def chat(self, request: dict[str, Any], *, timeout: float) -> Completion | CallFailure:
         """POST ``/chat/completions`` with ``request`` (see ``prompts.build_request``)."""
-        try:
-            completion: Any = await self._client.chat.completions.create(
-                **request, timeout=_timeout(timeout)
-            )
-        except Exception as exc:  # translated to data below, never dropped
-            return self._failure(exc, "chat completion")
-        return _completion_from(completion, self.url)
+        # ``extra_body`` holds vLLM's extensions; they go at the top level of the JSON, exactly
+        # where the openai SDK (which the official client uses) puts them.
+        body = {k: v for k, v in request.items() if k != "extra_body"}
+        body.update(request.get("extra_body") or {})
+        answer = await self._call("POST", "/chat/completions", "chat completion", timeout,
+                                  json.dumps(body, separators=(",", ":")).encode())
+        if isinstance(answer, CallFailure):
+            return answer
+        return _completion_from(answer, self.url)
 
     async def list_models(self, *, timeout: float) -> list[str] | CallFailure:
         """GET ``/models``: the ids the server serves (also the health probe)."""
-        try:
-            page: Any = await self._client.models.list(timeout=_timeout(timeout))
-            ids = [str(m.id) for m in page.data]
-        except Exception as exc:  # translated to data below, never dropped
-            return self._failure(exc, "model list")
-        return ids
+        answer = await self._call("GET", "/models", "model list", timeout, None)
+        if isinstance(answer, CallFailure):
+            return answer
+        data = answer.get("data") if isinstance(answer, dict) else None
+        if not isinstance(data, list) or not all(
+            isinstance(m, dict) and isinstance(m.get("id"), str) for m in data
+        ):
+            return CallFailure("malformed", f"{self.url}: unusable model list response "
+                                            "(no list of models with ids)")
+        return [m["id"] for m in data]
 
     async def aclose(self) -> None:
         """Close the HTTP connections."""
-        await self._client.close()
+        if self._http is not None:
+            await self._http.aclose()
 
-    def _failure(self, exc: Exception, what: str) -> CallFailure:
-        failure = translate_exception(exc, self.url, what, now=self._wall_clock())
-        if failure is None:
-            raise exc
-        return failure
+    async def _call(self, method: str, path: str, what: str, timeout: float,
+                    content: bytes | None) -> Any:
+        """The decoded JSON answer, or a :class:`CallFailure`: the one exception boundary."""
+        import httpx2
+
+        self.prepare()
+        assert self._http is not None
+        headers = self._headers if content is None else {
+            **self._headers, "Content-Type": "application/json"}
+        try:
+            response = await self._http.request(method, self.url + path, content=content,
+                                                headers=headers, timeout=_timeout(timeout))
+        except httpx2.TimeoutException:  # also a connect timeout, as the SDK counted it
+            return CallFailure("timeout", f"{self.url}: {what} timed out")
+        except httpx2.ConnectError as exc:
+            return CallFailure("connect", f"{self.url}: cannot connect ({exc or 'refused'})")
+        except httpx2.TransportError as exc:
+            return CallFailure("connection", f"{self.url}: connection failed during {what} "
+                                             f"({type(exc).__name__}: {exc})")
+        try:
+            answer: Any = json.loads(response.content)
+        except ValueError:
+            answer = None if response.is_success else response.text
+            if response.is_success:
+                kind = response.headers.get("content-type", "no content type")
+                return CallFailure("malformed", f"{self.url}: unusable {what} response "
+                                                f"(not JSON: {kind})")
+        if not response.is_success:
+            return CallFailure(
+                "status",
+                f"{self.url}: {what} failed with HTTP {response.status_code}: "
+                f"{_error_text(answer, response.reason_phrase or 'no reason given')}",
+                status_code=response.status_code,
+                retry_after=parse_retry_after(response.headers, self._wall_clock()),
+            )
+        return answer
 
 
 def _timeout(seconds: float) -> httpx2.Timeout:
@@ -156,37 +212,7 @@ def _timeout(seconds: float) -> httpx2.Timeout:
     return httpx2.Timeout(seconds, connect=min(seconds, CONNECT_TIMEOUT))
 
 
-def translate_exception(exc: Exception, url: str, what: str, *, now: float) -> CallFailure | None:
-    """Map an SDK or decoding exception to a :class:`CallFailure`; None for programming errors.
-
-    ``now`` (a Unix timestamp) resolves HTTP-date ``Retry-After`` values.
-    """
-    import httpx2
-    import openai
-    import pydantic
-
-    if isinstance(exc, openai.APITimeoutError):
-        return CallFailure("timeout", f"{url}: {what} timed out")
-    if isinstance(exc, openai.APIConnectionError):
-        cause = exc.__cause__
-        if isinstance(cause, httpx2.ConnectError):
-            return CallFailure("connect", f"{url}: cannot connect ({cause or 'refused'})")
-        detail = f"{type(cause).__name__}: {cause}" if cause else exc.message
-        return CallFailure("connection", f"{url}: connection failed during {what} ({detail})")
-    if isinstance(exc, openai.APIStatusError):
-        return CallFailure(
-            "status",
-            f"{url}: {what} failed with HTTP {exc.status_code}: {_error_text(exc.body, exc)}",
-            status_code=exc.status_code,
-            retry_after=parse_retry_after(exc.response.headers, now),
-        )
-    if isinstance(exc, (openai.APIError, ValueError, pydantic.ValidationError)):
-        # Invalid JSON (ValueError) or a body the SDK could not read as the expected object.
-        return CallFailure("malformed", f"{url}: unusable {what} response ({exc})")
-    return None
-
-
-def _error_text(body: object, exc: Exception) -> str:
+def _error_text(body: object, fallback: str) -> str:
     """The server's own error message: vLLM sends ``{"message": ...}`` (maybe nested)."""
     if isinstance(body, dict):
         inner = body.get("error")
@@ -196,18 +222,18 @@ def _error_text(body: object, exc: Exception) -> str:
             return str(body["message"])
     if isinstance(body, str) and body:
         return body[:300]
-    return str(exc)
+    return fallback
 
 
-def _completion_from(completion: Any, url: str) -> Completion | CallFailure:
-    """Check that a parsed body is a chat completion with one choice; the SDK does not."""
-    choices = getattr(completion, "choices", None)
+def _completion_from(body: Any, url: str) -> Completion | CallFailure:
+    """Check that a decoded body is a chat completion with one text choice."""
+    choices = body.get("choices") if isinstance(body, dict) else None
     if not isinstance(choices, list) or not choices:
         return CallFailure("malformed", f"{url}: chat completion response has no choices")
     choice = choices[0]
-    message = getattr(choice, "message", None)
-    text = getattr(message, "content", None)
-    if message is None or not (text is None or isinstance(text, str)):
+    message = choice.get("message") if isinstance(choice, dict) else None
+    text = message.get("content") if isinstance(message, dict) else None
+    if not isinstance(message, dict) or not (text is None or isinstance(text, str)):
         return CallFailure("malformed", f"{url}: chat completion choice has no text message")
-    reason = getattr(choice, "finish_reason", None)
+    reason = choice.get("finish_reason")
     return Completion(text=text, finish_reason=reason if isinstance(reason, str) else None)

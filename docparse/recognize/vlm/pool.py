@@ -120,6 +120,17 @@ class EndpointPool:
         self.requests = 0
         self.retries = 0
 
+    async def warm_up(self) -> None:
+        """Build every endpoint's client off the event loop and learn the served model names,
+        all endpoints at once. A failure is only remembered the way a request's would be: the
+        first request asks again (one probe), so nothing is decided here."""
+
+        async def one(endpoint: _Endpoint) -> None:
+            await asyncio.to_thread(endpoint.client.prepare)
+            await self._model_for(endpoint)
+
+        await asyncio.gather(*(one(e) for e in self._endpoints))
+
     def endpoint_stats(self) -> tuple[EndpointStats, ...]:
         """Per-endpoint counters, in configuration order."""
         return tuple(

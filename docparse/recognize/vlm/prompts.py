@@ -11,7 +11,8 @@ Pure: no I/O. The reference (§1.1, §1.3) captured the official request::
      "mm_processor_kwargs": {"min_pixels": 112896, "max_pixels": 1003520}}
 
 ``skip_special_tokens``, ``mm_processor_kwargs`` and ``repetition_penalty`` are vLLM
-extensions, so they travel in the SDK's ``extra_body`` and land at the top level of the JSON.
+extensions, so they travel in ``extra_body`` (as the official client passes them to the openai
+SDK) and land at the top level of the JSON.
 """
 
 from __future__ import annotations

@@ -126,6 +126,11 @@ class VlmRecognizer:
         self._truncated = 0
         self._failed = 0
 
+    async def warm_up(self) -> None:
+        """Build the HTTP clients and learn each server's model name while the first pages render
+        (see :class:`docparse.recognize.WarmsUp`)."""
+        await self._pool.warm_up()
+
     @property
     def endpoints(self) -> tuple[str, ...]:
         """The normalised endpoint URLs (``.../v1``)."""

@@ -1,8 +1,8 @@
 """The one retry policy for VLM requests: what to retry and how long to wait.
 
 Pure and table-tested, modelled on openai-python's ``_should_retry`` and
-``_calculate_retry_timeout``. The SDK's own retries are switched off (``max_retries=0``) so
-that retries live in exactly one layer.
+``_calculate_retry_timeout``. The HTTP client (:mod:`docparse.recognize.vlm.client`) never
+retries, so that retries live in exactly one layer.
 """
 
 from __future__ import annotations
