@@ -35,14 +35,29 @@ def say(message: str) -> None:
                        else f"\\u{ord(m[0]):04x}", message), file=sys.stderr)
 
 
-def _store_for(path: Path, work: Path, key: dict[str, object], resume: bool) -> DirPageStore | None:
-    """The input's page store, or None after printing why it cannot be had."""
+def _digests(paths: list[Path]) -> dict[Path, str | OSError]:
+    """Each input's sha256 (its resume fingerprint), or why it cannot be read. Hashed on every
+    core at once (hashlib lets go of the GIL): a folder of 40 scans is 78 MB, 0.15 s on one
+    core, all of it before the first page may start."""
+    from concurrent.futures import ThreadPoolExecutor
+
     from docparse.export.pagestore import file_sha256
 
-    try:
-        digest = file_sha256(path)
-    except OSError as exc:
-        say(f"docparse: error: {display_path(path)}: cannot read: {exc.strerror or exc}")
+    def one(path: Path) -> str | OSError:
+        try:
+            return file_sha256(path)
+        except OSError as exc:
+            return exc
+
+    with ThreadPoolExecutor(max(1, min(len(paths), os.cpu_count() or 1))) as pool:
+        return dict(zip(paths, pool.map(one, paths), strict=True))
+
+
+def _store_for(path: Path, digest: str | OSError, work: Path, key: dict[str, object],
+               resume: bool) -> DirPageStore | None:
+    """The input's page store, or None after printing why it cannot be had."""
+    if isinstance(digest, OSError):
+        say(f"docparse: error: {display_path(path)}: cannot read: {digest.strerror or digest}")
         return None
     try:
         return DirPageStore(work, fingerprint={"input_sha256": digest, "options": key},
@@ -151,8 +166,10 @@ def _run_locked(
                    "pipeline_version": parser.options.pipeline_version}
             stores: dict[Path, DirPageStore] = {}
             todo: list[Path] = []
+            digests = _digests([item.path for item in items]) if items else {}
             for item in items:
-                store = _store_for(item.path, out.output / WORK_DIR / item.relative_dir
+                store = _store_for(item.path, digests[item.path],
+                                   out.output / WORK_DIR / item.relative_dir
                                    / stems[item.path], key, out.resume)
                 if store is None:
                     failed += 1
