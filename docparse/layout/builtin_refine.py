@@ -99,7 +99,13 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     tick labels also line up."""
     if not _has_words(evidence):
         return list(regions)
-    from docparse.textlayer.tables import bands_of, clearly_not_table, hull, looks_like_table
+    from docparse.textlayer.tables import (
+        bands_of,
+        clearly_not_table,
+        columns_of,
+        hull,
+        looks_like_table,
+    )
 
     table_id = LABELS.index("table")
     out: list[Region] = []
@@ -130,6 +136,13 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             # `use_ocr_for_image_block` does for pictures): the small model calls whole
             # brochure pages and ruled invoice tables pictures.
             out.append(r)
+            if not any(kinds):
+                # Text in columns (side-by-side cards, a two-column brochure): bands across
+                # the whole box would read both columns line by line, so each column is
+                # banded on its own and the page's reading order takes them column-wise,
+                # as OCR of the same box reads them.
+                bands = [b for column in columns_of(pieces) for b in bands_of(column)]
+                kinds = [False] * len(bands)
         elif not any(kinds):
             out.append(r)
             continue
@@ -161,6 +174,10 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
     from docparse.textlayer.tables import bands_of, hull
 
     out = list(regions)
+    # New text regions by the index of their picture, and whether they read before it: the
+    # list is the page's reading order, and prose cut off a picture is read where it stands
+    # (under the figure: right after it), not after everything else on the page.
+    added: dict[int, tuple[bool, Region]] = {}
     for i, r in enumerate(regions):
         if r.label != "image":
             continue
@@ -171,6 +188,7 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
         prose = [_is_prose_band(b) for b in bands]
         x1, y1, x2, y2 = r.bbox
         cut: tuple[float, float, float, float] | None = None
+        on_top = False
         if prose[-1]:
             k = len(prose) - 1
             while k > 0 and prose[k - 1]:
@@ -185,6 +203,7 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
             text_box = hull([p for b in bands[: k + 1] for p in b])
             picture = (x1, max(y1, text_box[3] + 1), x2, y2)
             cut = text_box
+            on_top = True
         # What is left must still be a real picture, not a margin of the text.
         if cut is None or picture[3] - picture[1] < 0.25 * (y2 - y1):
             continue
@@ -201,8 +220,17 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
                      max(o.bbox[2], cut[2]), max(o.bbox[3], cut[3]))
             out[j] = Region(o.label, grown, o.score, o.cls_id, None)
         else:
-            out.append(Region("text", cut, r.score, LABELS.index("text"), None))
-    return out
+            added[i] = (on_top, Region("text", cut, r.score, LABELS.index("text"), None))
+    if not added:
+        return out
+    ordered: list[Region] = []
+    for i, region in enumerate(out):
+        if i not in added:
+            ordered.append(region)
+            continue
+        on_top, text = added[i]
+        ordered.extend([text, region] if on_top else [region, text])
+    return ordered
 
 
 def _is_prose_band(band: Sequence[tuple[str, tuple[float, float, float, float]]]) -> bool:

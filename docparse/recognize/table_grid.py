@@ -236,6 +236,31 @@ def _merge_wrapped_rows(
             filled(row) & filled(upper)
         )
 
+    def stacked(row: list[OcrLine], upper: list[OcrLine]) -> bool:
+        # A row of two stacked lines ("OTSL" over "HTML", each value cell likewise) prints
+        # its single-line cells centred between the lines: such a cell lies lower than the
+        # upper line's other cells and reaches into the lower line. The lower line then
+        # continues the row when it leaves the key column empty, adds no column of its own
+        # (each of its cells sits under one of the upper line) and follows at line spacing.
+        # Top-aligned group labels give no such sign: their sub-rows stay rows.
+        if 0 in filled(row) or gap(upper, row) > 0.5 * unit:
+            return False
+        if not all(
+            any(min(a.bbox[2], b.bbox[2]) > max(a.bbox[0], b.bbox[0]) for a in upper) for b in row
+        ):
+            return False
+        anchors = [ln for ln in upper if not (cols_of[id(ln)] & filled(row))]
+        rest = [ln for ln in upper if cols_of[id(ln)] & filled(row)]
+        if not anchors or not rest:
+            return False
+        rest_centre = statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in rest)
+        row_top = statistics.median(ln.bbox[1] for ln in row)
+        return all(
+            (ln.bbox[1] + ln.bbox[3]) / 2 > rest_centre + 0.25 * ln.height
+            and ln.bbox[3] > row_top + 0.2 * ln.height
+            for ln in anchors
+        )
+
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.
     wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
@@ -243,7 +268,7 @@ def _merge_wrapped_rows(
     for row in rows[1:]:
         upper = merged[-1]
         wrapped = wrapped_ok and gap(upper, row) < 0.5 * typical and filled(row) <= filled(upper)
-        if wrapped or straddles(row, upper):
+        if wrapped or straddles(row, upper) or stacked(row, upper):
             merged[-1] = upper + row
         else:
             merged.append(row)

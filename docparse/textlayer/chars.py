@@ -199,7 +199,25 @@ def _host(bases: Sequence[Glyph], mark: Glyph) -> Glyph | None:
             best is None or abs(b.cx - mark.cx) < abs(best.cx - mark.cx)
         ):
             best = b
+    if best is not None and _ligature_tail(mark):
+        # A ligature glyph ("fi") mapped to several letters gives its whole advance to the
+        # first and zero width to the rest, placed at its right edge, which is also the next
+        # glyph's left edge: the letter continues the glyph ending there ("con-fi-dence",
+        # not "conf-di-ence"), whichever centre is nearer.
+        ending = [b for b in bases if not b.c.isspace() and abs(b.x1 - mark.cx) <= tol]
+        if ending:
+            best = min(ending, key=lambda b: abs(b.x1 - mark.cx))
     return best
+
+
+def _ligature_tail(mark: Glyph) -> bool:
+    """A zero-width left-to-right letter: what a mapped ligature leaves after its first letter
+    (right-to-left letters split off a lam-alef keep the nearest-centre rule)."""
+    return (
+        unicodedata.category(mark.c).startswith("L")
+        and unicodedata.combining(mark.c) == 0
+        and unicodedata.bidirectional(mark.c) == "L"
+    )
 
 
 def _compose_accents(bases: list[Glyph]) -> list[Glyph]:

@@ -101,6 +101,31 @@ def bands_of(pieces: Sequence[Piece], *, gap: float = 1.2) -> list[list[Piece]]:
     return bands
 
 
+def columns_of(pieces: Sequence[Piece], *, gutter: float = 1.5, min_rows: int = 2) -> list[list[Piece]]:
+    """Pieces split at vertical gutters that run through all of them: blank strips at least
+    ``gutter`` row heights wide, with at least ``min_rows`` rows of text on each side.
+    Left to right; one group when there is no such gutter."""
+    rows = rows_of(pieces)
+    if len(rows) < 2 * min_rows:
+        return [list(pieces)]
+    heights = sorted(max(p[1][3] for p in r) - min(p[1][1] for p in r) for r in rows)
+    min_gap = gutter * heights[len(heights) // 2]
+    spans = sorted((p[1][0], p[1][2]) for p in pieces)
+    cuts: list[float] = []
+    right = spans[0][1]
+    for x0, x1 in spans[1:]:
+        if x0 - right >= min_gap:
+            cuts.append((x0 + right) / 2)
+        right = max(right, x1)
+    groups: list[list[Piece]] = [[] for _ in range(len(cuts) + 1)]
+    for piece in pieces:
+        centre = (piece[1][0] + piece[1][2]) / 2
+        groups[sum(1 for c in cuts if centre > c)].append(piece)
+    if any(len(rows_of(g)) < min_rows for g in groups):
+        return [list(pieces)]
+    return groups
+
+
 def hull(pieces: Sequence[Piece]) -> tuple[float, float, float, float]:
     return (
         min(p[1][0] for p in pieces),

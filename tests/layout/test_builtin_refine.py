@@ -117,12 +117,69 @@ def test_prose_under_a_figure_is_cut_out_of_the_picture_box() -> None:
     assert "c. Determine the intervals" in read
 
 
+def test_prose_cut_off_a_picture_is_read_where_it_stands() -> None:
+    # The list under the figure comes right after the figure, before the paragraph that
+    # follows further down the page (the region list is the page's reading order).
+    items = ["a. Use the graph of the position function to determine the time",
+             "intervals when the velocity is positive, negative, or zero today.",
+             "b. Sketch the graph of the velocity function and mark its zeros."]
+    layer = page_of([(60, 420 + 14 * i, line) for i, line in enumerate(items)]
+                    + [(60, 600 + 14 * i, line) for i, line in enumerate(PROSE)])
+    picture, later = px(50, 200, 450, 460), px(55, 588, 520, 650)
+    out = refine_builtin([Region("image", picture, 0.85, 3), Region("text", later, 0.9, 2)],
+                         evidence(layer))
+    assert [r.label for r in out] == ["image", "text", "text"]
+    assert text_in_box(layer, out[1].bbox).text.startswith("a. Use the graph")
+    assert out[2].bbox == later
+
+
 def test_a_chart_keeps_its_labels_inside_the_picture() -> None:
     labels = [(60 + 60 * i, 460, str(2000 + i)) for i in range(6)] + [(40, 300, "100"), (40, 380, "50")]
     layer = page_of(labels)
     picture = px(30, 200, 450, 470)
     out = refine_builtin([Region("image", picture, 0.85, 3)], evidence(layer))
     assert out == [Region("image", picture, 0.85, 3)]
+
+
+def test_text_in_a_picture_of_two_columns_is_read_column_by_column() -> None:
+    # Four boxed cards in two columns, all inside one "picture" (the small model's call on a
+    # card page): the text layer must read them as OCR of the same box does, left column
+    # first, not the two columns' lines interleaved band by band.
+    bodies = {
+        "1. Euler's Identity": "Connects five fundamental constants of maths and reveals how the "
+        "exponential functions relate to trigonometry in one line; it is often called the most "
+        "beautiful equation that was ever written down by anyone at all. Students meet it late in their first "
+        "year of study.",
+        "2. Pythagorean Theorem": "In right triangles the hypotenuse squared equals the sum of "
+        "the squares of the other two sides of the same triangle, a cornerstone of geometry that "
+        "is used every day in navigation and in architecture. Builders "
+        "have checked right angles with it for ages.",
+        "3. Fundamental Theorem": "Differentiation and integration are the inverse operations of "
+        "each other, so the definite integral of a function is the difference of the values that "
+        "one of its antiderivatives takes at both of the ends. Newton and "
+        "Leibniz found it on their own.",
+        "4. Maxwell's Equations": "Electricity and magnetism are two faces of one and the same "
+        "force, and these four equations describe the waves that travel at the speed of light "
+        "through space, from the radio up to the smartphones. "
+        "They unified two forces into one field.",
+    }
+    cards: dict[tuple[float, float], list[str]] = {}
+    for (x, y), (head, body) in zip([(60, 100), (60, 260), (320, 100), (320, 260)], bodies.items(),
+                                    strict=True):
+        words = body.split()
+        cards[(x, y)] = [head] + [" ".join(words[i:i + 6]) for i in range(0, len(words), 6)]
+    draw = [(x, y + 14 * i, line) for (x, y), lines in cards.items() for i, line in enumerate(lines)]
+    layer = page_of(draw)
+    picture = px(40, 80, 560, 400)
+    out = refine_builtin([Region("image", picture, 0.7, 3)], evidence(layer))
+    # The refined list is the page's reading order (new regions follow their picture).
+    texts = [r for r in out if r.label == "text"]
+    read = "\n".join(text_in_box(layer, r.bbox).text for r in texts)
+    heads = [read.find(lines[0]) for lines in cards.values()]
+    assert all(h >= 0 for h in heads), read
+    # Reading order: card 1, card 2 (left column), then card 3, card 4 (right column).
+    assert heads[0] < heads[1] < heads[2] < heads[3], read
+    assert "Connects five fundamental constants of maths and reveals how the" in read, read
 
 
 def test_side_by_side_lists_are_read_list_by_list() -> None:

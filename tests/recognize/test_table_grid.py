@@ -4,8 +4,12 @@ from __future__ import annotations
 
 import re
 
+import pymupdf
+
 from docparse.recognize.line_order import OcrLine
 from docparse.recognize.table_grid import build_grid, lines_to_table_html
+from docparse.textlayer.extract import extract_page
+from docparse.textlayer.pieces import pieces_in_box
 
 H = 20.0  # line height in pixels
 CHAR_W = 10.0
@@ -148,8 +152,57 @@ def test_currency_columns_fold_into_amounts_and_centred_heading_spans() -> None:
     ]
 
 
-def test_cell_between_two_rows_joins_the_upper_row() -> None:
-    # "4" is vertically centred between the OTSL and HTML rows (a rowspan in print).
+def test_stacked_row_with_centred_key_cells_is_one_row() -> None:
+    # Shaped like a results table (2305.03393 p.9): each configuration prints its two
+    # variants as stacked lines ("OTSL" over "HTML", values likewise) with the key cells
+    # centred between them, every line at the same pitch. The lower line continues the row.
+    lines = [
+        cell("enc", 0, 0),
+        cell("Lang", 100, 0),
+        cell("TEDs", 200, 0),
+        cell("OTSL", 100, 22),
+        cell("0.965", 200, 22),
+        OcrLine("6", (10, 33, 20, 53)),
+        cell("HTML", 100, 44),
+        cell("0.969", 200, 44),
+        cell("OTSL", 100, 66),
+        cell("0.938", 200, 66),
+        OcrLine("4", (10, 77, 20, 97)),
+        cell("HTML", 100, 88),
+        cell("0.952", 200, 88),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("enc", 1), ("Lang", 1), ("TEDs", 1)],
+        [("6", 1), ("OTSL HTML", 1), ("0.965 0.969", 1)],
+        [("4", 1), ("OTSL HTML", 1), ("0.938 0.952", 1)],
+    ]
+
+
+def test_sub_rows_under_a_top_aligned_group_label_stay_rows() -> None:
+    # A group label printed on its first sub-row (not centred) is a rowspan: "B" is a row.
+    lines = [
+        cell("Model", 0, 0),
+        cell("Data", 100, 0),
+        cell("Acc", 200, 0),
+        cell("BERT", 0, 22),
+        cell("A", 100, 22),
+        cell("0.9", 200, 22),
+        cell("B", 100, 44),
+        cell("0.8", 200, 44),
+        cell("GPT", 0, 66),
+        cell("A", 100, 66),
+        cell("0.7", 200, 66),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Model", 1), ("Data", 1), ("Acc", 1)],
+        [("BERT", 1), ("A", 1), ("0.9", 1)],
+        [("", 1), ("B", 1), ("0.8", 1)],
+        [("GPT", 1), ("A", 1), ("0.7", 1)],
+    ]
+
+
+def test_cell_between_two_rows_joins_its_rows() -> None:
+    # "4" is vertically centred between the OTSL and HTML lines: one row of stacked lines.
     lines = [
         cell("OTSL", 100, 0),
         cell("0.93", 200, 0),
@@ -158,6 +211,32 @@ def test_cell_between_two_rows_joins_the_upper_row() -> None:
         cell("0.95", 200, 26),
     ]
     assert rows_of(lines_to_table_html(lines)) == [
-        [("4", 1), ("OTSL", 1), ("0.93", 1)],
-        [("", 1), ("HTML", 1), ("0.95", 1)],
+        [("4", 1), ("OTSL HTML", 1), ("0.93 0.95", 1)],
+    ]
+
+
+def test_stacked_rows_of_a_generated_pdf_table_join_their_key_row() -> None:
+    # Born-digital: a PDF table whose groups print two stacked variants at line pitch with
+    # the key cells vertically centred between them, read from the page's own characters.
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((72, 100), "Layers", fontsize=10)
+    page.insert_text((150, 100), "Language", fontsize=10)
+    page.insert_text((250, 100), "Score", fontsize=10)
+    groups = [("6", [("OTSL", "0.965"), ("HTML", "0.969")]), ("4", [("OTSL", "0.938"), ("HTML", "0.952")]),
+              ("2", [("OTSL", "0.923"), ("HTML", "0.945")])]
+    y = 113.0
+    for key, variants in groups:
+        page.insert_text((80, y + 6.5), key, fontsize=10)  # centred between its two lines
+        for lang, score in variants:
+            page.insert_text((150, y), lang, fontsize=10)
+            page.insert_text((250, y), score, fontsize=10)
+            y += 13
+    layer = extract_page(page, 2.0)
+    lines = [OcrLine(text, box) for text, box in pieces_in_box(layer, (0, 0, 1190, 1684))]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Layers", 1), ("Language", 1), ("Score", 1)],
+        [("6", 1), ("OTSL HTML", 1), ("0.965 0.969", 1)],
+        [("4", 1), ("OTSL HTML", 1), ("0.938 0.952", 1)],
+        [("2", 1), ("OTSL HTML", 1), ("0.923 0.945", 1)],
     ]

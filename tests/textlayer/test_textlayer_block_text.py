@@ -209,6 +209,27 @@ def test_visual_order_arabic_with_split_lam_alef_is_rebuilt() -> None:
     assert found.orphans == 0
 
 
+def test_ligature_mapped_to_letters_keeps_them_in_order() -> None:
+    # A PDF mapping its "fi" / "ffi" ligature glyphs to letters gives the first letter the
+    # glyph's advance and the rest zero width at its right edge, which is where the next
+    # glyph starts: "confidence" and "office" must not read "confdience" / "ofcife".
+    def ligated(word: str, lig: str) -> list[tuple[float, float, float, float]]:
+        boxes, x, k = [], 10.0, word.index(lig)
+        for i in range(len(word)):
+            if k < i < k + len(lig):
+                boxes.append((x, 10.0, x, 22.0))  # zero width, at the ligature's right edge
+                continue
+            w = 12.0 if i == k else 6.0
+            boxes.append((x, 10.0, x + w, 22.0))
+            x += w
+        return boxes
+
+    for word, lig in (("confidence", "fi"), ("office", "ffi"), ("flow", "fl")):
+        layer = _page(_span(word, ligated(word, lig)))
+        found = text_in_box(layer, PAGE)
+        assert (found.text, found.orphans) == (word, 0)
+
+
 def test_zero_width_letter_without_host_is_counted() -> None:
     text = "\u0645\u0627"
     layer = _page(_span(text, [(10.0, 10.0, 20.0, 22.0), (40.0, 10.0, 40.0, 22.0)]))
