@@ -191,7 +191,10 @@ def run_docparse(inp: Path, layout: str, url: str, code: Path, work: Path, text_
     else:
         cmd += ["--layout", "pp-doclayoutv2", "--layout-model-dir", str(tiny_model(work))]
     cpu0, t0 = _child_cpu(), time.perf_counter()
-    done = subprocess.run(cmd, env=_env(code), capture_output=True, text=True, check=False)
+    # Run from the checkout measured: `python -m` puts the working folder first on sys.path, so
+    # from another checkout's root *that* docparse would be the one timed.
+    done = subprocess.run(cmd, env=_env(code), cwd=code, capture_output=True, text=True,
+                          check=False)
     seconds, cpu = time.perf_counter() - t0, _child_cpu() - cpu0
     if done.returncode not in (0, 1):
         raise RuntimeError(f"docparse failed on {inp}: {done.stderr[-2000:]}")
