@@ -106,6 +106,9 @@ class DocumentRun:
                 if rendered is None:
                     continue
                 task = asyncio.create_task(self._page(idx, *rendered, store_pool))
+                # The page is the task's now: held here too, its pixels would outlive its
+                # window slot while the next page waits for one (the window bounds memory).
+                del rendered
                 running.add(task)
                 task.add_done_callback(running.discard)
                 # Surface a dead server at once instead of rendering the rest of the input.

@@ -86,14 +86,21 @@ class OldestPageFirstPool(Executor):
                     return
                 _, _, future, call = heapq.heappop(self._queue)
             if not future.set_running_or_notify_cancel():
+                del future, call
                 continue
+            # The work's arguments (a page's pixels) are let go before its result is published:
+            # the awaiting page may finish and free its window slot at once, and its pixels must
+            # not outlive it here (the window is the memory bound).
             try:
                 result = call()
             except BaseException as exc:  # handed to whoever awaits the future
+                del call
                 future.set_exception(exc)
             else:
+                del call
                 future.set_result(result)
-            del future, call  # a finished page's pixels must not live on in an idle worker
+                del result
+            del future
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         with self._ready:
