@@ -111,22 +111,31 @@ def _yaml_config() -> dict[str, Any]:
 
 def script_table(script: Sequence[TinyBox], *, seed: int) -> list[list[float]]:
     """The network's ``[300, 8]`` parameter table: scripted rows plus shuffled filler."""
-    if len(script) > ROWS_PER_IMAGE:
-        raise DocParseError(f"tiny layout model: at most {ROWS_PER_IMAGE} boxes, got {len(script)}")
-    rows: list[list[float]] = []
-    for item in script:
-        if item.label not in LABELS:
-            raise DocParseError(f"tiny layout model: unknown label {item.label!r}")
-        rows.append(
-            [float(LABELS.index(item.label)), item.score, *item.box, item.order, item.votes]
-        )
+    _check_script([item.label for item in script])
+    rows = [[float(LABELS.index(item.label)), item.score, *item.box, item.order, item.votes]
+            for item in script]
+    return _with_filler(rows, seed=seed, tail=(0.0,))
+
+
+def _check_script(labels: Sequence[str]) -> None:
+    if len(labels) > ROWS_PER_IMAGE:
+        raise DocParseError(f"tiny layout model: at most {ROWS_PER_IMAGE} boxes, got {len(labels)}")
+    for label in labels:
+        if label not in LABELS:
+            raise DocParseError(f"tiny layout model: unknown label {label!r}")
+
+
+def _with_filler(rows: list[list[float]], *, seed: int,
+                 tail: tuple[float, ...]) -> list[list[float]]:
+    """``rows`` padded to ``ROWS_PER_IMAGE`` with random filler (its extra columns ``tail``),
+    shuffled. Filler sits behind every scripted row in reading order and under every
+    threshold."""
     rng = random.Random(seed)
     while len(rows) < ROWS_PER_IMAGE:
         x1, y1 = rng.uniform(0.0, 0.9), rng.uniform(0.0, 0.9)
         x2, y2 = rng.uniform(x1, 1.0), rng.uniform(y1, 1.0)
-        # Filler sits behind every scripted row in reading order and under every threshold.
         cls = float(rng.randrange(len(LABELS)))
-        rows.append([cls, rng.uniform(0.0, 0.099), x1, y1, x2, y2, 1000.0 + len(rows), 0.0])
+        rows.append([cls, rng.uniform(0.0, 0.099), x1, y1, x2, y2, 1000.0 + len(rows), *tail])
     rng.shuffle(rows)
     return rows
 
@@ -257,12 +266,9 @@ def script_table_v3(script: Sequence[TinyV3Box], *, seed: int) -> list[list[floa
     """The V3 network's ``[300, 11]`` parameter table: scripted rows plus shuffled filler."""
     import math
 
-    if len(script) > ROWS_PER_IMAGE:
-        raise DocParseError(f"tiny layout model: at most {ROWS_PER_IMAGE} boxes, got {len(script)}")
+    _check_script([item.label for item in script])
     rows: list[list[float]] = []
     for item in script:
-        if item.label not in LABELS:
-            raise DocParseError(f"tiny layout model: unknown label {item.label!r}")
         theta = math.radians(item.angle)
         # No tilt: half-sizes far beyond the page, so the mask is exactly the box.
         half = item.half or (10.0, 10.0)
@@ -270,15 +276,7 @@ def script_table_v3(script: Sequence[TinyV3Box], *, seed: int) -> list[list[floa
             [float(LABELS.index(item.label)), item.score, *item.box, item.order,
              math.cos(theta), math.sin(theta), *half]
         )  # fmt: skip
-    rng = random.Random(seed)
-    while len(rows) < ROWS_PER_IMAGE:
-        x1, y1 = rng.uniform(0.0, 0.9), rng.uniform(0.0, 0.9)
-        x2, y2 = rng.uniform(x1, 1.0), rng.uniform(y1, 1.0)
-        cls = float(rng.randrange(len(LABELS)))
-        rows.append([cls, rng.uniform(0.0, 0.099), x1, y1, x2, y2, 1000.0 + len(rows),
-                     1.0, 0.0, 10.0, 10.0])  # fmt: skip
-    rng.shuffle(rows)
-    return rows
+    return _with_filler(rows, seed=seed, tail=(1.0, 0.0, 10.0, 10.0))
 
 
 def build_tiny_layout_v3_model(
