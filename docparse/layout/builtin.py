@@ -21,6 +21,7 @@ Clean-up, in order (pure functions, each tested on plain values):
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import importlib.util
 import statistics
@@ -127,7 +128,8 @@ class BuiltinLayout:
         # on 2 cores: 113 ms per page with two at once vs 101 ms one after the other): pages
         # take turns, which lets the first page finish first and leaves the other worker to
         # pre-process the next page. With a thread count set, runs may overlap.
-        self._turns = threading.Lock() if num_threads == 0 else None
+        self._turns: contextlib.AbstractContextManager[Any] = (
+            threading.Lock() if num_threads == 0 else contextlib.nullcontext())
 
     def load(self) -> None:
         """Load the model now instead of on the first page."""
@@ -150,10 +152,7 @@ class BuiltinLayout:
             # The exported graph has a fixed batch of one.
             tensor = preprocess(rgb)
             try:
-                if self._turns is not None:
-                    with self._turns:
-                        outputs = session.run(None, {input_name: tensor})
-                else:
+                with self._turns:
                     outputs = session.run(None, {input_name: tensor})
             except Exception as exc:
                 raise ModelError(f"{self._path()}: layout inference failed: {exc}") from exc

@@ -63,10 +63,6 @@ class ParseResult:
         return self.document is not None
 
 
-async def _nothing() -> None:
-    return None
-
-
 async def _quietly(warm_up: Awaitable[None]) -> None:
     # Getting ready early is an optimisation: whatever goes wrong here, the first request
     # meets again and reports properly.
@@ -144,6 +140,7 @@ class AsyncParser:
         # Never closed: warn and stop the worker threads when it is collected (or at exit).
         self._finalizer = weakref.finalize(self, finalize_async_parser, self._layout_pool)
         self._version_checked = False
+        self._warm_up_started = False
         self._warm_up: asyncio.Future[None] | None = None
 
     # ------------------------------------------------------------------ lifecycle
@@ -200,16 +197,17 @@ class AsyncParser:
         parser: the first page then meets loaded models, and the server gets its first request
         sooner. Loading goes on the workers ahead of every page (sequence -1); what fails here
         fails again, and is reported, where the page needs it."""
-        if self._warm_up is not None:
+        if self._warm_up_started:
             return
+        self._warm_up_started = True
         if isinstance(layout, LoadsModel):
             self._layout_pool.submit_for_page(-1, layout.load)
         if self.options.orientation == "auto":
             from docparse.preprocess.page import preload
 
             self._layout_pool.submit_for_page(-1, preload)
-        self._warm_up = asyncio.ensure_future(
-            _quietly(recognizer.warm_up() if isinstance(recognizer, WarmsUp) else _nothing()))
+        if isinstance(recognizer, WarmsUp):
+            self._warm_up = asyncio.ensure_future(_quietly(recognizer.warm_up()))
 
     def _orient(self, page: PageImage) -> tuple[PageImage, Preprocessed]:
         """A scanned page straightened and turned upright (runs in a worker thread)."""

@@ -190,11 +190,11 @@ class EndpointClient:
         try:
             answer: Any = json.loads(response.content)
         except ValueError:
-            answer = None if response.is_success else response.text
             if response.is_success:
                 kind = response.headers.get("content-type", "no content type")
                 return CallFailure("malformed", f"{self.url}: unusable {what} response "
                                                 f"(not JSON: {kind})")
+            answer = response.text  # an error page: its text is the message
         if not response.is_success:
             return CallFailure(
                 "status",
