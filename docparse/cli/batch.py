@@ -166,7 +166,7 @@ def _run_locked(
                    "pipeline_version": parser.options.pipeline_version}
             stores: dict[Path, DirPageStore] = {}
             todo: list[Path] = []
-            digests = _digests([item.path for item in items]) if items else {}
+            digests = _digests([item.path for item in items])
             for item in items:
                 store = _store_for(item.path, digests[item.path],
                                    out.output / WORK_DIR / item.relative_dir
