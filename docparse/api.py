@@ -114,6 +114,11 @@ class Parser:
         """The layout backend's and recognizer's names these options resolve to."""
         return self._async.backend_names()
 
+    def warm_up(self) -> None:
+        """Start loading models and getting the recogniser ready in the background; returns
+        at once (see :meth:`AsyncParser.warm_up`)."""
+        self._loop.run(self._async.warm_up())
+
     def parse(self, source: SourceTypes, *, name: str | None = None,
               store: PageStore | None = None) -> Document:
         """Parse one input (path, bytes or binary file object)."""
@@ -125,9 +130,12 @@ class Parser:
         *,
         concurrency: int = 2,
         store_for: Callable[[SourceTypes], PageStore | None] | None = None,
+        ordered: bool = True,
     ) -> Iterator[ParseResult]:
-        """One :class:`ParseResult` per input, in input order; bad inputs do not stop the rest."""
-        agen = self._async.parse_many(sources, concurrency=concurrency, store_for=store_for)
+        """One :class:`ParseResult` per input, in input order (or as each finishes, with
+        ``ordered=False``); bad inputs do not stop the rest."""
+        agen = self._async.parse_many(sources, concurrency=concurrency, store_for=store_for,
+                                      ordered=ordered)
 
         async def next_result() -> ParseResult:
             return await agen.__anext__()

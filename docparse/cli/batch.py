@@ -8,6 +8,7 @@ import os
 import re
 import sys
 import time
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from docparse.cli import EXIT_NOTHING, EXIT_OK, EXIT_PARTIAL, EXIT_USAGE
@@ -21,7 +22,7 @@ from docparse.export.pagestore import DirPageStore
 from docparse.layout import LayoutBackend
 from docparse.options import OutputOptions, ParseOptions
 from docparse.recognize import Recognizer
-from docparse.sources.discover import DiscoveredInputs
+from docparse.sources.discover import DiscoveredInputs, FoundInput
 
 log = logging.getLogger("docparse")
 #: Characters that would break a message over lines or redraw it (C0/C1 controls, line and
@@ -35,22 +36,14 @@ def say(message: str) -> None:
                        else f"\\u{ord(m[0]):04x}", message), file=sys.stderr)
 
 
-def _digests(paths: list[Path]) -> dict[Path, str | OSError]:
-    """Each input's sha256 (its resume fingerprint), or why it cannot be read. Hashed on every
-    core at once (hashlib lets go of the GIL): a folder of 40 scans is 78 MB, 0.15 s on one
-    core, all of it before the first page may start."""
-    from concurrent.futures import ThreadPoolExecutor
-
+def _digest(path: Path) -> str | OSError:
+    """The input's sha256 (its resume fingerprint), or why it cannot be read."""
     from docparse.export.pagestore import file_sha256
 
-    def one(path: Path) -> str | OSError:
-        try:
-            return file_sha256(path)
-        except OSError as exc:
-            return exc
-
-    with ThreadPoolExecutor(max(1, min(len(paths), os.cpu_count() or 1))) as pool:
-        return dict(zip(paths, pool.map(one, paths), strict=True))
+    try:
+        return file_sha256(path)
+    except OSError as exc:
+        return exc
 
 
 def _store_for(path: Path, digest: str | OSError, work: Path, key: dict[str, object],
@@ -68,6 +61,42 @@ def _store_for(path: Path, digest: str | OSError, work: Path, key: dict[str, obj
     except DocParseError as exc:
         say(f"docparse: error: {display_path(path)}: {exc}")
     return None
+
+
+class _Intake:
+    """The inputs to parse, as the parser reaches them: each is fingerprinted and given its
+    page store when its turn comes, not all before the first page may start (40 scans: 0.2 s
+    of hashing and state files on the way to the first request). Inputs already done
+    (``--resume``) or that cannot be read or stored are skipped, and counted.
+
+    Iterated on the parser's loop thread while the caller reads results on its own: the
+    counts here are this side's alone.
+    """
+
+    def __init__(self, items: list[FoundInput], work_for: Callable[[FoundInput], Path],
+                 key: dict[str, object], outputs: dict[str, object], out: OutputOptions) -> None:
+        self._items = items
+        self._work_for = work_for
+        self._key = key
+        self._outputs = outputs
+        self._out = out
+        self.stores: dict[Path, DirPageStore] = {}
+        self.unusable = self.resumed = 0
+
+    def __iter__(self) -> Iterator[Path]:
+        for item in self._items:
+            store = _store_for(item.path, _digest(item.path), self._work_for(item), self._key,
+                               self._out.resume)
+            if store is None:
+                self.unusable += 1
+            elif store.is_complete(self._outputs, self._out.output):
+                self.resumed += 1
+            else:
+                self.stores[item.path] = store
+                yield item.path
+
+    def store_for(self, source: object) -> DirPageStore | None:
+        return self.stores.get(Path(str(source)))
 
 
 def _write_recorded(plan: WritePlan, root: Path, store: DirPageStore, inputs: set[Path],
@@ -152,7 +181,6 @@ def _run_locked(
     renderer = JsonLogRenderer() if out.log_json else RichRenderer(quiet=out.quiet)
     parsed = partial = failed = pages = requests = blocks = failed_blocks = 0
     failed += len(found.errors)
-    resumed = 0
     t0 = time.perf_counter()
     renderer.start()
     try:
@@ -160,31 +188,22 @@ def _run_locked(
             # What the output depends on: the options and the backends they resolve to
             # (`auto` means another model once a server is given or a model fetched).
             layout_name, recognizer_name = parser.backend_names()
+            # Models load and the server connection is made while the first input is
+            # fingerprinted and rendered.
+            parser.warm_up()
             key = {**options.cache_key(), "layout_backend": layout_name,
                    "recognizer_backend": recognizer_name,
                    # `auto` resolved against the served model (v1.6 today, maybe v1.5 later).
                    "pipeline_version": parser.options.pipeline_version}
-            stores: dict[Path, DirPageStore] = {}
-            todo: list[Path] = []
-            digests = _digests([item.path for item in items])
-            for item in items:
-                store = _store_for(item.path, digests[item.path],
-                                   out.output / WORK_DIR / item.relative_dir
-                                   / stems[item.path], key, out.resume)
-                if store is None:
-                    failed += 1
-                elif store.is_complete(outputs, out.output):
-                    resumed += 1
-                else:
-                    stores[item.path] = store
-                    todo.append(item.path)
-            parsed += resumed
-            results = parser.parse_many(todo, concurrency=out.jobs,
-                                        store_for=lambda p: stores.get(Path(str(p))))
-            # In input order, one per input: paired by position, since ``result.input`` is the
-            # display label (a non-UTF-8 name is shown escaped, not as the path itself).
-            for path, result in zip(todo, results, strict=True):
-                store = stores[path]
+            intake = _Intake(items, lambda item: (out.output / WORK_DIR / item.relative_dir
+                                                  / stems[item.path]), key, outputs, out)
+            # As each input finishes: one slow page must not hold back the others' files
+            # (nor, by the memory bound on finished documents, the whole run).
+            results = parser.parse_many(intake, concurrency=out.jobs, store_for=intake.store_for,
+                                        ordered=False)
+            for result in results:
+                path = Path(str(result.source))
+                store = intake.stores[path]
                 if result.document is None:
                     failed += 1
                     say(f"docparse: error: {result.error}")
@@ -226,6 +245,9 @@ def _run_locked(
     finally:
         renderer.stop()
         _remove_empty_work_folders(out.output / WORK_DIR)
+    failed += intake.unusable
+    resumed = intake.resumed
+    parsed += resumed
     seconds = time.perf_counter() - t0
     total = parsed + partial + failed
     if resumed and not out.quiet:

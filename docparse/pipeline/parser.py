@@ -57,6 +57,9 @@ class ParseResult:
     input: str
     document: Document | None = None
     error: DocParseError | None = None
+    #: What was given to :meth:`AsyncParser.parse_many` for this input (to pair results that
+    #: come in the order they finish).
+    source: SourceTypes | None = None
 
     @property
     def ok(self) -> bool:
@@ -224,6 +227,14 @@ class AsyncParser:
             self._line_reader = RapidOcrEngine()
         return self._line_reader
 
+    async def warm_up(self) -> None:
+        """Start loading the models and getting the recogniser ready, in the background, and
+        return at once. The first parse does this itself; call it earlier when work of your
+        own comes before the first parse (the CLI fingerprints its inputs meanwhile), so the
+        first page meets loaded models. Raises what building the backends raises; a model that
+        fails to load is reported by the first page that needs it."""
+        self._start_warm_up(*self._backends())
+
     def backend_names(self) -> tuple[str, str]:
         """Resolve (and build, without loading models) the layout backend and recognizer:
         their names, e.g. ``("builtin", "vlm")``. Raises what building them raises."""
@@ -276,8 +287,10 @@ class AsyncParser:
         *,
         concurrency: int = 2,
         store_for: Callable[[SourceTypes], PageStore | None] | None = None,
+        ordered: bool = True,
     ) -> AsyncIterator[ParseResult]:
-        """Parse several inputs, yielding one :class:`ParseResult` per input in input order.
+        """Parse several inputs, yielding one :class:`ParseResult` per input: in input order,
+        or with ``ordered=False`` as each finishes (``result.source`` tells which).
 
         Pages of all inputs share one flow bounded by the page window (``page_window``): a
         folder of one-page scans keeps as many pages in flight as the window allows.
@@ -285,16 +298,21 @@ class AsyncParser:
         soon as one of them has handed its last page to the window, not when it is finished.
         A bad input does not stop the rest; an unreachable server
         (:class:`ServerUnavailableError`) does. ``store_for`` gives each input its
-        :class:`PageStore` (finished pages persisted as they complete)."""
-        items = list(sources)
+        :class:`PageStore` (finished pages persisted as they complete).
+
+        In input order, one slow input holds back the results of those after it, and only a
+        window's worth of inputs may wait finished (memory): when the slow one is far enough
+        behind, no new input starts and the server runs dry. A caller that does not need the
+        order (the CLI writes each document's files on its own) should say so."""
         # Missing models or bad backend options concern the whole run, not one input.
         self._start_warm_up(*self._backends())
         rendering = asyncio.Semaphore(max(1, concurrency))
 
         async def one(src: SourceTypes) -> ParseResult:
+            """One input, started holding a rendering slot, which it gives back once its last
+            page is in the window (or it is done)."""
             label = _input_label(src, None)
             submitted = asyncio.Event()
-            await rendering.acquire()
             released = False
             try:
                 store = store_for(src) if store_for is not None else None
@@ -305,7 +323,7 @@ class AsyncParser:
                     waiter.cancel()
                     rendering.release()
                     released = True
-                    return ParseResult(label, document=await task)
+                    return ParseResult(label, document=await task, source=src)
                 except BaseException:
                     task.cancel()
                     await asyncio.gather(task, return_exceptions=True)
@@ -315,12 +333,12 @@ class AsyncParser:
                 raise
             except DocParseError as exc:
                 self._emit(DocumentFailed(label, str(exc)))
-                return ParseResult(label, error=exc)
+                return ParseResult(label, error=exc, source=src)
             except Exception as exc:
                 log.debug("internal error on %s", label, exc_info=True)
                 err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
                 self._emit(DocumentFailed(label, str(err)))
-                return ParseResult(label, error=err)
+                return ParseResult(label, error=err, source=src)
             finally:
                 if not released:
                     rendering.release()
@@ -328,24 +346,60 @@ class AsyncParser:
         # Finished documents wait in memory until yielded, so a slow first input must not
         # let all the others pile up: at most a window's worth of inputs run ahead of the
         # consumer (their pages are bounded by the window anyway).
-        ahead = max(1, concurrency, self.options.page_window)
-        pending: list[asyncio.Future[ParseResult]] = []
-        queue = iter(items)
+        room = asyncio.Semaphore(max(1, concurrency, self.options.page_window))
+        # Inputs in the order they are to be yielded: put when started (ordered) or when
+        # finished (unordered); None once ``sources`` is exhausted.
+        turns: asyncio.Queue[asyncio.Future[ParseResult] | None] = asyncio.Queue()
+        live: set[asyncio.Future[ParseResult]] = set()
+        loop = asyncio.get_running_loop()
+
+        def start(fut: asyncio.Future[ParseResult]) -> None:
+            live.add(fut)
+            if ordered:
+                turns.put_nowait(fut)
+            else:
+                fut.add_done_callback(turns.put_nowait)
+
+        async def feed() -> None:
+            # The next input is taken from ``sources`` only once it can start: the caller may
+            # do work per input as it hands it over (the CLI fingerprints it and sets up its
+            # page store), and that work then happens as inputs are reached, not all of it
+            # before the first page.
+            queue = iter(sources)
+            while True:
+                await room.acquire()
+                await rendering.acquire()
+                try:
+                    src = next(queue)
+                except StopIteration:
+                    rendering.release()
+                    turns.put_nowait(None)
+                    return
+                except Exception as exc:  # the caller's iterator failed: the run ends with it
+                    rendering.release()
+                    failed: asyncio.Future[ParseResult] = loop.create_future()
+                    failed.set_exception(exc)
+                    start(failed)
+                    return
+                start(asyncio.ensure_future(one(src)))
+
+        feeder = asyncio.ensure_future(feed())
+        exhausted = False
         try:
-            for src in queue:
-                pending.append(asyncio.ensure_future(one(src)))
-                if len(pending) >= ahead:
-                    break
-            while pending:
-                result = await pending.pop(0)
-                nxt = next(queue, None)
-                if nxt is not None:
-                    pending.append(asyncio.ensure_future(one(nxt)))
+            while live or not exhausted:
+                turn = await turns.get()
+                if turn is None:
+                    exhausted = True
+                    continue
+                result = await turn
+                live.discard(turn)
+                room.release()
                 yield result
         finally:
-            for t in pending:
-                t.cancel()
-            await asyncio.gather(*pending, return_exceptions=True)
+            feeder.cancel()
+            for fut in live:
+                fut.cancel()
+            await asyncio.gather(feeder, *live, return_exceptions=True)
 
     # ------------------------------------------------------------------ internals
     async def _parse_source(

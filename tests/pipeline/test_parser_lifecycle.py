@@ -125,3 +125,26 @@ def test_onnxruntime_telemetry_is_off_before_the_first_session(
     finally:
         onnxruntime_module.cache_clear()
     assert calls == ["disable", "session", "session"]
+
+
+def test_warm_up_loads_the_layout_model_before_any_page() -> None:
+    # The CLI calls warm_up() before it fingerprints its inputs; a service may call it at
+    # start-up: the model loads in the background, with no input given yet.
+    from docparse.layout.fixed import FixedLayout
+
+    class Loading(FixedLayout):
+        def __init__(self) -> None:
+            super().__init__(regions_for=lambda width, height: [])
+            self.loaded = threading.Event()
+            self.loaded_on = ""
+
+        def load(self) -> None:
+            self.loaded_on = threading.current_thread().name
+            self.loaded.set()
+
+    layout = Loading()
+    with docparse.Parser(layout=layout, recognizer="builtin", orientation="off") as parser:
+        parser.warm_up()  # returns at once; loading goes on a worker
+        assert layout.loaded.wait(10)
+        assert layout.loaded_on.startswith("docparse-")
+        parser.warm_up()  # once per parser

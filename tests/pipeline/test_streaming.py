@@ -15,7 +15,7 @@ import numpy.typing as npt
 import pymupdf as _pymupdf
 import pytest
 
-from docparse.events import Event, PageDone
+from docparse.events import DocumentStarted, Event, PageDone
 from docparse.layout import Region
 from docparse.layout.fixed import FixedLayout
 from docparse.options import ParseOptions
@@ -209,3 +209,77 @@ def test_one_page_documents_keep_the_window_full_not_one_page_per_job(tmp_path: 
     assert stats.served == 10 * BOXES
     assert stats.max_in_flight > 2 * BOXES  # more pages than documents-at-a-time
     assert layout.max_alive <= 5  # still bounded by the window
+
+
+def test_unordered_results_come_as_inputs_finish(server: FakeVLLM, tmp_path: Path) -> None:
+    # A nine-page input first, one-page inputs after it: in input order the short ones wait
+    # for the long one; with ordered=False each comes as soon as it is done, and says which.
+    docs = [make_pdf(tmp_path / "long.pdf", 9)] + [
+        make_pdf(tmp_path / f"d{i}.pdf", 1) for i in range(3)]
+
+    async def run(ordered: bool) -> list[tuple[str, object]]:
+        got = []
+        async with AsyncParser(_options(server.url, page_window=4),
+                               layout=CountingLayout()) as p:
+            async for result in p.parse_many(docs, concurrency=2, ordered=ordered):
+                assert result.document is not None, result.error
+                got.append((Path(result.input).name, result.source))
+        return got
+
+    in_order = asyncio.run(run(True))
+    assert [name for name, _ in in_order] == ["long.pdf", "d0.pdf", "d1.pdf", "d2.pdf"]
+    as_done = asyncio.run(run(False))
+    assert sorted(name for name, _ in as_done) == ["d0.pdf", "d1.pdf", "d2.pdf", "long.pdf"]
+    assert as_done[0][0] != "long.pdf" and as_done[-1][0] == "long.pdf"
+    assert all(source == tmp_path / name for name, source in as_done)
+
+
+def test_inputs_are_taken_from_the_iterable_as_they_start(server: FakeVLLM,
+                                                          tmp_path: Path) -> None:
+    # The caller may do work per input as it hands it over (the CLI fingerprints each file):
+    # the next input is asked for only when it can start, never all before the first page.
+    docs = [make_pdf(tmp_path / f"d{i}.pdf", 1) for i in range(5)]
+    started: list[str] = []
+    started_when_taken: list[int] = []
+
+    def on_event(event: Event) -> None:
+        if isinstance(event, DocumentStarted):
+            started.append(event.input_path)
+
+    def sources() -> Iterator[Path]:
+        for doc in docs:
+            started_when_taken.append(len(started))
+            yield doc
+
+    async def run() -> int:
+        n = 0
+        async with AsyncParser(_options(server.url, page_window=4), layout=CountingLayout(),
+                               on_event=on_event) as p:
+            async for result in p.parse_many(sources(), concurrency=1, ordered=False):
+                assert result.document is not None, result.error
+                n += 1
+        return n
+
+    assert asyncio.run(run()) == 5
+    # One input rendering at a time: input i is taken once input i - 1 has started.
+    assert started_when_taken == sorted(started_when_taken)
+    assert all(seen >= i for i, seen in enumerate(started_when_taken)), started_when_taken
+
+
+def test_a_failing_iterable_ends_the_run_with_its_error(server: FakeVLLM,
+                                                        tmp_path: Path) -> None:
+    doc = make_pdf(tmp_path / "d.pdf", 1)
+
+    def sources() -> Iterator[Path]:
+        yield doc
+        raise OSError("listing the inputs failed")
+
+    async def run() -> list[str]:
+        names = []
+        async with AsyncParser(_options(server.url), layout=CountingLayout()) as p:
+            async for result in p.parse_many(sources()):
+                names.append(Path(result.input).name)
+        return names
+
+    with pytest.raises(OSError, match="listing the inputs failed"):
+        asyncio.run(run())
