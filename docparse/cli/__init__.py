@@ -7,6 +7,7 @@ configuration error (including: no recognition server answers); 3 nothing could 
 from __future__ import annotations
 
 import argparse
+import atexit
 import os
 import signal
 import sys
@@ -181,5 +182,28 @@ def main(argv: Sequence[str] | None = None) -> int:
             signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
+def run() -> NoReturn:
+    """The ``docparse`` command as a process: :func:`main`, then exit without tearing the
+    interpreter down.
+
+    By then every output is written, closed and renamed into place; what Python's own
+    teardown would still do is free every module and object one by one, ONNX Runtime's
+    sessions and thread pools among them: 0.15 s of a 2-core machine's time after the last
+    page (measured on 4 scans), the same on every run. Exit handlers (logging, temporary
+    folders, finalisers) still run first, and the standard streams are flushed.
+    """
+    code = main()
+    run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
+    if run_exit_handlers is None:  # not CPython: leave the usual way
+        sys.exit(code)
+    run_exit_handlers()
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (OSError, ValueError):  # a closed pipe or stream: nothing more can be said
+            pass
+    os._exit(code)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    run()

@@ -1,5 +1,3 @@
-import sys
+from docparse.cli import run
 
-from docparse.cli import main
-
-sys.exit(main())
+run()

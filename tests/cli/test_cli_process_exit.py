@@ -1,0 +1,43 @@
+"""The ``docparse`` command as a process: it leaves without Python's teardown, but only after
+its exit handlers ran and its streams were flushed, with the command's own exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+pytestmark = pytest.mark.slow
+
+
+def test_exit_handlers_run_streams_flush_and_the_code_is_kept(tmp_path: Path) -> None:
+    script = textwrap.dedent(f"""
+        import atexit, sys, tempfile, weakref
+        from pathlib import Path
+        atexit.register(lambda: print("exit handler ran"))
+        # A temporary folder's finaliser is an exit handler too: it must not be left behind.
+        keep = tempfile.TemporaryDirectory(dir={str(tmp_path)!r})
+        Path({str(tmp_path / "tmpdir.txt")!r}).write_text(keep.name)
+        print("buffered, not yet flushed", end="")
+        sys.argv = ["docparse", "parse", {str(tmp_path / "missing.pdf")!r}, "-o",
+                    {str(tmp_path / "out")!r}, "--quiet"]
+        from docparse.cli import run
+        run()
+        print("never printed: run() does not return")
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 3, done.stderr  # nothing could be parsed
+    assert done.stdout == "buffered, not yet flushedexit handler ran\n"
+    assert "missing.pdf" in done.stderr and "Traceback" not in done.stderr
+    assert not Path((tmp_path / "tmpdir.txt").read_text()).exists()
+
+
+def test_python_dash_m_docparse_is_the_same_command(tmp_path: Path) -> None:
+    done = subprocess.run([sys.executable, "-m", "docparse", "parse", str(tmp_path / "nope.png"),
+                           "-o", str(tmp_path / "out")], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 3 and "nope.png" in done.stderr
