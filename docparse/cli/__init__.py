@@ -184,7 +184,8 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The ``docparse`` command as a process: :func:`main`, then exit without tearing the
-    interpreter down.
+    interpreter down. (Also: pymupdf's unused extras are left out of this process, see
+    :func:`~docparse.sources.pdf.leave_out_pymupdf_extras`.)
 
     By then every output is written, closed and renamed into place; what Python's own
     teardown would still do is free every module and object one by one, ONNX Runtime's
@@ -192,6 +193,9 @@ def run() -> NoReturn:
     page (measured on 4 scans), the same on every run. Exit handlers (logging, temporary
     folders, finalisers) still run first, and the standard streams are flushed.
     """
+    from docparse.sources.pdf import leave_out_pymupdf_extras
+
+    leave_out_pymupdf_extras()
     code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:  # not CPython: leave the usual way

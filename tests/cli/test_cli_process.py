@@ -1,5 +1,6 @@
 """The ``docparse`` command as a process: it leaves without Python's teardown, but only after
-its exit handlers ran and its streams were flushed, with the command's own exit code."""
+its exit handlers ran and its streams were flushed, with the command's own exit code; and it
+leaves pymupdf's unused extras out without changing what it reads from a PDF."""
 
 from __future__ import annotations
 
@@ -41,3 +42,28 @@ def test_python_dash_m_docparse_is_the_same_command(tmp_path: Path) -> None:
                            "-o", str(tmp_path / "out")], capture_output=True, text=True,
                           timeout=120, check=False)
     assert done.returncode == 3 and "nope.png" in done.stderr
+
+
+def test_pymupdf_extras_left_out_read_the_same(samples_dir: Path) -> None:
+    import docparse
+
+    script = textwrap.dedent(f"""
+        import sys
+        from docparse.sources.pdf import PYMUPDF_EXTRAS, leave_out_pymupdf_extras
+        leave_out_pymupdf_extras()
+        import docparse
+        doc = docparse.parse({str(samples_dir / "report.pdf")!r})
+        loaded = [name for name in PYMUPDF_EXTRAS if sys.modules.get(name) is not None]
+        del sys.modules["pymupdf.layout"], sys.modules["pymupdf4llm"]
+        import pymupdf4llm  # left out of the import of pymupdf, not made unimportable
+        print(repr(loaded))
+        print(doc.to_markdown())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    loaded, markdown = done.stdout.split("\n", 1)
+    assert loaded == "[]"
+    here = docparse.parse(samples_dir / "report.pdf").to_markdown()
+    assert markdown.rstrip("\n") == here.rstrip("\n")
+    assert "Quarterly Water Quality Report" in here  # the comparison is of real content
