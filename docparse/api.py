@@ -128,7 +128,7 @@ class Parser:
         self,
         sources: Iterable[SourceTypes],
         *,
-        concurrency: int = 2,
+        concurrency: int = 1,
         store_for: Callable[[SourceTypes], PageStore | None] | None = None,
         ordered: bool = True,
     ) -> Iterator[ParseResult]:

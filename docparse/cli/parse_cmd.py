@@ -24,7 +24,7 @@ def add_parser(sub: Any) -> None:
     add_pipeline_options(p)
     g = p.add_argument_group("run")
     g.add_argument("--jobs", type=int, help="inputs opened and rendered at a time; their pages "
-                   "share the page window (default 2)")
+                   "share the page window (default 1)")
     g.add_argument("--page-window", type=int, help="pages in flight (default 16)")
     g.add_argument("--layout-workers", type=int)
     g.add_argument("--resume", action=argparse.BooleanOptionalAction, default=None,

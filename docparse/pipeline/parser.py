@@ -285,7 +285,7 @@ class AsyncParser:
         self,
         sources: Iterable[SourceTypes],
         *,
-        concurrency: int = 2,
+        concurrency: int = 1,
         store_for: Callable[[SourceTypes], PageStore | None] | None = None,
         ordered: bool = True,
     ) -> AsyncIterator[ParseResult]:
