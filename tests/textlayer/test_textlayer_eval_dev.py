@@ -107,3 +107,27 @@ def test_redpaper_acceptance_quality() -> None:
     # Speed (20-40 ms per page on two idle cores) is a benchmark figure, not a test: timings
     # on a shared machine are noise. Every page was read.
     assert len(timings) == 18
+
+
+def test_the_text_layer_read_does_not_depend_on_the_process_quad_setting() -> None:
+    # pymupdf4llm switches MuPDF's quad corrections off for the whole process when imported
+    # (pymupdf 2.0 imports it); the command leaves it out. The boxes docparse reads must be
+    # the same either way (three development documents read differently before), and the
+    # process's own setting must be left as it was.
+    pdf = EVAL_DEV / "22_olmocr_academic_table" / "olmo2-pg4.pdf"
+    if not pdf.is_file():
+        pytest.skip("development documents not present")
+    tools: Any = pymupdf.TOOLS
+    before = bool(tools.unset_quad_corrections())
+    layers = []
+    try:
+        for setting in (False, True):
+            tools.unset_quad_corrections(setting)
+            with pymupdf.open(pdf) as doc:
+                layers.append(extract_page(doc[0], SCALE))
+            assert bool(tools.unset_quad_corrections()) is setting
+    finally:
+        tools.unset_quad_corrections(before)
+    assert layers[0] == layers[1]
+    text = " ".join(span.text for line in layers[0].lines for span in line.spans)
+    assert "StarCoder" in text and "Dolma" in text
