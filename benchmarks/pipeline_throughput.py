@@ -291,7 +291,7 @@ def measure(inputs: dict[str, Path], work: Path, code: Path, profiles: list[str]
                                   stats.max_in_flight, note)
                         report.runs.append(run)
                         print(f"{name} {label} {client} tl={text_layer}: {seconds:.1f} s, "
-                              f"{requests} req, bound {bound:.1f} s, ratio {bound / seconds:.2f}, "
+                              f"{requests} req, bound {bound:.1f} s, ratio {bound / seconds:.3f}, "
                               f"cpu {cpu:.1f} s", flush=True)
 
 
@@ -440,7 +440,7 @@ def markdown(reports: list[dict[str, Any]]) -> str:
             lines.append(
                 f"| {r['input']} | {r['client']} | {r['profile']} | {r['text_layer']} | "
                 f"{r['pages']} | {r['requests']} | {r['seconds']} | {r['bound_seconds']} | "
-                f"{r['pages_per_second']} | {r['ratio']:.2f} | {_whole_rounds_ratio(r):.2f} | "
+                f"{r['pages_per_second']} | {r['ratio']:.3f} | {_whole_rounds_ratio(r):.3f} | "
                 f"{r['cpu_seconds'] / max(1, r['pages']):.2f} | {r['max_in_flight']} | "
                 f"{_note(r)} |")
         if rep["stages"]:
