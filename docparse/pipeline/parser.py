@@ -300,48 +300,11 @@ class AsyncParser:
         (:class:`ServerUnavailableError`) does. ``store_for`` gives each input its
         :class:`PageStore` (finished pages persisted as they complete).
 
-        In input order, one slow input holds back the results of those after it, and only a
-        window's worth of inputs may wait finished (memory): when the slow one is far enough
-        behind, no new input starts and the server runs dry. A caller that does not need the
-        order (the CLI writes each document's files on its own) should say so."""
+        In input order a slow input holds back the results after it, and only a window's
+        worth may wait finished (memory): callers that need no order should say so."""
         # Missing models or bad backend options concern the whole run, not one input.
         self._start_warm_up(*self._backends())
         rendering = asyncio.Semaphore(max(1, concurrency))
-
-        async def one(src: SourceTypes) -> ParseResult:
-            """One input, started holding a rendering slot, which it gives back once its last
-            page is in the window (or it is done)."""
-            label = _input_label(src, None)
-            submitted = asyncio.Event()
-            released = False
-            try:
-                store = store_for(src) if store_for is not None else None
-                task = asyncio.ensure_future(self._parse_input(src, None, store, submitted))
-                try:
-                    waiter = asyncio.ensure_future(submitted.wait())
-                    await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
-                    waiter.cancel()
-                    rendering.release()
-                    released = True
-                    return ParseResult(label, document=await task, source=src)
-                except BaseException:
-                    task.cancel()
-                    await asyncio.gather(task, return_exceptions=True)
-                    raise
-            except (ServerUnavailableError, ConfigurationError):
-                # A dead fleet or a wrong --model concerns every input, not this one.
-                raise
-            except DocParseError as exc:
-                self._emit(DocumentFailed(label, str(exc)))
-                return ParseResult(label, error=exc, source=src)
-            except Exception as exc:
-                log.debug("internal error on %s", label, exc_info=True)
-                err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
-                self._emit(DocumentFailed(label, str(err)))
-                return ParseResult(label, error=err, source=src)
-            finally:
-                if not released:
-                    rendering.release()
 
         # Finished documents wait in memory until yielded, so a slow first input must not
         # let all the others pile up: at most a window's worth of inputs run ahead of the
@@ -361,10 +324,8 @@ class AsyncParser:
                 fut.add_done_callback(turns.put_nowait)
 
         async def feed() -> None:
-            # The next input is taken from ``sources`` only once it can start: the caller may
-            # do work per input as it hands it over (the CLI fingerprints it and sets up its
-            # page store), and that work then happens as inputs are reached, not all of it
-            # before the first page.
+            # The next input is taken only once it can start: work the caller does per input
+            # as it hands it over (the CLI fingerprints it) happens as inputs are reached.
             queue = iter(sources)
             while True:
                 await room.acquire()
@@ -381,7 +342,7 @@ class AsyncParser:
                     failed.set_exception(exc)
                     start(failed)
                     return
-                start(asyncio.ensure_future(one(src)))
+                start(asyncio.ensure_future(self._parse_one(src, store_for, rendering)))
 
         feeder = asyncio.ensure_future(feed())
         exhausted = False
@@ -402,6 +363,44 @@ class AsyncParser:
             await asyncio.gather(feeder, *live, return_exceptions=True)
 
     # ------------------------------------------------------------------ internals
+    async def _parse_one(
+        self, src: SourceTypes, store_for: Callable[[SourceTypes], PageStore | None] | None,
+        rendering: asyncio.Semaphore,
+    ) -> ParseResult:
+        """One input of :meth:`parse_many`, started holding a ``rendering`` slot, which it
+        gives back once its last page is in the window (or it is done)."""
+        label = _input_label(src, None)
+        submitted = asyncio.Event()
+        released = False
+        try:
+            store = store_for(src) if store_for is not None else None
+            task = asyncio.ensure_future(self._parse_input(src, None, store, submitted))
+            try:
+                waiter = asyncio.ensure_future(submitted.wait())
+                await asyncio.wait({task, waiter}, return_when=asyncio.FIRST_COMPLETED)
+                waiter.cancel()
+                rendering.release()
+                released = True
+                return ParseResult(label, document=await task, source=src)
+            except BaseException:
+                task.cancel()
+                await asyncio.gather(task, return_exceptions=True)
+                raise
+        except (ServerUnavailableError, ConfigurationError):
+            # A dead fleet or a wrong --model concerns every input, not this one.
+            raise
+        except DocParseError as exc:
+            self._emit(DocumentFailed(label, str(exc)))
+            return ParseResult(label, error=exc, source=src)
+        except Exception as exc:
+            log.debug("internal error on %s", label, exc_info=True)
+            err = DocParseError(f"{label}: internal error: {type(exc).__name__}: {exc}")
+            self._emit(DocumentFailed(label, str(err)))
+            return ParseResult(label, error=err, source=src)
+        finally:
+            if not released:
+                rendering.release()
+
     async def _parse_source(
         self, src: Source, layout: LayoutBackend, recognizer: Recognizer, store: PageStore | None,
         submitted: asyncio.Event | None = None,
