@@ -188,9 +188,6 @@ def _run_locked(
             # What the output depends on: the options and the backends they resolve to
             # (`auto` means another model once a server is given or a model fetched).
             layout_name, recognizer_name = parser.backend_names()
-            # Models load and the server connection is made while the first input is
-            # fingerprinted and rendered.
-            parser.warm_up()
             key = {**options.cache_key(), "layout_backend": layout_name,
                    "recognizer_backend": recognizer_name,
                    # `auto` resolved against the served model (v1.6 today, maybe v1.5 later).

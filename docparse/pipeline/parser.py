@@ -229,9 +229,9 @@ class AsyncParser:
 
     async def warm_up(self) -> None:
         """Start loading the models and getting the recogniser ready, in the background, and
-        return at once. The first parse does this itself; call it earlier when work of your
-        own comes before the first parse (the CLI fingerprints its inputs meanwhile), so the
-        first page meets loaded models. Raises what building the backends raises; a model that
+        return at once. The first parse does this itself (parse_many before it takes its
+        first input); call it earlier when work of your own comes before the first parse
+        (a service starting up), so the first page meets loaded models. Raises what building the backends raises; a model that
         fails to load is reported by the first page that needs it."""
         self._start_warm_up(*self._backends())
 

@@ -128,8 +128,8 @@ def test_onnxruntime_telemetry_is_off_before_the_first_session(
 
 
 def test_warm_up_loads_the_layout_model_before_any_page() -> None:
-    # The CLI calls warm_up() before it fingerprints its inputs; a service may call it at
-    # start-up: the model loads in the background, with no input given yet.
+    # A service may call warm_up() at start-up: the model loads in the background, with no
+    # input given yet.
     from docparse.layout.fixed import FixedLayout
 
     class Loading(FixedLayout):
