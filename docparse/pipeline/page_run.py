@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import time
 from collections import Counter
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,7 +18,7 @@ from docparse.layout import LayoutBackend, Region, layout_evidence, refine_regio
 from docparse.options import ParseOptions
 from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
-from docparse.recognize.run import recognize_tasks
+from docparse.recognize.run import prepared_for, recognize_tasks
 from docparse.recognize.tasks import prepare_tasks
 from docparse.sources import PageImage, source_warnings
 from docparse.textlayer.reading import read_page
@@ -80,7 +80,10 @@ async def process_page(
     settings: Mapping[str, Any],
     preprocessed: Preprocessed | None = None,
     deadline_at: float | None = None,
+    cpu_stages_done: Callable[[], None] | None = None,
 ) -> PageOutcome:
+    """One page from its layout regions to its assembled outcome. ``cpu_stages_done`` is
+    called once the page's own CPU work is over and only its recognition is left."""
     t0 = time.perf_counter()
     use_text = page.text_layer is not None and options.text_layer != "off"
     regions = refine_regions(layout, regions, layout_evidence(page, use_text))
@@ -98,8 +101,11 @@ async def process_page(
     plan = plan.with_text_layer(reading)
     work = prepare_tasks(plan, reading.contents, page.image, page_index=page.page_index,
                          needs_crops=recognizer.needs_crops)
+    tasks = await prepared_for(recognizer, work.tasks)
+    if cpu_stages_done is not None:
+        cpu_stages_done()
     t1 = time.perf_counter()
-    recognized = await recognize_tasks(recognizer, page, work.tasks, layout_boxes=plan.boxes(),
+    recognized = await recognize_tasks(recognizer, page, tasks, layout_boxes=plan.boxes(),
                                        deadline_at=deadline_at)
     contents = {**reading.contents, **work.with_answers(recognized.contents)}
     plan = plan.without_unread_pictures(contents)

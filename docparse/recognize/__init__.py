@@ -21,8 +21,8 @@ if TYPE_CHECKING:
 
     from docparse.sources import PageImage
 
-__all__ = ["ExtraBlock", "PageRecognition", "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind",
-           "WarmsUp"]
+__all__ = ["ExtraBlock", "PageRecognition", "PreparesTasks", "RecognitionResult", "RecognitionTask",
+           "Recognizer", "TaskKind", "WarmsUp"]
 
 #: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
 TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
@@ -40,6 +40,9 @@ class RecognitionTask:
     crop: npt.NDArray[np.uint8] | None = None
     #: Boxes of the other members stacked into ``crop`` (merged text groups).
     member_bboxes: tuple[tuple[int, int, int, int], ...] = ()
+    #: The crop as the backend sends it, when the backend prepared it ahead
+    #: (:class:`PreparesTasks`; the VLM's JPEG data URL). None: prepared when recognised.
+    payload: str | None = None
 
 
 @dataclass(frozen=True)
@@ -86,6 +89,19 @@ class Recognizer(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@runtime_checkable
+class PreparesTasks(Protocol):
+    """A recogniser with CPU work of its own per task before any request is sent (the VLM
+    encodes each crop as JPEG). Parsers run it as the last of a page's CPU stages, before the
+    page window lets the next pages in, so the page's requests are not held up by the next
+    pages' rendering (PDF rendering holds the GIL). Optional: without it, the work happens in
+    :meth:`Recognizer.recognize_page`."""
+
+    async def prepare_tasks(self, tasks: Sequence[RecognitionTask]) -> list[RecognitionTask]:
+        """``tasks`` with :attr:`RecognitionTask.payload` set where the backend sends one."""
+        ...
 
 
 @runtime_checkable

@@ -11,7 +11,13 @@ from docparse.content import BlockContent, ExtraBlock
 from docparse.document import BlockError, BlockStatus
 from docparse.errors import DeadlineExceededError
 from docparse.geometry import IntBox
-from docparse.recognize import PageRecognition, RecognitionResult, RecognitionTask, Recognizer
+from docparse.recognize import (
+    PageRecognition,
+    PreparesTasks,
+    RecognitionResult,
+    RecognitionTask,
+    Recognizer,
+)
 
 if TYPE_CHECKING:
     from docparse.sources import PageImage
@@ -27,6 +33,15 @@ class Recognized:
     endpoints: Mapping[str, int] = field(default_factory=dict)
     #: Blocks whose answer was degenerate and got truncated (flagged ``reason="truncated"``).
     truncated: int = 0
+
+
+async def prepared_for(recognizer: Recognizer, tasks: Sequence[RecognitionTask]
+                       ) -> Sequence[RecognitionTask]:
+    """``tasks`` after the recogniser's own per-task CPU work, for recognisers that have some
+    (:class:`~docparse.recognize.PreparesTasks`)."""
+    if not tasks or not isinstance(recognizer, PreparesTasks):
+        return tasks
+    return await recognizer.prepare_tasks(tasks)
 
 
 async def recognize_tasks(

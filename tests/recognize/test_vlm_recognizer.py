@@ -321,3 +321,32 @@ def test_warm_up_on_a_dead_server_decides_nothing() -> None:
 
     asyncio.run(go())
     assert calls[0] == "/v1/models" and len(calls) >= 2  # the page asked again itself
+
+
+def test_prepared_tasks_carry_what_is_sent_and_it_is_sent_as_prepared() -> None:
+    """prepare_tasks encodes every crop that will be sent (the page's CPU work, done before the
+    page window lets more pages in); recognising then sends exactly that payload."""
+    mock = Mock(by_prompt)
+    rec = recognizer(mock)
+    tasks = [task(0, "ocr", ink(40, 200)), task(1, "formula", ink(60, 300, (10, 50, 50, 250))),
+             task(2, "chart", ink(100, 100)),  # not sent without chart recognition
+             task(3, "ocr", np.zeros((0, 0, 3), dtype=np.uint8))]  # nothing to send
+
+    async def go() -> tuple[list[RecognitionTask], PageRecognition]:
+        try:
+            prepared = await rec.prepare_tasks(tasks)
+            assert not mock.bodies  # preparing sends nothing
+            return prepared, await rec.recognize_page(PAGE, prepared)
+        finally:
+            await rec.aclose()
+
+    prepared, out = asyncio.run(go())
+    assert [t.payload is not None for t in prepared] == [True, True, False, False]
+    assert prepared[0].payload is not None and prepared[0].payload.startswith("data:image/")
+    sent = {b["messages"][0]["content"][1]["text"]: b["messages"][0]["content"][0]["image_url"]
+            ["url"] for b in mock.bodies}
+    assert sent == {"OCR:": prepared[0].payload, "Formula Recognition:": prepared[1].payload}
+    formula = next(b for b in mock.bodies if b["messages"][0]["content"][1]["text"].startswith("F"))
+    assert image_size(formula) == (200, 40)  # the same trimming as when encoded on the way
+    assert out.results[0].content == "Hello world" and out.results[2].source == "image"
+    assert out.results[3].error is not None and out.results[3].error.reason == "no_crop"

@@ -16,6 +16,7 @@ post-processing and the result is flagged ``truncated=True``.
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import random
 import time
 from collections.abc import Awaitable, Callable, Sequence
@@ -131,6 +132,20 @@ class VlmRecognizer:
         (see :class:`docparse.recognize.WarmsUp`)."""
         await self._pool.warm_up()
 
+    async def prepare_tasks(self, tasks: Sequence[RecognitionTask]) -> list[RecognitionTask]:
+        """Every crop that will be sent encoded now, all at once (see
+        :class:`docparse.recognize.PreparesTasks`)."""
+        payloads = await asyncio.gather(
+            *(_encoded(t) if self._sends(t) else _nothing() for t in tasks)
+        )
+        return [t if p is None else dataclasses.replace(t, payload=p)
+                for t, p in zip(tasks, payloads, strict=True)]
+
+    def _sends(self, task: RecognitionTask) -> bool:
+        # Officially a chart is a picture unless chart recognition is on (reference §3.4).
+        chart_skipped = task.kind == "chart" and not self._chart_recognition
+        return not chart_skipped and task.crop is not None and task.crop.size > 0
+
     @property
     def endpoints(self) -> tuple[str, ...]:
         """The normalised endpoint URLs (``.../v1``)."""
@@ -211,18 +226,15 @@ class VlmRecognizer:
         self, task: RecognitionTask, *, deadline_at: float | None = None
     ) -> RecognitionResult:
         """Recognise one task; failures after retries come back as a result with ``error``."""
-        if task.kind == "chart" and not self._chart_recognition:
-            # Officially a chart is a picture unless chart recognition is on (reference §3.4).
+        if task.kind == "chart" and not self._chart_recognition:  # see _sends
             return RecognitionResult(block_id=task.block_id, content="", source="image")
         if task.crop is None or task.crop.size == 0:
             self._failed += 1
             message = f"block {task.block_id} ({task.label}) has no crop to send"
             error = BlockError(reason="no_crop", message=message)
             return RecognitionResult(block_id=task.block_id, content="", source="none", error=error)
-        crop = task.crop
         prompt = self._version.prompt(task.kind)
-        # JPEG encoding releases the GIL; off the loop it does not stall other requests.
-        image_url = await asyncio.to_thread(prepare_crop, crop, task.kind)
+        image_url = task.payload or await _encoded(task)
 
         def builder(params: SamplingParams) -> Callable[[str], dict[str, Any]]:
             return lambda model: build_request(
@@ -279,3 +291,13 @@ class VlmRecognizer:
             retries=call.attempts - 1,
             endpoint=call.endpoint,
         )
+
+
+async def _encoded(task: RecognitionTask) -> str:
+    assert task.crop is not None
+    # JPEG encoding releases the GIL; off the loop it does not stall other requests.
+    return await asyncio.to_thread(prepare_crop, task.crop, task.kind)
+
+
+async def _nothing() -> None:
+    return None
