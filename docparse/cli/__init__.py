@@ -184,8 +184,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def run() -> NoReturn:
     """The ``docparse`` command as a process: :func:`main`, then exit without tearing the
-    interpreter down. (Also: pymupdf's unused extras are left out of this process, see
-    :func:`~docparse.sources.pdf.leave_out_pymupdf_extras`.)
+    interpreter down. (Also: imports docparse does not use are left out of this process, see
+    :func:`~docparse.sources.pdf.leave_out_pymupdf_extras` and
+    :func:`~docparse.recognize.vlm.client.leave_out_trio`.)
 
     By then every output is written, closed and renamed into place; what Python's own
     teardown would still do is free every module and object one by one, ONNX Runtime's
@@ -193,9 +194,11 @@ def run() -> NoReturn:
     page (measured on 4 scans), the same on every run. Exit handlers (logging, temporary
     folders, finalisers) still run first, and the standard streams are flushed.
     """
+    from docparse.recognize.vlm.client import leave_out_trio
     from docparse.sources.pdf import leave_out_pymupdf_extras
 
     leave_out_pymupdf_extras()
+    leave_out_trio()
     code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)
     if run_exit_handlers is None:  # not CPython: leave the usual way

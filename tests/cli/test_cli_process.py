@@ -1,6 +1,6 @@
 """The ``docparse`` command as a process: it leaves without Python's teardown, but only after
 its exit handlers ran and its streams were flushed, with the command's own exit code; and it
-leaves pymupdf's unused extras out without changing what it reads from a PDF."""
+leaves pymupdf's unused extras and Trio out without changing what it reads or sends."""
 
 from __future__ import annotations
 
@@ -67,3 +67,44 @@ def test_pymupdf_extras_left_out_read_the_same(samples_dir: Path) -> None:
     here = docparse.parse(samples_dir / "report.pdf").to_markdown()
     assert markdown.rstrip("\n") == here.rstrip("\n")
     assert "Quarterly Water Quality Report" in here  # the comparison is of real content
+
+
+def test_trio_left_out_the_command_still_talks_to_the_server(tmp_path: Path,
+                                                            samples_dir: Path) -> None:
+    """The command's own process halts ``import trio`` (httpcore2 would import it whenever it
+    is installed); requests still go out and come back, and the library process is untouched."""
+    from docparse.testing import start_fake_vllm
+
+    with start_fake_vllm() as server:
+        script = textwrap.dedent(f"""
+            import sys
+            sys.argv = ["docparse", "parse", {str(samples_dir / "report.pdf")!r}, "-o",
+                        {str(tmp_path / "out")!r}, "--server", {server.url!r},
+                        "--text-layer", "off", "--quiet"]
+            import atexit
+            atexit.register(lambda: print("trio:", repr(sys.modules.get("trio", "absent")),
+                                          "httpcore2" in sys.modules))
+            from docparse.cli import run
+            run()
+        """)
+        done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                              timeout=300, check=False)
+        served = server.stats().served
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() == "trio: None True"  # halted, and the HTTP client was used
+    assert served > 0
+    markdown = (tmp_path / "out" / "report.md").read_text(encoding="utf-8")
+    assert "Hello from fake vLLM" in markdown  # the server's answers are in the document
+
+
+def test_the_library_leaves_trio_alone() -> None:
+    script = textwrap.dedent("""
+        import sys
+        import docparse
+        from docparse.recognize.vlm.client import EndpointClient
+        print(repr(sys.modules.get("trio", "absent")))
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=120, check=False)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.strip() != "None"
