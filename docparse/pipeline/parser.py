@@ -134,7 +134,6 @@ class AsyncParser:
         workers = self.options.layout_workers or max(1, os.cpu_count() or 1)
         self._layout_pool = OldestPageFirstPool(workers, "docparse-layout")
         self._window: PageWindow | None = None
-        self._workers = workers
         self._page_sequence = itertools.count()
         # The PP-OCRv6 engine of the full orientation check: given (to share one loaded engine
         # between parsers, as the service and scale-out workers do) or built on first need.
@@ -406,7 +405,7 @@ class AsyncParser:
         submitted: asyncio.Event | None = None,
     ) -> Document:
         if self._window is None:
-            self._window = PageWindow(self.options.page_window, start=self._workers)
+            self._window = PageWindow(self.options.page_window, start=1)
         ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
                          workers=self._layout_pool, window=self._window,
                          page_sequence=self._page_sequence, orient=self._orient,
