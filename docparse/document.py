@@ -70,7 +70,7 @@ ErrorReason = Annotated[str, AfterValidator(_known_reason)]
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True, defer_build=True)
 
 
 class BlockError(_Model):
