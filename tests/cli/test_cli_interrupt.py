@@ -26,6 +26,13 @@ pytestmark = pytest.mark.slow
 STOP_LIMIT = 5.0
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C reaches the command as it does from a terminal. A process started in the
+    background by a shell without job control (a CI script's ``cmd &``) inherits SIGINT as
+    ignored, and docparse rightly leaves an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 @pytest.fixture(scope="module")
 def slow_server() -> Iterator[FakeVLLM]:
     with start_fake_vllm(FakeVLLMConfig(latency=1.5)) as server:
@@ -55,7 +62,7 @@ def _start_and_interrupt(
            "--page-window", "4", "--quiet"]  # --quiet: the interruption is the only line
     env = {k: v for k, v in os.environ.items() if not k.startswith("DOCPARSE_")}
     proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-                            text=True)
+                            text=True, preexec_fn=_as_from_a_terminal)
     try:
         deadline = time.monotonic() + 180
         while not _stored_pages(out) and proc.poll() is None and time.monotonic() < deadline:

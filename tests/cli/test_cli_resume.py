@@ -36,6 +36,13 @@ ANSWERS = {
 SHA8 = re.compile(r"\b[0-9a-f]{8}\b")
 
 
+def _as_from_a_terminal() -> None:
+    """Ctrl-C reaches the command as it does from a terminal. A process started in the
+    background by a shell without job control (a CI script's ``cmd &``) inherits SIGINT as
+    ignored, and docparse rightly leaves an ignored SIGINT ignored."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def make_pdf(path: Path, pages: int, title: str) -> Path:
     doc = pymupdf.open()
     for n in range(pages):
@@ -212,7 +219,8 @@ def test_killed_run_resumes_to_identical_output_without_redoing_pages(
 def _interrupt(cmd: list[str], out: Path, stem: str, pages: int) -> tuple[int, str]:
     """Start ``cmd``, send SIGINT (Ctrl-C) once ``pages`` pages are finished; (exit code, stderr)."""
     proc = subprocess.Popen(
-        cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True
+        cmd, env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+        preexec_fn=_as_from_a_terminal,
     )
     deadline = time.monotonic() + 120
     try:
