@@ -44,6 +44,17 @@ def _words_in(evidence: LayoutEvidence, box: Sequence[float]) -> list[Piece]:
     return out
 
 
+#: A column gutter is this many line heights wide. OCR line boxes are about 1.5 times as tall
+#: as the glyphs the text layer's boxes hold (the detector pads each line), so the same gutter
+#: is fewer of their heights.
+_GUTTER_TEXT_LAYER = 1.5
+_GUTTER_OCR = 1.0
+
+
+def _gutter(evidence: LayoutEvidence) -> float:
+    return _GUTTER_TEXT_LAYER if evidence.text_layer is not None else _GUTTER_OCR
+
+
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
@@ -83,14 +94,35 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
     ``text`` region with the same box follows it, and is dropped again if nothing is read."""
     if evidence.page_has_text:
         return list(regions)
+
     area = float(evidence.width * evidence.height) or 1.0
     out: list[Region] = []
     for r in regions:
         out.append(r)
         x1, y1, x2, y2 = r.bbox
         if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * area:
-            out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None))
+            if not _read_already(r, regions, evidence):
+                out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None))
     return out
+
+
+def _read_already(picture: Region, regions: Sequence[Region], evidence: LayoutEvidence) -> bool:
+    """With the page's OCR lines as evidence, a picture whose every line lies in a text region
+    inside it was read already (tables_from_text, prose_out_of_pictures): read again, its text
+    would repeat. Without them, a text box the model found inside it says nothing of the rest."""
+    from docparse.labels import TEXT_LIKE_LABELS
+
+    if evidence.ocr_lines is None:
+        return False
+    inside = [o.bbox for o in regions if o is not picture and o.label in TEXT_LIKE_LABELS
+              and _centre_in(o.bbox, picture.bbox)]
+    words = _words_in(evidence, picture.bbox)
+    return bool(words) and all(any(_centre_in(w[1], box) for box in inside) for w in words)
+
+
+def _centre_in(box: Sequence[float], outer: Sequence[float]) -> bool:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
 
 
 def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -141,7 +173,8 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 # the whole box would read both columns line by line, so each column is
                 # banded on its own and the page's reading order takes them column-wise,
                 # as OCR of the same box reads them.
-                bands = [b for column in columns_of(pieces) for b in bands_of(column)]
+                bands = [b for column in columns_of(pieces, gutter=_gutter(evidence))
+                         for b in bands_of(column)]
                 kinds = [False] * len(bands)
         elif not any(kinds):
             out.append(r)
@@ -171,13 +204,15 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
     if not _has_words(evidence):
         return list(regions)
     from docparse.labels import TEXT_LIKE_LABELS
-    from docparse.textlayer.tables import bands_of, hull
+    from docparse.textlayer.tables import bands_of, columns_of, hull
 
     out = list(regions)
     # New text regions by the index of their picture, and whether they read before it: the
     # list is the page's reading order, and prose cut off a picture is read where it stands
     # (under the figure: right after it), not after everything else on the page.
     added: dict[int, tuple[bool, Region]] = {}
+    #: Text regions that took the prose cut off a picture's top: index -> the picture's index.
+    moved_before: dict[int, int] = {}
     for i, r in enumerate(regions):
         if r.label != "image":
             continue
@@ -193,19 +228,25 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
             k = len(prose) - 1
             while k > 0 and prose[k - 1]:
                 k -= 1
-            text_box = hull([p for b in bands[k:] for p in b])
+            cut_pieces = [p for b in bands[k:] for p in b]
+            text_box = hull(cut_pieces)
             picture = (x1, y1, x2, min(y2, text_box[1] - 1))
             cut = text_box
         elif prose[0]:
             k = 0
             while k + 1 < len(prose) and prose[k + 1]:
                 k += 1
-            text_box = hull([p for b in bands[: k + 1] for p in b])
+            cut_pieces = [p for b in bands[: k + 1] for p in b]
+            text_box = hull(cut_pieces)
             picture = (x1, max(y1, text_box[3] + 1), x2, y2)
             cut = text_box
             on_top = True
         # What is left must still be a real picture, not a margin of the text.
         if cut is None or picture[3] - picture[1] < 0.25 * (y2 - y1):
+            continue
+        # Prose in side-by-side columns (cards) is read column by column (tables_from_text):
+        # one cut across the columns would read them line by line.
+        if len(columns_of(cut_pieces, gutter=_gutter(evidence))) > 1:
             continue
         out[i] = Region("image", picture, r.score, r.cls_id, None)
         # A text-like region inside the picture that overlaps the prose takes all of it.
@@ -219,12 +260,19 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
             grown = (min(o.bbox[0], cut[0]), min(o.bbox[1], cut[1]),
                      max(o.bbox[2], cut[2]), max(o.bbox[3], cut[3]))
             out[j] = Region(o.label, grown, o.score, o.cls_id, None)
+            if on_top and j > i:
+                moved_before[j] = i  # read where it stands: before its picture
         else:
             added[i] = (on_top, Region("text", cut, r.score, LABELS.index("text"), None))
-    if not added:
+    if not added and not moved_before:
         return out
+    before = {pic: j for j, pic in moved_before.items()}
     ordered: list[Region] = []
     for i, region in enumerate(out):
+        if i in moved_before:
+            continue  # placed before its picture
+        if i in before:
+            ordered.append(out[before[i]])
         if i not in added:
             ordered.append(region)
             continue

@@ -5,6 +5,7 @@ frozen records: regions → :class:`Plan` → :class:`TextLayerReading` → :cla
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections import Counter
 from collections.abc import Callable, Mapping, Sequence
@@ -18,7 +19,7 @@ from docparse.layout import LayoutBackend, Region, layout_evidence, refine_regio
 from docparse.options import ParseOptions
 from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
-from docparse.recognize.run import prepared_for, recognize_tasks
+from docparse.recognize.run import prepared_for, read_ahead, recognize_tasks
 from docparse.recognize.tasks import prepare_tasks
 from docparse.sources import PageImage, source_warnings
 from docparse.textlayer.reading import read_page
@@ -86,7 +87,13 @@ async def process_page(
     called once the page's own CPU work is over and only its recognition is left."""
     t0 = time.perf_counter()
     use_text = page.text_layer is not None and options.text_layer != "off"
-    regions = refine_regions(layout, regions, layout_evidence(page, use_text))
+    # With no text layer to go by, a recogniser that reads whole pages reads this one first:
+    # the layout's labels are then checked against its words (and recognition reuses them).
+    lines = None if use_text or _past(deadline_at) else await read_ahead(recognizer, page)
+    evidence = layout_evidence(page, use_text)
+    if lines is not None:
+        evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence())
+    regions = refine_regions(layout, regions, evidence)
     plan = plan_page(
         regions, page_width=page.width, page_height=page.height,
         chart_recognition=options.chart_recognition, keep_furniture=options.keep_furniture,
@@ -106,7 +113,7 @@ async def process_page(
         cpu_stages_done()
     t1 = time.perf_counter()
     recognized = await recognize_tasks(recognizer, page, tasks, layout_boxes=plan.boxes(),
-                                       deadline_at=deadline_at)
+                                       deadline_at=deadline_at, lines=lines)
     contents = {**reading.contents, **work.with_answers(recognized.contents)}
     plan = plan.without_unread_pictures(contents)
     t2 = time.perf_counter()
@@ -135,3 +142,7 @@ async def process_page(
         truncated=recognized.truncated,
         timings={"plan": t1 - t0, "recognize": t2 - t1},
     )
+
+
+def _past(deadline_at: float | None) -> bool:
+    return deadline_at is not None and time.monotonic() > deadline_at

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Literal, Protocol, runtime_checkable
 from docparse.content import ExtraBlock
 from docparse.document import BlockError, ContentSource
 from docparse.geometry import IntBox
+from docparse.recognize.line_order import OcrLine
 
 if TYPE_CHECKING:
     import numpy as np
@@ -21,8 +22,8 @@ if TYPE_CHECKING:
 
     from docparse.sources import PageImage
 
-__all__ = ["ExtraBlock", "PageRecognition", "PreparesTasks", "RecognitionResult", "RecognitionTask",
-           "Recognizer", "TaskKind", "WarmsUp"]
+__all__ = ["ExtraBlock", "PageLines", "PageRecognition", "PreparesTasks", "ReadsPages",
+           "RecognitionResult", "RecognitionTask", "Recognizer", "TaskKind", "WarmsUp"]
 
 #: "seal" exists from PaddleOCR-VL 1.5 on (docparse.versions says which prompt each version has).
 TaskKind = Literal["ocr", "table", "formula", "chart", "seal"]
@@ -89,6 +90,44 @@ class Recognizer(Protocol):
         ...
 
     async def aclose(self) -> None: ...
+
+
+@dataclass(frozen=True)
+class PageLines:
+    """Every text line a recogniser read on a whole page, in page pixels."""
+
+    lines: tuple[OcrLine, ...]
+
+    def evidence(self) -> tuple[tuple[str, tuple[float, float, float, float]], ...]:
+        """As :attr:`docparse.layout.LayoutEvidence.ocr_lines`."""
+        return tuple((ln.text, ln.bbox) for ln in self.lines)
+
+
+@runtime_checkable
+class ReadsPages(Protocol):
+    """A recogniser that reads whole pages (the built-in OCR). On a page with no text layer
+    to go by, the parser has it read the page before the layout's labels are checked, so the
+    checks see the page's words (prose in a "table" box, a picture that is really text) as
+    they do on a born-digital page; the same reading then serves recognition (one OCR pass
+    per page). Optional: without it, labels on such pages are taken as the model gives them."""
+
+    async def read_page(self, page: PageImage) -> PageLines | None:
+        """The page's lines, or None when it cannot be read as a whole (the recogniser then
+        reads it its own way). Raises only what :meth:`Recognizer.recognize_page` would."""
+        ...
+
+    async def recognize_page(
+        self,
+        page: PageImage,
+        tasks: Sequence[RecognitionTask],
+        *,
+        layout_boxes: Sequence[IntBox] = (),
+        deadline_at: float | None = None,
+        lines: PageLines | None = None,
+    ) -> PageRecognition:
+        """:meth:`Recognizer.recognize_page`, using ``lines`` (from :meth:`read_page` on the
+        same page) instead of reading the page again."""
+        ...
 
 
 @runtime_checkable

@@ -32,7 +32,13 @@ from typing import TYPE_CHECKING
 from docparse.document import BlockError, ContentSource
 from docparse.errors import ModelError
 from docparse.geometry import Box, IntBox
-from docparse.recognize import ExtraBlock, PageRecognition, RecognitionResult, RecognitionTask
+from docparse.recognize import (
+    ExtraBlock,
+    PageLines,
+    PageRecognition,
+    RecognitionResult,
+    RecognitionTask,
+)
 from docparse.recognize.builtin_engine import LineRecognizer, RapidOcrEngine
 from docparse.recognize.line_order import (
     OcrLine,
@@ -94,6 +100,17 @@ class BuiltinRecognizer:
         self._max_coverage = region_mode_max_coverage
         self._clock = clock
 
+    async def read_page(self, page: PageImage) -> PageLines | None:
+        """Every line of the page (see :class:`docparse.recognize.ReadsPages`); None when the
+        OCR fails on the whole page (recognition then reads it box by box)."""
+        try:
+            return PageLines(tuple(await asyncio.to_thread(self._engine, page.image)))
+        except ModelError:
+            raise
+        except Exception as exc:
+            logger.warning("%s: page OCR failed: %s", _where(page), exc)
+            return None
+
     async def recognize_page(
         self,
         page: PageImage,
@@ -101,19 +118,21 @@ class BuiltinRecognizer:
         *,
         layout_boxes: Sequence[IntBox] = (),
         deadline_at: float | None = None,
+        lines: PageLines | None = None,
     ) -> PageRecognition:
         """Recognise every task of ``page``; raises :class:`ModelError` only when the OCR
         models cannot load. With no tasks nothing is read. No OCR call starts after
         ``deadline_at`` (a ``clock`` instant); tasks left fail with ``deadline_exceeded``.
 
         Tables, formulas and charts of born-digital pages come from the PDF's own characters
-        when it has them (:func:`structures_from_text_layer`); only the rest is OCR'd."""
+        when it has them (:func:`structures_from_text_layer`); only the rest is OCR'd.
+        ``lines``: the page as :meth:`read_page` read it, used instead of reading again."""
         from_text = structures_from_text_layer(page, tasks)
         rest = [t for t in tasks if t.block_id not in from_text]
         if not rest:
             return PageRecognition(results=from_text)
         rec = await asyncio.to_thread(self._recognize, page, rest, tuple(layout_boxes),
-                                      deadline_at)
+                                      deadline_at, lines)
         rec.results.update(from_text)
         return rec
 
@@ -126,12 +145,16 @@ class BuiltinRecognizer:
         tasks: Sequence[RecognitionTask],
         layout_boxes: Sequence[IntBox],
         deadline_at: float | None,
+        lines: PageLines | None = None,
     ) -> PageRecognition:
-        groups = plan_regions(page.width, page.height, tasks, self._max_coverage)
+        groups = None if lines is not None else plan_regions(page.width, page.height, tasks,
+                                                             self._max_coverage)
         whole_page = groups is None
         batches: list[tuple[Sequence[RecognitionTask], list[OcrLine]]] = []
         failed: dict[int, BlockError] = {}
-        if groups is None:
+        if lines is not None:
+            batches.append((tasks, list(lines.lines)))
+        elif groups is None:
             if self._past(deadline_at):
                 groups = [list(tasks)]
             else:
@@ -148,8 +171,8 @@ class BuiltinRecognizer:
             batches, failed = self._read_regions(page, groups, deadline_at)
         assigned: dict[int, list[list[OcrLine]]] = {}
         outside: list[OcrLine] = []
-        for group, lines in batches:
-            in_boxes, rest = assign_lines(lines, group)
+        for group, found in batches:
+            in_boxes, rest = assign_lines(found, group)
             assigned.update(in_boxes)
             outside += rest
         result = PageRecognition()

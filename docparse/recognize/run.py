@@ -12,8 +12,10 @@ from docparse.document import BlockError, BlockStatus
 from docparse.errors import DeadlineExceededError
 from docparse.geometry import IntBox
 from docparse.recognize import (
+    PageLines,
     PageRecognition,
     PreparesTasks,
+    ReadsPages,
     RecognitionResult,
     RecognitionTask,
     Recognizer,
@@ -44,6 +46,14 @@ async def prepared_for(recognizer: Recognizer, tasks: Sequence[RecognitionTask]
     return await recognizer.prepare_tasks(tasks)
 
 
+async def read_ahead(recognizer: Recognizer, page: PageImage) -> PageLines | None:
+    """The whole page's lines, read before layout refinement, from recognisers that read
+    whole pages (:class:`~docparse.recognize.ReadsPages`); None from the others."""
+    if not isinstance(recognizer, ReadsPages):
+        return None
+    return await recognizer.read_page(page)
+
+
 async def recognize_tasks(
     recognizer: Recognizer,
     page: PageImage,
@@ -51,14 +61,20 @@ async def recognize_tasks(
     *,
     layout_boxes: Sequence[IntBox],
     deadline_at: float | None,
+    lines: PageLines | None = None,
 ) -> Recognized:
     """Every task's content; failures are contents with status ``failed``, never exceptions
-    (except what concerns the whole run, which the recogniser raises)."""
+    (except what concerns the whole run, which the recogniser raises). ``lines``: what
+    :func:`read_ahead` read on this page, for the recogniser to use instead of reading again."""
     if not tasks:
         return Recognized()
     try:
-        rec = await recognizer.recognize_page(page, tasks, layout_boxes=layout_boxes,
-                                              deadline_at=deadline_at)
+        if lines is not None and isinstance(recognizer, ReadsPages):
+            rec = await recognizer.recognize_page(page, tasks, layout_boxes=layout_boxes,
+                                                  deadline_at=deadline_at, lines=lines)
+        else:
+            rec = await recognizer.recognize_page(page, tasks, layout_boxes=layout_boxes,
+                                                  deadline_at=deadline_at)
     except DeadlineExceededError as exc:
         # The page keeps its layout: every block not recognised in time is recorded.
         err = BlockError(reason="deadline_exceeded", message=str(exc))

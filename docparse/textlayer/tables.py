@@ -7,6 +7,7 @@ table's rows split into several cells at gaps far wider than a word space, row a
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 
@@ -56,6 +57,8 @@ def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE
     markers = sum(1 for r in multi if _LIST_MARKER.fullmatch(r[0][0].strip()))
     if markers >= MIN_SHARE * len(multi):
         return False
+    if _contents_list(multi):
+        return False
     # Cells after the first are short (amounts, dates, names); a long second piece is a list
     # item's text after its number, not a cell.
     later = sorted(len(p[0].split()) for r in multi for p in r[1:])
@@ -71,6 +74,38 @@ def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE
         hits = sum(1 for r in multi if any(abs(p[1][side] - anchor) < tolerance for p in r[1:]))
         best = max(best, hits)
     return best >= max(min_table_rows, MIN_SHARE * len(multi))
+
+
+_PAGE_NUMBER = re.compile(r"[.\s·…]*(\d{1,4}|[ivxlcdm]{1,7})", re.IGNORECASE)
+_ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+
+
+def _contents_list(rows: Sequence[Sequence[Piece]]) -> bool:
+    """Entries and their page numbers (a table of contents whose dot leaders were not read
+    as text): most rows end in a page number, and the numbers never go down the page."""
+    numbers: list[tuple[bool, int]] = []
+    for r in rows:
+        m = _PAGE_NUMBER.fullmatch(r[-1][0].strip())
+        if m is None:
+            continue
+        value = m.group(1).lower()
+        numbers.append((value.isdigit(), int(value) if value.isdigit() else _roman(value)))
+    if len(numbers) < max(MIN_TABLE_ROWS, MIN_SHARE * len(rows)):
+        return False
+    # Roman-numbered front matter comes first; each kind's numbers never go down.
+    for arabic in (False, True):
+        seq = [n for kind, n in numbers if kind is arabic]
+        if any(b < a for a, b in itertools.pairwise(seq)):
+            return False
+    return True
+
+
+def _roman(text: str) -> int:
+    total = 0
+    for a, b in zip(text, text[1:] + " ", strict=True):
+        v = _ROMAN[a]
+        total += -v if b != " " and _ROMAN[b] > v else v
+    return total
 
 
 def _prose(rows: Sequence[Sequence[Piece]]) -> bool:
@@ -108,7 +143,10 @@ def columns_of(pieces: Sequence[Piece], *, gutter: float = 1.5, min_rows: int = 
     rows = rows_of(pieces)
     if len(rows) < 2 * min_rows:
         return [list(pieces)]
-    heights = sorted(max(p[1][3] for p in r) - min(p[1][1] for p in r) for r in rows)
+    # The unit is a line's height, not a row's: a row joins the lines of side-by-side columns,
+    # which rarely line up, and would be as tall as two lines (OCR line boxes are also taller
+    # than the glyphs) and hide a gutter of two lines' height.
+    heights = sorted(p[1][3] - p[1][1] for p in pieces)
     min_gap = gutter * heights[len(heights) // 2]
     spans = sorted((p[1][0], p[1][2]) for p in pieces)
     cuts: list[float] = []

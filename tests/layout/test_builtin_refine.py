@@ -240,3 +240,69 @@ def test_the_same_rules_hold_on_ocr_lines_of_a_scanned_page() -> None:
     # Without OCR lines nothing is known, and the label stands.
     blind = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False)
     assert refine_builtin([Region("table", prose_box, 0.99, 6)], blind)[0].label == "table"
+
+
+def _scan(lines: list[tuple[str, tuple[float, float, float, float]]]) -> LayoutEvidence:
+    return LayoutEvidence(width=1600, height=1800, text_layer=None, page_has_text=False,
+                          ocr_lines=tuple(lines))
+
+
+def test_cards_in_a_picture_on_a_scan_are_read_column_by_column() -> None:
+    # OCR'd cards, two columns 40 px apart, line boxes 30 px tall (the detector pads each
+    # line: the same gutter is fewer line heights than in the text layer), a prose paragraph
+    # at the top of each card: read card 1, card 2 (left column), then cards 3 and 4.
+    prose = ("Connects five fundamental constants and shows how the exponential functions "
+             "relate to trigonometry in a single short line that is often called beautiful "
+             "by the people who teach it and by those who learn it late in their first year "
+             "of study at the university or at a college of their own choosing")
+    lines: list[tuple[str, tuple[float, float, float, float]]] = []
+    for n, (x, y) in enumerate([(140, 270), (140, 620), (800, 270), (800, 620)], start=1):
+        lines.append((f"{n}. Card heading", (x, y, x + 300, y + 30)))
+        words = prose.split()
+        for i in range(0, len(words), 7):
+            lines.append((" ".join(words[i:i + 7]), (x, y + 40 + 28 * (i // 7), x + 620,
+                                                     y + 70 + 28 * (i // 7))))
+    out = refine_builtin([Region("image", (120, 200, 1500, 1150), 0.7, 3)], _scan(lines))
+    texts = [r for r in out if r.label == "text"]
+    starts = [min((i for i, r in enumerate(texts) if r.bbox[0] <= x + 5 and r.bbox[1] <= y + 5
+                   <= r.bbox[3] and r.bbox[2] >= x), default=-1)
+              for x, y in [(140, 270), (140, 620), (800, 270), (800, 620)]]
+    assert all(s >= 0 for s in starts), [r.bbox for r in texts]
+    assert starts[0] < starts[1] < starts[2] < starts[3], [r.bbox for r in texts]
+    # No region reads across both columns.
+    assert all(r.bbox[2] <= 760 or r.bbox[0] >= 800 for r in texts), [r.bbox for r in texts]
+
+
+def test_a_contents_list_on_a_scan_is_not_a_table() -> None:
+    # A table of contents whose dot leaders the OCR did not read: entries and page numbers in
+    # two columns, the numbers never going down. Not a table; a real two-column table is.
+    from docparse.textlayer.tables import looks_like_table
+
+    toc = [("Notices", ". vii"), ("Preface", ". xi"), ("Chapter 1. Securing data", ". 1"),
+           ("1.1 Security fundamentals", "2"), ("1.2 Current state", "2"),
+           ("Chapter 2. Roles", "7")]
+    pieces = [p for i, (entry, page) in enumerate(toc)
+              for p in ((entry, (100.0, 100.0 + 40 * i, 500.0, 130.0 + 40 * i)),
+                        (page, (1000.0, 100.0 + 40 * i, 1060.0, 130.0 + 40 * i)))]
+    assert not looks_like_table(pieces)
+    counts = [("North", "1,200"), ("South", "980"), ("East", "1,410"), ("West", "75"),
+              ("Centre", "610")]
+    table = [p for i, (name, value) in enumerate(counts)
+             for p in ((name, (100.0, 100.0 + 40 * i, 300.0, 130.0 + 40 * i)),
+                       (value, (1000.0, 100.0 + 40 * i, 1080.0, 130.0 + 40 * i)))]
+    assert looks_like_table(table)
+
+
+def test_a_big_picture_on_a_scan_is_read_unless_its_lines_were_read_already() -> None:
+    picture = Region("image", (100, 100, 1500, 1500), 0.7, 3)
+    inside = [("A caption the model boxed", (200.0, 200.0, 800.0, 230.0)),
+              ("Text nobody boxed inside the photo", (200.0, 900.0, 900.0, 930.0))]
+    caption = Region("text", (190, 190, 810, 240), 0.9, 1)
+    # One line is in no text region: the picture is read (a text region with its box follows).
+    out = refine_builtin([picture, caption], _scan(inside))
+    assert [r.label for r in out].count("text") == 2 and any(
+        r.label == "text" and r.bbox == picture.bbox for r in out)
+    # Every line already in a text region inside it: not read a second time.
+    boxed = Region("text", (190, 890, 910, 940), 0.9, 1)
+    out = refine_builtin([picture, caption, boxed], _scan(inside))
+    assert not any(r.label == "text" and r.bbox == picture.bbox for r in out)

@@ -1,0 +1,69 @@
+"""On a page with no text layer, the built-in recogniser reads the page before the layout's
+labels are checked: a prose "table" on a scan becomes text, a real grid stays a table, and the
+page is read once (the reading serves recognition too)."""
+
+from __future__ import annotations
+
+import asyncio
+
+import numpy as np
+import numpy.typing as npt
+
+from docparse.layout import Region
+from docparse.layout.builtin import BuiltinLayout
+from docparse.options import ParseOptions
+from docparse.pipeline.page_run import PageOutcome, process_page
+from docparse.recognize.builtin import BuiltinRecognizer
+from docparse.recognize.line_order import OcrLine
+from docparse.sources import PageImage
+
+PROSE = [
+    "The committee met on Tuesday to discuss the budget for the coming year and",
+    "agreed that the library should receive a larger share of the funds because",
+    "its reading rooms are now open every evening and on most weekends as well.",
+    "Members also asked the treasurer to publish the accounts before the summer.",
+]
+ROWS = [("Region", "2023", "2024"), ("North", "1,200", "1,350"), ("South", "980", "1,020"),
+        ("East", "1,410", "1,505")]
+
+
+class CountingEngine:
+    """The lines a scanned page holds (one per printed line, one per table cell), as the
+    PP-OCRv6 detector and reader return them; counts whole-page and region reads."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[int, int]] = []
+        prose = [OcrLine(t, (100.0, 200.0 + 30 * i, 1000.0, 222.0 + 30 * i))
+                 for i, t in enumerate(PROSE)]
+        grid = [OcrLine(cell, (x, 400.0 + 30 * i, x + 80.0, 420.0 + 30 * i))
+                for i, row in enumerate(ROWS) for x, cell in zip((100.0, 400.0, 700.0), row,
+                                                                 strict=True)]
+        self.lines = prose + grid
+
+    def __call__(self, image: npt.NDArray[np.uint8]) -> list[OcrLine]:
+        self.calls.append(image.shape[:2])
+        return list(self.lines) if image.shape[:2] == (1600, 1200) else []
+
+
+def parse_scan(regions: list[Region], options: ParseOptions) -> tuple[PageOutcome, CountingEngine]:
+    engine = CountingEngine()
+    page = PageImage("scan.png", None, None, np.full((1600, 1200, 3), 255, dtype=np.uint8))
+    outcome = asyncio.run(process_page(
+        page, regions, options=options, layout=BuiltinLayout(), settings={},
+        recognizer=BuiltinRecognizer(engine)))
+    return outcome, engine
+
+
+def test_a_prose_table_on_a_scan_is_text_and_the_page_is_read_once() -> None:
+    outcome, engine = parse_scan([Region("table", (90.0, 190.0, 1010.0, 320.0), 0.99, 6)],
+                                 ParseOptions(orientation="off"))
+    blocks = outcome.page.parsing_res_list
+    labels = [b.block_label for b in blocks]
+    assert "table" in labels and labels.count("table") == 1  # the grid no box covered
+    prose = next(b for b in blocks if b.block_content.startswith("The committee met"))
+    assert prose.block_label == "text" and "<table" not in prose.block_content
+    assert prose.block_content.endswith("before the summer.")
+    table = next(b for b in blocks if b.block_label == "table")
+    assert table.block_content.count("<tr>") == 4 and ">1,505</td>" in table.block_content
+    assert engine.calls == [(1600, 1200)]  # one whole-page read, reused for recognition
+
