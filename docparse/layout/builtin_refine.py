@@ -94,7 +94,6 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
     ``text`` region with the same box follows it, and is dropped again if nothing is read."""
     if evidence.page_has_text:
         return list(regions)
-
     area = float(evidence.width * evidence.height) or 1.0
     out: list[Region] = []
     for r in regions:
