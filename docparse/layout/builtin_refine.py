@@ -38,8 +38,7 @@ def _words_in(evidence: LayoutEvidence, box: Sequence[float]) -> list[Piece]:
         return pieces_in_box(evidence.text_layer, box)
     out: list[Piece] = []
     for text, b in evidence.ocr_lines or ():
-        cx, cy = (b[0] + b[2]) / 2, (b[1] + b[3]) / 2
-        if box[0] <= cx <= box[2] and box[1] <= cy <= box[3] and text.strip():
+        if _centre_in(b, box) and text.strip():
             out.append((text, b))
     return out
 
@@ -72,8 +71,7 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
     from docparse.textlayer.tables import bands_of, hull, looks_like_table
 
     def covered(box: tuple[float, float, float, float]) -> bool:
-        cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-        return any(r.bbox[0] <= cx <= r.bbox[2] and r.bbox[1] <= cy <= r.bbox[3] for r in regions)
+        return any(_centre_in(box, r.bbox) for r in regions)
 
     loose = [p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
              if not covered(p[1])]
