@@ -64,21 +64,27 @@ class LayoutEvidence:
     height: int
     #: The PDF's own text when the parse may use it (None: no text layer, or ``text_layer=off``).
     text_layer: TextLayerPage | None
-    #: Whether the page has a text layer at all (a scan or photo has none), whatever the option.
+    #: Whether the page has a text layer at all, whatever the option (a scan or photo has none;
+    #: nor, here, has a scan whose only text is an invisible OCR layer).
     page_has_text: bool
     #: On pages read by OCR: the page's OCR lines as ``(text, (x1, y1, x2, y2))`` in page
     #: pixels, when the caller ran OCR before refining (None: not available). The built-in
     #: backend then checks its labels against them as it does against the text layer.
     ocr_lines: tuple[tuple[str, tuple[float, float, float, float]], ...] | None = None
+    #: Whether the backend may find page furniture the model missed (the ``detect_furniture``
+    #: option: off, the model's own header and footer labels stand alone).
+    furniture: bool = True
 
 
 def layout_evidence(page: PageImage, use_text_layer: bool) -> LayoutEvidence:
+    from docparse.textlayer.gate import is_ocr_layer
+
     tl = page.text_layer
     return LayoutEvidence(
         width=page.width,
         height=page.height,
         text_layer=tl if use_text_layer else None,
-        page_has_text=bool(tl is not None and tl.lines),
+        page_has_text=bool(tl is not None and tl.lines and not is_ocr_layer(tl)),
     )
 
 

@@ -55,10 +55,61 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read."""
+    """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read,
+    running heads completed."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
     refined = prose_out_of_pictures(refined, evidence)
-    return read_big_pictures(refined, evidence)
+    return running_heads(read_big_pictures(refined, evidence), evidence)
+
+
+#: Running heads and feet sit in this share of the page height at its top or bottom.
+_MARGIN = 0.12
+#: Labels the small model gives the rest of a running head's row.
+_HEAD_PARTS = frozenset({"text", "paragraph_title", "reference_content"})
+
+
+def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A one-line text box on the row of a header (footer) box in the page's top (bottom)
+    margin is the rest of that running head: the small model boxes a book's "400   BRITISH
+    HUSBANDRY.   [Ch. XIX." as a header (the page number) and two text boxes. Left as text,
+    the title and chapter would be read into the body."""
+    if not _has_words(evidence) or not evidence.furniture:
+        return list(regions)
+    height = float(evidence.height) or 1.0
+    # Only header boxes holding words: a logo the model calls a header ("IBM" beside "Front
+    # cover" on a report's cover) says nothing of the text beside it.
+    furniture = {"header": [r.bbox for r in regions if r.label == "header"
+                            and r.bbox[3] <= _MARGIN * height and _words_in(evidence, r.bbox)],
+                 "footer": [r.bbox for r in regions if r.label == "footer"
+                            and r.bbox[1] >= (1 - _MARGIN) * height
+                            and _words_in(evidence, r.bbox)]}
+    if not furniture["header"] and not furniture["footer"]:
+        return list(regions)
+    out: list[Region] = []
+    for r in regions:
+        if r.label in _HEAD_PARTS:
+            for label, boxes in furniture.items():
+                if any(_same_row(r.bbox, b) for b in boxes):
+                    r = Region(label, r.bbox, r.score, LABELS.index(label), None)
+                    break
+        out.append(r)
+    # Words on such a row that no box holds (the model boxed only the page number) are part
+    # of it too; unboxed, they would come back as extra text at the top of the page.
+    for piece_text, box in _words_in(evidence, (0, 0, evidence.width, evidence.height)):
+        if not piece_text.strip() or any(_centre_in(box, o.bbox) for o in out):
+            continue
+        for label, boxes in furniture.items():
+            if any(_same_row(box, b) for b in boxes):
+                out.append(Region(label, box, 0.5, LABELS.index(label), None))
+                break
+    return out
+
+
+def _same_row(box: Sequence[float], head: Sequence[float]) -> bool:
+    """One line beside ``head``: about its height, and overlapping most of it vertically."""
+    h, hh = box[3] - box[1], head[3] - head[1]
+    overlap = min(box[3], head[3]) - max(box[1], head[1])
+    return 0 < h <= 2.5 * max(hh, 1.0) and overlap >= 0.5 * min(h, hh)
 
 
 def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

@@ -86,11 +86,12 @@ async def process_page(
     """One page from its layout regions to its assembled outcome. ``cpu_stages_done`` is
     called once the page's own CPU work is over and only its recognition is left."""
     t0 = time.perf_counter()
-    use_text = page.text_layer is not None and options.text_layer != "off"
+    use_text = uses_text_layer(page, options)
     # With no text layer to go by, a recogniser that reads whole pages reads this one first:
     # the layout's labels are then checked against its words (and recognition reuses them).
     lines = None if use_text or _past(deadline_at) else await read_ahead(recognizer, page)
-    evidence = layout_evidence(page, use_text)
+    evidence = dataclasses.replace(layout_evidence(page, use_text),
+                                   furniture=options.detect_furniture)
     if lines is not None:
         evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence())
     regions = refine_regions(layout, regions, evidence)
@@ -142,6 +143,18 @@ async def process_page(
         truncated=recognized.truncated,
         timings={"plan": t1 - t0, "recognize": t2 - t1},
     )
+
+
+def uses_text_layer(page: PageImage, options: ParseOptions) -> bool:
+    """Whether the page's own text is read: not with ``text_layer="off"``, and in ``auto`` not
+    on a scan whose only text is an invisible OCR layer (its boxes would all be refused as
+    ``scanned_page``): that page is read by OCR, whose lines then check the layout's labels."""
+    from docparse.textlayer.gate import is_ocr_layer
+
+    layer = page.text_layer
+    if layer is None or options.text_layer == "off":
+        return False
+    return options.text_layer == "prefer" or not is_ocr_layer(layer)
 
 
 def _past(deadline_at: float | None) -> bool:

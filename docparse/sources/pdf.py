@@ -1,7 +1,10 @@
 """PDF input: open with pymupdf, map its failures to input errors, render pages to RGB.
 
 Rendering follows the official pipeline (reference §2.5): scale = dpi / 72, lowered just
-enough to keep the page under the pixel cap, never below :data:`MIN_RENDER_SCALE`.
+enough to keep the page under the pixel cap, never below :data:`MIN_RENDER_SCALE`. One
+departure: a small scanned page (a pocket book's page, a receipt) is rendered larger, up to
+:data:`MIN_SCAN_LONG_SIDE` pixels, as far as its scan's own pixels go: at 144 dpi its text is
+5-7 px tall, too small for any OCR, while the scan inside the PDF holds it sharply.
 """
 
 from __future__ import annotations
@@ -30,6 +33,12 @@ if TYPE_CHECKING:
 
 #: Lowest render scale before a page counts as too large (paddlex PDF_MIN_RENDER_SCALE).
 MIN_RENDER_SCALE = 0.1
+#: A scanned page shorter than this (pixels, long side) at the requested dpi is rendered up to
+#: it, never beyond its scan's own resolution. Letter and A4 pages at 144 dpi are 1584 and
+#: 1684 px: only small pages change.
+MIN_SCAN_LONG_SIDE = 1500
+#: Share of the page a raster image must cover for the page to count as a scan.
+_SCAN_COVERAGE = 0.9
 
 #: MuPDF keeps one global context per process: every pymupdf call docparse makes while
 #: rendering goes through this lock, so sources in different worker threads never interleave.
@@ -97,6 +106,32 @@ def capped_scale(
         else:
             upper = mid
     return lower
+
+
+def scan_scale(page: Any, scale: float) -> float:
+    """``scale``, or a larger one for a small scanned page (see :data:`MIN_SCAN_LONG_SIDE`):
+    the page's long side reaches that size if the page-covering scan has the pixels for it.
+    Pages of ordinary size, and pages that are not scans, keep ``scale`` (and cost nothing:
+    images are looked at only on small pages)."""
+    rect = page.rect
+    long_side = float(max(rect.width, rect.height))
+    if long_side <= 0 or long_side * scale >= MIN_SCAN_LONG_SIDE:
+        return scale
+    page_area = rect.width * rect.height
+    native = 0.0
+    for info in page.get_image_info():
+        x0, y0, x1, y1 = info["bbox"]
+        w, h = x1 - x0, y1 - y0
+        if w <= 0 or h <= 0 or w * h < _SCAN_COVERAGE * page_area:
+            continue
+        # Pixels per point of the scan as placed on the page (either axis; rotated scans
+        # swap them, so the smaller of the two ratios is the safe one).
+        px = sorted((float(info["width"]), float(info["height"])))
+        pt = sorted((w, h))
+        native = max(native, min(px[0] / pt[0], px[1] / pt[1]))
+    if native <= scale:
+        return scale
+    return float(max(scale, min(native, MIN_SCAN_LONG_SIDE / long_side)))
 
 
 class PdfSource:
@@ -179,6 +214,8 @@ class PdfSource:
             # Notes from loading the page concern the page tree, not this page's content.
             loading = tools.mupdf_warnings(reset=True)
             scale = self._scale_for(page, index, requested)
+            if (larger := scan_scale(page, scale)) > scale:
+                scale = self._scale_for(page, index, larger)
             image = self._render_pixels(page, scale, index + 1, pymupdf)
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             rotation = int(page.rotation)

@@ -151,6 +151,21 @@ def decide(
     return TextLayerDecision(found.text, "ok")
 
 
+def is_ocr_layer(layer: TextLayerPage) -> bool:
+    """Whether the page is a scan whose only text is an invisible OCR layer: a raster image
+    covers the page and (nearly) every character is drawn invisibly. ``auto`` refuses such
+    text box by box (``scanned_page``); the page is then read as the scan it is."""
+    if layer.image_coverage < SCAN_IMAGE_COVERAGE:
+        return False
+    total = invisible = 0
+    for line in layer.lines:
+        for span in line.spans:
+            n = sum(1 for c in span.text if not c.isspace())
+            total += n
+            invisible += n if span.render_mode == 3 else 0
+    return total > 0 and invisible > (1 - INVISIBLE_SHARE) * total
+
+
 def _hard_failure(found: BoxText) -> str | None:
     if found.chars == 0 or not found.text.strip():
         return "no_text"

@@ -306,3 +306,35 @@ def test_a_big_picture_on_a_scan_is_read_unless_its_lines_were_read_already() ->
     boxed = Region("text", (190, 890, 910, 940), 0.9, 1)
     out = refine_builtin([picture, caption, boxed], _scan(inside))
     assert not any(r.label == "text" and r.bbox == picture.bbox for r in out)
+
+
+def test_the_rest_of_a_running_head_row_is_furniture() -> None:
+    # A book page: the model boxes the page number "400" as a header, the running title as
+    # text, and leaves the chapter mark unboxed. Words of the row tell the rest.
+    head = [("400", (145.0, 129.0, 170.0, 141.0)), ("BRITISH HUSBANDRY.", (347.0, 125.0, 561.0, 145.0)),
+            ("[Ch. XIX.", (704.0, 128.0, 783.0, 145.0))]
+    body = [(line, (144.0, 160.0 + 22 * i, 780.0, 176.0 + 22 * i)) for i, line in enumerate(PROSE)]
+    scan = LayoutEvidence(width=900, height=1500, text_layer=None, page_has_text=False,
+                          ocr_lines=tuple(head + body))
+    regions = [Region("header", (145.0, 129.0, 170.0, 141.0), 0.8, 12),
+               Region("text", (347.0, 125.0, 561.0, 145.0), 0.7, 22, 1),
+               Region("text", (144.0, 155.0, 781.0, 250.0), 0.97, 22, 2)]
+    out = refine_builtin(regions, scan)
+    assert [(r.label, r.bbox) for r in out] == [
+        ("header", (145.0, 129.0, 170.0, 141.0)),
+        ("header", (347.0, 125.0, 561.0, 145.0)),  # was text
+        ("text", (144.0, 155.0, 781.0, 250.0)),  # the body stays
+        ("header", (704.0, 128.0, 783.0, 145.0)),  # the unboxed chapter mark
+    ]
+    assert out[1].order is None  # furniture is left out of the reading order
+    # A logo the model calls a header (no words in it) says nothing of the text beside it.
+    logo = [Region("header", (1028.0, 52.0, 1172.0, 108.0), 0.9, 12),
+            Region("text", (575.0, 57.0, 838.0, 102.0), 0.9, 22, 1)]
+    cover = LayoutEvidence(width=1224, height=1584, text_layer=None, page_has_text=False,
+                           ocr_lines=(("Front cover", (580.0, 60.0, 830.0, 100.0)),))
+    assert [r.label for r in refine_builtin(logo, cover)] == ["header", "text"]
+    # A heading below the margin, on no header's row, stays.
+    low = [Region("header", (145.0, 129.0, 170.0, 141.0), 0.8, 12),
+           Region("paragraph_title", (347.0, 400.0, 561.0, 420.0), 0.9, 17, 1)]
+    assert [r.label for r in refine_builtin(low, scan)][:2] == ["header", "paragraph_title"]
+

@@ -8,6 +8,7 @@ import asyncio
 
 import numpy as np
 import numpy.typing as npt
+import pytest
 
 from docparse.layout import Region
 from docparse.layout.builtin import BuiltinLayout
@@ -16,6 +17,7 @@ from docparse.pipeline.page_run import PageOutcome, process_page
 from docparse.recognize.builtin import BuiltinRecognizer
 from docparse.recognize.line_order import OcrLine
 from docparse.sources import PageImage
+from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 PROSE = [
     "The committee met on Tuesday to discuss the budget for the coming year and",
@@ -67,3 +69,37 @@ def test_a_prose_table_on_a_scan_is_text_and_the_page_is_read_once() -> None:
     assert table.block_content.count("<tr>") == 4 and ">1,505</td>" in table.block_content
     assert engine.calls == [(1600, 1200)]  # one whole-page read, reused for recognition
 
+
+
+def _ocr_layer() -> TextLayerPage:
+    """A scan's invisible OCR layer, worse than the OCR docparse runs (an old OCR engine)."""
+    lines = []
+    for i, text in enumerate(["Tbe cornmittee rnet on Tuesday", "Mernbers also asked"]):
+        box = (100.0, 200.0 + 30 * i, 600.0, 222.0 + 30 * i)
+        chars = tuple(TextChar(c, (100.0 + 12 * k, box[1], 112.0 + 12 * k, box[3]))
+                      for k, c in enumerate(text))
+        span = TextSpan(text, box, "GlyphLessFont", 20.0, render_mode=3, chars=chars)
+        lines.append(TextLine((span,), box))
+    return TextLayerPage(1200, 1600, tuple(lines), image_coverage=1.0)
+
+
+@pytest.mark.parametrize(("mode", "expected"), [("auto", "The committee met on Tuesday"),
+                                                ("prefer", "Tbe cornmittee rnet on Tuesday")])
+def test_a_scan_with_an_ocr_layer_is_read_as_a_scan_unless_its_layer_is_preferred(
+    mode: str, expected: str
+) -> None:
+    engine = CountingEngine()
+    page = PageImage("scan.pdf", 0, 1, np.full((1600, 1200, 3), 255, dtype=np.uint8),
+                     scale=2.0, text_layer=_ocr_layer())
+    # In auto the OCR lines check the labels (the prose "table" is text); a preferred layer
+    # is the text of a text box.
+    label = "table" if mode == "auto" else "text"
+    regions = [Region(label, (90.0, 190.0, 1010.0, 320.0), 0.99, 6)]
+    outcome = asyncio.run(process_page(
+        page, regions, options=ParseOptions(orientation="off", text_layer=mode),  # type: ignore[arg-type]
+        layout=BuiltinLayout(), settings={}, recognizer=BuiltinRecognizer(engine)))
+    first = outcome.page.parsing_res_list[0]
+    assert first.block_content.startswith(expected)
+    if mode == "auto":
+        # Read ahead once; the OCR lines showed the "table" is prose.
+        assert first.block_label == "text" and engine.calls == [(1600, 1200)]

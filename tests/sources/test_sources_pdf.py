@@ -202,3 +202,56 @@ def test_close_releases_the_file(tmp_path: Path) -> None:
     assert open_handles(path) == 1  # read lazily: the file stays open until close()
     src.close()
     assert open_handles(path) == 0
+
+
+def _scan_pdf(tmp_path: Path, page_pt: tuple[float, float], image_px: tuple[int, int]) -> Path:
+    """One page of ``page_pt`` points covered by a grey "scan" of ``image_px`` pixels."""
+    doc = _pymupdf.open()
+    page = doc.new_page(width=page_pt[0], height=page_pt[1])
+    pix = _pymupdf.Pixmap(_pymupdf.csGRAY, _pymupdf.IRect(0, 0, *image_px), False)
+    pix.clear_with(200)
+    page.insert_image(page.rect, pixmap=pix, keep_proportion=False)
+    path = tmp_path / "scan.pdf"
+    doc.save(path)
+    doc.close()
+    return path
+
+
+@pytest.mark.parametrize(
+    ("page_pt", "image_px", "size"),
+    [
+        # A pocket book's page (180 x 300 pt) scanned at 600 dpi: up to 1500 px on its long
+        # side, which its scan holds (text 5-7 px tall at 144 dpi becomes 13-17 px).
+        ((180, 300), (1500, 2500), (900, 1500)),
+        # The scan has fewer pixels than that: rendered at the scan's own resolution.
+        ((180, 300), (600, 1000), (600, 1000)),
+        # ... and not below the requested dpi when it has fewer still.
+        ((180, 300), (200, 333), (360, 600)),
+        # A letter page is large enough at 144 dpi, whatever its scan holds.
+        ((612, 792), (2550, 3300), (1224, 1584)),
+    ],
+)
+def test_small_scans_render_up_to_their_own_resolution(
+    tmp_path: Path, page_pt: tuple[float, float], image_px: tuple[int, int],
+    size: tuple[int, int],
+) -> None:
+    with open_source(_scan_pdf(tmp_path, page_pt, image_px)) as src:
+        page = src.render(0, dpi=144)
+        assert (page.width, page.height) == size
+        assert page.meta["requested_dpi"] == 144
+        assert page.meta["dpi"] == pytest.approx(72 * size[1] / page_pt[1], rel=0.01)
+
+
+def test_small_pages_without_a_scan_keep_the_requested_dpi(tmp_path: Path) -> None:
+    doc = _pymupdf.open()
+    page = doc.new_page(width=180, height=300)
+    page.insert_text((20, 50), "A small born-digital page", fontsize=8)
+    # A picture covering a third of the page is not a scan.
+    pix = _pymupdf.Pixmap(_pymupdf.csGRAY, _pymupdf.IRect(0, 0, 1000, 1000), False)
+    pix.clear_with(100)
+    page.insert_image(_pymupdf.Rect(20, 100, 120, 200), pixmap=pix)
+    path = tmp_path / "small.pdf"
+    doc.save(path)
+    doc.close()
+    with open_source(path) as src:
+        assert (src.render(0, dpi=144).width, src.render(0, dpi=144).height) == (360, 600)

@@ -14,7 +14,7 @@ from textlayer_pdfs import (
 
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.textlayer.extract import extract_page
-from docparse.textlayer.gate import TextLayerDecision, decide, implausible
+from docparse.textlayer.gate import TextLayerDecision, decide, implausible, is_ocr_layer
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 Box = tuple[float, float, float, float]
@@ -138,6 +138,14 @@ def test_text_under_a_page_image_is_a_scan() -> None:
     auto, prefer = _both(layer, _box_of(layer))
     assert auto == TextLayerDecision(None, "scanned_page")
     assert prefer.text == "Scanned invoice total\nPaid in full"
+
+
+def test_a_scan_whose_only_text_is_an_ocr_layer() -> None:
+    # The page is then read as the scan it is (OCR, label checks on OCR lines) in auto.
+    assert is_ocr_layer(extract_page(open_pdf(scanned_page())[0], 2.0))
+    assert is_ocr_layer(extract_page(open_pdf(scanned_page(text_under_image=True))[0], 2.0))
+    assert not is_ocr_layer(extract_page(open_pdf(slide_with_background())[0], 2.0))
+    assert not is_ocr_layer(_layer(_span("Hidden words", render_mode=3)))  # no page image
 
 
 def test_text_on_a_background_picture_is_born_digital() -> None:
