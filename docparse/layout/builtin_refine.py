@@ -58,8 +58,44 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read,
     running heads completed."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
-    refined = prose_out_of_pictures(refined, evidence)
+    refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     return running_heads(read_big_pictures(refined, evidence), evidence)
+
+
+#: Words at most this many of their heights above a table box can be its header row.
+_HEAD_GAP = 1.0
+#: A spanning column header is short ("Year Ended", "Three Months Ended June 30").
+_HEAD_WORDS = 6
+
+
+def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Grow a table box over the column header row the small model cut off its top.
+
+    Financial tables put a spanning header ("Year Ended") over their date columns; the
+    model's box often starts below it, and the header then comes out as a stray paragraph
+    above a table whose columns have lost their heading. Words no box holds, right above a
+    table (a gap of at most one line), short, and lying over its columns but not over its
+    first one (a caption or title starts at the table's left edge), belong to the table."""
+    if not _has_words(evidence):
+        return list(regions)
+    loose = sorted((p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
+                    if not any(_centre_in(p[1], r.bbox) for r in regions)),
+                   key=lambda p: -p[1][3])
+    out = list(regions)
+    for i, r in enumerate(out):
+        if r.label != "table":
+            continue
+        x1, y1, x2, y2 = r.bbox
+        for text, (a1, b1, a2, b2) in loose:
+            h = b2 - b1
+            if not (0 < h and y1 - _HEAD_GAP * h <= b2 <= y1 + 0.5 * h):
+                continue
+            if a1 < x1 + 0.1 * (x2 - x1) or a2 > x2 or len(text.split()) > _HEAD_WORDS:
+                continue
+            y1 = min(y1, b1)
+        if y1 < r.bbox[1]:
+            out[i] = Region(r.label, (x1, y1, x2, y2), r.score, r.cls_id, r.order, r.polygon)
+    return out
 
 
 #: Running heads and feet sit in this share of the page height at its top or bottom.

@@ -421,7 +421,7 @@ def structures_from_text_layer(
     if layer is None:
         return {}
     from docparse.textlayer.gate import decide
-    from docparse.textlayer.pieces import has_rotated_text, pieces_in_box
+    from docparse.textlayer.pieces import pieces_in_box, rotated_pieces
 
     out: dict[int, RecognitionResult] = {}
     for t in tasks:
@@ -432,9 +432,10 @@ def structures_from_text_layer(
         verdict = decide(layer, t.bbox, "text", "auto")
         if verdict.text is None and verdict.reason != "low_coverage":
             continue
-        if t.kind == "table" and has_rotated_text(layer, t.bbox):
-            continue  # rotated column headers: the grid needs what OCR sees of them
         pieces = pieces_in_box(layer, t.bbox)
+        if t.kind == "table":
+            # Slanted or vertical column headers are cells too, over the column they start in.
+            pieces += rotated_pieces(layer, t.bbox)
         if not pieces:
             continue
         if t.kind == "table":

@@ -20,7 +20,7 @@ from __future__ import annotations
 import html
 import re
 import statistics
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from itertools import pairwise
 
@@ -35,6 +35,7 @@ class GridCell:
     col: int
     colspan: int
     text: str
+    rowspan: int = 1
 
 
 @dataclass(frozen=True)
@@ -59,17 +60,23 @@ def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
         return ""
     n_rows = max(cell.row for cell in cells) + 1
     by_pos = {(cell.row, cell.col): cell for cell in cells}
+    # Slots a cell from a row above covers (rowspan): no <td> of their own.
+    below = {(cell.row + k, cell.col) for cell in cells for k in range(1, cell.rowspan)}
     out = ["<table>"]
     for r in range(n_rows):
         out.append("<tr>")
         c = 0
         while c < n_cols:
+            if (r, c) in below:
+                c += next(x.colspan for x in cells if x.col == c and x.row < r < x.row + x.rowspan)
+                continue
             cell = by_pos.get((r, c))
             if cell is None:
                 out.append("<td></td>")
                 c += 1
                 continue
             span = f' colspan="{cell.colspan}"' if cell.colspan > 1 else ""
+            span += f' rowspan="{cell.rowspan}"' if cell.rowspan > 1 else ""
             text = _CELL_BULLET.sub("", cell.text)
             out.append(f"<td{span}>{html.escape(text, quote=False)}</td>")
             c += cell.colspan
@@ -102,7 +109,45 @@ def build_grid(lines: Sequence[OcrLine]) -> tuple[int, list[GridCell]]:
             pieces += _place_spanner(line, gutters, edges, extents)
     rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
     pieces = _centre_header_spans(rows, pieces, edges)
-    return _fold_currency_columns(n_cols, _cells(rows, pieces, n_cols))
+    n_cols, cells = _fold_currency_columns(n_cols, _cells(rows, pieces, n_cols))
+    return n_cols, _header_rowspans(cells, n_cols)
+
+
+def _header_rowspans(cells: list[GridCell], n_cols: int) -> list[GridCell]:
+    """Column headings under a row of group headings, with nothing above them ("#" and
+    "Topic" left of "ReACT" over three metric columns), span the header rows: left in the
+    lower row, the empty slot above would be their heading. Only when the group headings
+    stand alone in their rows (under half the columns) and the row below is words, not
+    data (a row label under "Year Ended" is a body row)."""
+    rows: dict[int, list[GridCell]] = {}
+    for cell in cells:
+        rows.setdefault(cell.row, []).append(cell)
+    first = next((r for r in sorted(rows) if len(rows[r]) >= n_cols / 2), None)
+    if not first or any(_is_numeric(c.text) for c in rows[first]):
+        return cells
+
+    def free(r: int, cell: GridCell) -> bool:
+        return not any(o.col < cell.col + cell.colspan and cell.col < o.col + o.colspan
+                       for o in rows.get(r, ()))
+
+    # Only the stub columns left of every group heading: a column between two groups is
+    # more likely one the heading to its left should have spanned.
+    stub_end = min(c.col for r in rows if r < first for c in rows[r])
+    out: list[GridCell] = []
+    for cell in cells:
+        if cell.row == first and cell.col + cell.colspan <= stub_end:
+            top = first
+            while top > 0 and free(top - 1, cell):
+                top -= 1
+            if top < first:
+                cell = GridCell(top, cell.col, cell.colspan, cell.text, first - top + 1)
+        out.append(cell)
+    return sorted(out, key=lambda c: (c.row, c.col))
+
+
+def _is_numeric(text: str) -> bool:
+    chars = [ch for ch in text if not ch.isspace()]
+    return bool(chars) and sum(ch.isdigit() for ch in chars) >= 0.5 * len(chars)
 
 
 def _ink(line: OcrLine) -> OcrLine:
@@ -151,8 +196,50 @@ def _find_gutters(lines: list[OcrLine], unit: float) -> tuple[list[tuple[float, 
                 spanners.add(id(cand))
                 cover = trial
                 break
+    cover = _section_rows_out(lines, cover, span, min_gap, spanners)
     gutters = [(x0 + a, x0 + b) for a, b in _zero_runs(cover, min_gap)]
     return gutters, spanners
+
+
+def _section_rows_out(
+    lines: list[OcrLine],
+    cover: np.ndarray,
+    span: Callable[[OcrLine], slice],
+    min_gap: int,
+    spanners: set[int],
+) -> np.ndarray:
+    """Section rows ("Proteomics", "Chemistry", ...: a label or two in a row where the body
+    rows have many cells) and the labels of short rows ("Average (Easy)" across "#" and
+    "Topic") hide a gutter together, so no one of them reveals it when taken out alone.
+    Taken out all at once, the gutters they hid appear; each of their lines that crosses
+    one is then a spanning line."""
+    rows = group_rows([ln for ln in lines if id(ln) not in spanners])
+    if len(rows) < 4:
+        return cover
+    typical = statistics.median(len(row) for row in rows)
+    # Body rows only (group headings above the first row holding half the usual lines are
+    # placed later), and a pattern: two section rows at least.
+    start = next(i for i, row in enumerate(rows) if len(row) >= 0.5 * typical)
+    section_rows = [row for row in rows[start:] if len(row) <= min(2, 0.4 * typical)]
+    if len(section_rows) < 2:
+        return cover
+    sections = [ln for row in section_rows for ln in row]
+    # Row labels of short rows ("Average (Easy)" across "#" and "Topic") hide it too.
+    sections += [row[0] for row in rows[start:] if min(2, 0.4 * typical) < len(row) < typical]
+    trial = cover.copy()
+    for ln in sections:
+        trial[span(ln)] -= 1
+    before = _zero_runs(cover, min_gap)
+    found = [(a, b) for a, b in _zero_runs(trial, min_gap)
+             if not any(a <= a0 and b0 <= b for a0, b0 in before)]
+    if not found:
+        return cover
+    for ln in sections:
+        s = span(ln)
+        if any(s.start < a and b < s.stop for a, b in found):
+            spanners.add(id(ln))
+            cover[s] -= 1
+    return cover
 
 
 def _zero_runs(cover: np.ndarray, min_gap: int) -> list[tuple[int, int]]:
@@ -278,8 +365,10 @@ def _merge_wrapped_rows(
 def _centre_header_spans(
     rows: list[list[OcrLine]], pieces: list[_Piece], edges: list[float]
 ) -> list[_Piece]:
-    """A lone heading centred above several columns ("Year Ended" over three years) spans
-    them. Only header rows count: those above the first row filling half the columns."""
+    """A heading centred above several columns ("Year Ended" over three years, "ReACT" over
+    its three metrics beside "Plan+Execute" over the next three) spans them, as far as the
+    row's other headings leave them free. Only header rows count: those above the first row
+    filling half the columns."""
     n_cols = len(edges) - 1
     by_line: dict[int, list[_Piece]] = {}
     for piece in pieces:
@@ -289,20 +378,28 @@ def _centre_header_spans(
         row_pieces = [p for line in row for p in by_line[id(line)]]
         if len({p.col for p in row_pieces}) >= n_cols / 2:
             break
-        if len(row_pieces) != 1 or row_pieces[0].colspan != 1 or row_pieces[0].col == 0:
-            continue
-        piece = row_pieces[0]
-        centre = (piece.line.bbox[0] + piece.line.bbox[2]) / 2
-        best: tuple[int, int] | None = None
-        for a in range(1, piece.col + 1):
-            for b in range(piece.col, n_cols):
-                width = edges[b + 1] - edges[a]
-                if abs(centre - (edges[a] + edges[b + 1]) / 2) > 0.1 * width:
-                    continue
-                if best is None or b - a > best[1] - best[0]:
-                    best = (a, b)
-        if best is not None and best[1] > best[0]:
-            changed[id(piece)] = _Piece(piece.line, piece.text, best[0], best[1] - best[0] + 1)
+        # Beside other headings only in a row of group headings (one of them spans already):
+        # a row of single years over "$" and amount columns is folded later, not spanned.
+        grouped = len(row_pieces) == 1 or any(p.colspan > 1 for p in row_pieces)
+        for piece in row_pieces if grouped else ():
+            if piece.colspan != 1 or piece.col == 0:
+                continue
+            taken = {c for p in row_pieces if p is not piece
+                     for c in range(p.col, p.col + p.colspan)}
+            centre = (piece.line.bbox[0] + piece.line.bbox[2]) / 2
+            best: tuple[int, int] | None = None
+            for a in range(1, piece.col + 1):
+                for b in range(piece.col, n_cols):
+                    if taken & set(range(a, b + 1)):
+                        continue
+                    width = edges[b + 1] - edges[a]
+                    if abs(centre - (edges[a] + edges[b + 1]) / 2) > 0.1 * width:
+                        continue
+                    if best is None or b - a > best[1] - best[0]:
+                        best = (a, b)
+            if best is not None and best[1] > best[0]:
+                changed[id(piece)] = _Piece(piece.line, piece.text, best[0],
+                                            best[1] - best[0] + 1)
     return [changed.get(id(p), p) for p in pieces]
 
 
@@ -343,7 +440,12 @@ def _cells(rows: list[list[OcrLine]], pieces: list[_Piece], n_cols: int) -> list
         slots.setdefault((row_of[id(piece.line)], piece.col), []).append(piece)
     cells: list[GridCell] = []
     for (r, c), group in sorted(slots.items()):
-        group.sort(key=lambda p: (p.line.bbox[1], p.line.bbox[0]))
+        # Visual lines top to bottom, left to right within each: sorting by top edge alone
+        # puts "(SQL statement)" before "SET CURRENT DEGREE" on the same line (a
+        # parenthesis rises above capitals).
+        unique = list({id(p.line): p.line for p in group}.values())
+        rank = {id(ln): i for i, ln in enumerate(ln for row in group_rows(unique) for ln in row)}
+        group.sort(key=lambda p: rank[id(p.line)])
         span = max(p.colspan for p in group)
         # A span never covers a column that holds its own text in the same row.
         for k in range(1, span):

@@ -91,12 +91,25 @@ def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
     )
 
 
-def has_rotated_text(layer: TextLayerPage, box: Sequence[float]) -> bool:
-    """Whether visible text inside ``box`` runs vertically or at an angle (rotated headers)."""
+def rotated_pieces(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str, Box]]:
+    """``(text, bbox)`` of each visible rotated span inside ``box`` (a table's slanted or
+    vertical column headers), placed where the word starts: a header set at 45° or 90°
+    starts over its own column and leans over the next ones, so the box is its first
+    character's width and the span's height."""
     b: Box = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
-    return any(
-        span.render_mode != 3 and abs(span.direction[1]) > 0.2
-        and any(_centre_inside(c, b) for c in span.chars)
-        for line in layer.lines
-        for span in line.spans
-    )
+    out: list[tuple[str, Box]] = []
+    for line in layer.lines:
+        for span in line.spans:
+            if span.render_mode == 3 or abs(span.direction[1]) <= 0.2 or not span.chars:
+                continue
+            chars = [c for c in span.chars if not c.c.isspace()]
+            # Its first character and its middle inside: a slanted header's end may reach
+            # above a box drawn to the row under it.
+            sx0, sy0, sx1, sy1 = span.bbox
+            middle = TextChar("", (sx0, sy0, sx1, sy1))
+            if not chars or not (_centre_inside(chars[0], b) and _centre_inside(middle, b)):
+                continue
+            first = chars[0].bbox
+            text = " ".join(span.text.split())
+            out.append((text, (first[0], span.bbox[1], first[2], span.bbox[3])))
+    return out

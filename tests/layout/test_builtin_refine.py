@@ -338,3 +338,20 @@ def test_the_rest_of_a_running_head_row_is_furniture() -> None:
            Region("paragraph_title", (347.0, 400.0, 561.0, 420.0), 0.9, 17, 1)]
     assert [r.label for r in refine_builtin(low, scan)][:2] == ["header", "paragraph_title"]
 
+
+def test_a_table_box_grows_over_the_header_row_the_model_cut_off() -> None:
+    # A 10-K table: "Year Ended" over the year columns, just above the model's table box.
+    rows = [("", "2025", "2024"), ("Revenue", "1,136", "876"), ("Cost", "3,423", "2,532"),
+            ("Total", "4,559", "3,408")]
+    draw = [(330, 100, "Year Ended")]
+    draw += [(x, 114 + 14 * i, t) for i, row in enumerate(rows)
+             for x, t in zip((60, 300, 400), row, strict=True) if t]
+    layer = page_of(draw)
+    box = px(55, 104, 440, 170)
+    (table,) = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
+    assert table.label == "table" and table.bbox[1] < px(0, 92, 0, 0)[1] and table.bbox[3] == box[3]
+    assert text_in_box(layer, table.bbox).text.startswith("Year Ended")
+    # A caption starting at the table's left edge is not a header row.
+    layer = page_of([(60, 100, "Table 3: Costs"), *draw[1:]])
+    (table,) = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
+    assert table.bbox == box

@@ -240,3 +240,57 @@ def test_stacked_rows_of_a_generated_pdf_table_join_their_key_row() -> None:
         [("4", 1), ("OTSL HTML", 1), ("0.938 0.952", 1)],
         [("2", 1), ("OTSL HTML", 1), ("0.923 0.945", 1)],
     ]
+
+
+def test_group_headings_span_their_columns_and_column_headings_span_both_header_rows() -> None:
+    # Shaped like a results table (DiscoveryWorld Table 5): agents over metric columns, a
+    # narrow "ReACT" centred over its two beside a wide "Plan+Execute" over the next two;
+    # "#" and "Topic" sit in the lower header row with nothing above them.
+    lines = [
+        cell("ReACT", 285, 0),
+        cell("Plan+Execute", 450, 0),
+        cell("#", 0, 30), cell("Topic", 50, 30), cell("Proc", 250, 30), cell("Comp", 330, 30),
+        cell("Proc", 450, 30), cell("Comp", 530, 30),
+        cell("25", 0, 60), cell("Multi-turn dialog", 50, 60), cell("1.00", 250, 60),
+        cell("0.50", 330, 60), cell("0.87", 450, 60), cell("0.60", 530, 60),
+        cell("26", 0, 90), cell("Measure an object", 50, 90), cell("0.73", 250, 90),
+        cell("0.40", 330, 90), cell("1.00", 450, 90), cell("0.20", 530, 90),
+    ]
+    html = lines_to_table_html(lines)
+    head = re.findall(r"<tr>(.*?)</tr>", html)[:2]
+    assert head[0] == ('<td rowspan="2">#</td><td rowspan="2">Topic</td>'
+                       '<td colspan="2">ReACT</td><td colspan="2">Plan+Execute</td>')
+    assert head[1] == "<td>Proc</td><td>Comp</td><td>Proc</td><td>Comp</td>"
+    assert "<tr><td>25</td><td>Multi-turn dialog</td><td>1.00</td>" in html
+
+
+def test_a_row_label_under_a_spanning_heading_stays_in_the_body() -> None:
+    # "Year Ended" over the amounts, then data at once: "Revenue" is not a heading.
+    lines = [cell("Year Ended", 260, 0),
+             cell("Revenue", 0, 30), cell("178", 250, 30), cell("141", 400, 30),
+             cell("Cost", 0, 60), cell("3,423", 250, 60), cell("2,532", 400, 60)]
+    assert 'rowspan' not in lines_to_table_html(lines)
+
+
+def test_section_rows_do_not_hide_the_columns_they_cross() -> None:
+    # Section labels ("Proteomics", "Chemistry") run across the "#" and "Topic" columns of
+    # the rows under them: together they hid the gutter between those columns.
+    body = [("1", "Easy", "0.87", "0.20"), ("2", "Normal", "0.88", "0.40"),
+            ("3", "Challenge", "0.88", "0.40")]
+    lines = [cell(t, x, 0) for t, x in zip(("#", "Topic", "Proc", "Comp"), (0, 40, 250, 350),
+                                            strict=True)]
+    y = 30.0
+    for section in ("Proteomics", "Chemistry"):
+        lines.append(cell(section, 0, y))
+        y += 30
+        for row in body:
+            lines += [cell(t, x, y) for t, x in zip(row, (0, 40, 250, 350), strict=True)]
+            y += 30
+    # ... and so does the label of a summary row under them.
+    lines += [cell("Average all", 0, y), cell("0.88", 250, y), cell("0.33", 350, y)]
+    n_cols, cells = build_grid(lines)
+    assert n_cols == 4
+    assert [(c.col, c.text) for c in cells if c.row == 2] == [
+        (0, "1"), (1, "Easy"), (2, "0.87"), (3, "0.20")]
+    assert [(c.col, c.colspan) for c in cells if c.text == "Proteomics"] == [(0, 2)]
+    assert [(c.col, c.text) for c in cells if c.row == 9][-2:] == [(2, "0.88"), (3, "0.33")]

@@ -81,13 +81,26 @@ def test_short_bullet_and_numbered_items_are_lists_not_tables() -> None:
         assert not looks_like_table(pieces), marker
 
 
-def test_rotated_text_is_noticed() -> None:
-    from docparse.textlayer.pieces import has_rotated_text
+def test_rotated_column_headers_are_cells_over_their_columns() -> None:
+    from docparse.recognize.line_order import OcrLine
+    from docparse.recognize.table_grid import lines_to_table_html
+    from docparse.textlayer.pieces import rotated_pieces
 
     def draw(page: pymupdf.Page) -> None:
-        page.insert_text((72, 100), "Row label", fontsize=10)
-        page.insert_text((300, 200), "QIBM_DB_SECADM", fontsize=10, rotate=90)
+        # Vertical headers (bottom to top) over two value columns, rows of values under them.
+        page.insert_text((210, 150), "Procedure", fontsize=10, rotate=90)
+        page.insert_text((290, 150), "Completion", fontsize=10, rotate=90)
+        for i, (label, a, b) in enumerate([("Easy", "0.87", "0.20"), ("Normal", "0.88", "0.40"),
+                                           ("Hard", "0.90", "0.60")]):
+            y = 170 + 16 * i
+            page.insert_text((72, y), label, fontsize=10)
+            page.insert_text((202, y), a, fontsize=10)
+            page.insert_text((282, y), b, fontsize=10)
 
     layer = _layer(draw)
-    assert has_rotated_text(layer, WIDE)
-    assert not has_rotated_text(layer, (100.0, 150.0, 400.0, 250.0))  # only the flat label
+    slanted = rotated_pieces(layer, WIDE)
+    assert [t for t, _ in slanted] == ["Procedure", "Completion"]
+    assert not rotated_pieces(layer, (100.0, 300.0, 700.0, 500.0))  # only the flat rows
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, WIDE) + slanted])
+    assert html.startswith("<table><tr><td></td><td>Procedure</td><td>Completion</td></tr>"
+                           "<tr><td>Easy</td><td>0.87</td><td>0.20</td></tr>")
