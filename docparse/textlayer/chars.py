@@ -257,6 +257,15 @@ def _overlap(a: Glyph, b: Glyph) -> float:
     return min(a.x1, b.x1) - max(a.x0, b.x0)
 
 
+#: A gap (in font sizes) that is a space between any two glyphs.
+SPACE_GAP = 0.25
+#: Between two letters or digits a smaller gap already is: some PDFs draw no space glyphs
+#: and set words 0.12-0.15 em apart ("CompositionofthepretrainingdataforOLMo2"); letters of
+#: a word stand at most a few hundredths apart, and punctuation keeps the wider test (math
+#: and "word ." spacing would otherwise open up). pdfminer's word margin is 0.1 em.
+WORD_GAP = 0.12
+
+
 def _with_spaces(bases: Sequence[Glyph]) -> list[str]:
     """Cluster strings in visual order, with a space where glyphs stand apart.
 
@@ -271,7 +280,8 @@ def _with_spaces(bases: Sequence[Glyph]) -> list[str]:
             gap = g.x0 - prev.x1
             size = min(prev.size, g.size)
             drop_cap = len(out) == 1 and prev.size >= 2 * g.size and prev.c.isalpha()
-            if gap > 0.25 * size and not drop_cap and not (is_cjk(prev.c) and is_cjk(g.c)):
+            between_words = WORD_GAP if prev.c.isalnum() and g.c.isalnum() else SPACE_GAP
+            if gap > between_words * size and not drop_cap and not (is_cjk(prev.c) and is_cjk(g.c)):
                 out.append(" ")
         out.append(cluster)
         prev = g

@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from docparse.geometry import Box
+from docparse.textlayer.chars import WORD_GAP
 from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
@@ -81,7 +82,9 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
 def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
     parts = [chars[0].c]
     for prev, c in pairwise(chars):
-        parts.append((" " if c.bbox[0] - prev.bbox[2] > 0.15 * size else "") + c.c)
+        # As in chars.WORD_GAP: words set apart without space glyphs.
+        word_gap = (WORD_GAP if prev.c.isalnum() and c.c.isalnum() else 0.15) * size
+        parts.append((" " if c.bbox[0] - prev.bbox[2] > word_gap else "") + c.c)
     text = "".join(parts)
     return text, (
         min(c.bbox[0] for c in chars),

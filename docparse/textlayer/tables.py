@@ -108,11 +108,17 @@ def _roman(text: str) -> int:
     return total
 
 
+_CITATION_PUNCTUATION = ",;:.()[]'\""
+
+
 def _prose(rows: Sequence[Sequence[Piece]]) -> bool:
     """Long rows of words: justified prose, whose stretched word gaps look like cell gaps."""
     words = [w for r in rows for p in r for w in p[0].split()]
     if not words:
         return True
+    # Punctuation left between citation links ("(", ",", ")."): not words of either kind.
+    # Dashes stay: tables print them in empty cells.
+    words = [w for w in words if w.strip(_CITATION_PUNCTUATION)] or words
     per_row = len(words) / len(rows)
     alphabetic = sum(1 for w in words if w.strip(".,;:()'\"").isalpha()) / len(words)
     return per_row >= PROSE_WORDS_PER_ROW and alphabetic >= PROSE_ALPHA_SHARE

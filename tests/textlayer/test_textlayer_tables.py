@@ -104,3 +104,50 @@ def test_rotated_column_headers_are_cells_over_their_columns() -> None:
     html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, WIDE) + slanted])
     assert html.startswith("<table><tr><td></td><td>Procedure</td><td>Completion</td></tr>"
                            "<tr><td>Easy</td><td>0.87</td><td>0.20</td></tr>")
+
+
+def _glyphs(text: str, x: float, gap: float, size: float = 10.0) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Characters 6 units wide, ``gap`` apart between words (no space glyphs drawn)."""
+    out = []
+    for word in text.split():
+        for c in word:
+            out.append((c, (x, 0.0, x + 6.0, size)))
+            x += 6.0
+        x += gap
+    return out
+
+
+def test_words_set_apart_without_space_glyphs_are_words() -> None:
+    from docparse.textlayer.chars import Glyph, row_text
+    from docparse.textlayer.model import TextChar
+    from docparse.textlayer.pieces import _piece
+
+    # 0.137 em between words and none inside them, as a caption font in the OLMo 2 report.
+    chars = _glyphs("Composition of the data for OLMo 2", 0.0, 1.37)
+    assert row_text([Glyph(c, *b, 10.0) for c, b in chars]).text == "Composition of the data for OLMo 2"
+    assert _piece([TextChar(c, b) for c, b in chars], 10.0)[0] == "Composition of the data for OLMo 2"
+    # Punctuation keeps the wider test: "Control." and "F(b)" stay closed up.
+    chars = _glyphs("Control .", 0.0, 1.37) + _glyphs("F ( b )", 100.0, 1.37)
+    assert row_text([Glyph(c, *b, 10.0) for c, b in chars]).text == "Control. F(b)"
+
+
+def test_justified_prose_with_citation_links_is_not_a_table() -> None:
+    # A caption whose citations are separate links: "(", ",", ")." come out as pieces of
+    # their own between wide justified gaps; they are not words of either kind.
+    rows = [
+        ["Table 1", "Composition of the pretraining data for OLMo 2", ".", "The", "OLMo", "2",
+         "1124", "Mix", "is composed of StarCoder (", "Li et al.", ","],
+        ["2023", ";", "Kocetkov et al.", ",", "2022", "), peS2o (", "Soldaini and Lo", ",",
+         "2023", "), web text from DCLM (", "Li et al.", ",", "2024", ") and Wiki come from"],
+        ["Dolma", "1.7", "(", "Soldaini", "et", "al.", ",", "2024", ").", "arXiv", "comes",
+         "from", "Red-Pajama", "(", "Together", "AI", ",", "2023", "),", "while", "Paster"],
+        ["et", "al.", ",", "2023", ")", "and", "Algebraic", "Stack", "come", "from",
+         "ProofPile", "II", "(", "Azerbayev", "et", "al.", ",", "2023", ")."],
+    ]
+    pieces = []
+    for r, row in enumerate(rows):
+        x = 0.0
+        for text in row:
+            pieces.append((text, (x, 30.0 * r, x + 9.0 * len(text), 30.0 * r + 18.0)))
+            x += 9.0 * len(text) + 20.0
+    assert not looks_like_table(pieces)
