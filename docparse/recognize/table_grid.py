@@ -288,9 +288,15 @@ def _place_spanner(
         bounds = [0, *cuts, len(text)]
         pieces = []
         for k, (a, b) in enumerate(pairwise(bounds)):
+            part = text[a:b]
+            a += len(part) - len(part.lstrip())  # the part's own characters, not the space
+            b -= len(part) - len(part.rstrip())
             x_a, x_b = line.bbox[0] + a * char_w, line.bbox[0] + b * char_w
             extent = extents.get(first + k)
-            if not text[a:b].strip() or extent is None or x_b < extent[0] or x_a > extent[1]:
+            # Each part must lie mostly over its column's text: "Average (Easy)" across a
+            # narrow "#" column and "Topic" is one label, not "Average" | "(Easy)".
+            inside = 0.0 if extent is None else min(x_b, extent[1]) - max(x_a, extent[0])
+            if not part.strip() or inside < 0.5 * (x_b - x_a):
                 break
             pieces.append(_Piece(line, text[a:b].strip(), first + k))
         else:

@@ -287,10 +287,13 @@ def test_section_rows_do_not_hide_the_columns_they_cross() -> None:
             lines += [cell(t, x, y) for t, x in zip(row, (0, 40, 250, 350), strict=True)]
             y += 30
     # ... and so does the label of a summary row under them.
-    lines += [cell("Average all", 0, y), cell("0.88", 250, y), cell("0.33", 350, y)]
+    lines += [cell("Avg all", 0, y), cell("0.88", 250, y), cell("0.33", 350, y)]
     n_cols, cells = build_grid(lines)
     assert n_cols == 4
     assert [(c.col, c.text) for c in cells if c.row == 2] == [
         (0, "1"), (1, "Easy"), (2, "0.87"), (3, "0.20")]
     assert [(c.col, c.colspan) for c in cells if c.text == "Proteomics"] == [(0, 2)]
     assert [(c.col, c.text) for c in cells if c.row == 9][-2:] == [(2, "0.88"), (3, "0.33")]
+    # The labels are whole cells over the columns they cross, not split at a space.
+    assert [(c.col, c.colspan, c.text) for c in cells if c.col == 0 and c.colspan > 1] == [
+        (0, 2, "Proteomics"), (0, 2, "Chemistry"), (0, 2, "Avg all")]
