@@ -132,7 +132,7 @@ def _header_rowspans(cells: list[GridCell], n_cols: int) -> list[GridCell]:
 
     # Only the stub columns left of every group heading: a column between two groups is
     # more likely one the heading to its left should have spanned.
-    stub_end = min(c.col for r in rows if r < first for c in rows[r])
+    stub_end = min((c.col for r in rows if r < first for c in rows[r]), default=0)
     out: list[GridCell] = []
     for cell in cells:
         if cell.row == first and cell.col + cell.colspan <= stub_end:
@@ -298,7 +298,7 @@ def _place_spanner(
             inside = 0.0 if extent is None else min(x_b, extent[1]) - max(x_a, extent[0])
             if not part.strip() or inside < 0.5 * (x_b - x_a):
                 break
-            pieces.append(_Piece(line, text[a:b].strip(), first + k))
+            pieces.append(_Piece(line, part.strip(), first + k))
         else:
             return pieces
     return [_Piece(line, text, first, last - first + 1)]

@@ -266,6 +266,13 @@ SPACE_GAP = 0.25
 WORD_GAP = 0.12
 
 
+def between_words(a: str, b: str) -> bool:
+    """Whether a gap of :data:`WORD_GAP` between ``a`` and ``b`` is a word space: both
+    letters or digits, neither a CJK character (CJK text sets Latin words apart by its own
+    spacing, and has no spaces between its own characters)."""
+    return a.isalnum() and b.isalnum() and not (is_cjk(a) or is_cjk(b))
+
+
 def _with_spaces(bases: Sequence[Glyph]) -> list[str]:
     """Cluster strings in visual order, with a space where glyphs stand apart.
 
@@ -280,8 +287,8 @@ def _with_spaces(bases: Sequence[Glyph]) -> list[str]:
             gap = g.x0 - prev.x1
             size = min(prev.size, g.size)
             drop_cap = len(out) == 1 and prev.size >= 2 * g.size and prev.c.isalpha()
-            between_words = WORD_GAP if prev.c.isalnum() and g.c.isalnum() else SPACE_GAP
-            if gap > between_words * size and not drop_cap and not (is_cjk(prev.c) and is_cjk(g.c)):
+            space = WORD_GAP if between_words(prev.c, g.c) else SPACE_GAP
+            if gap > space * size and not drop_cap and not (is_cjk(prev.c) and is_cjk(g.c)):
                 out.append(" ")
         out.append(cluster)
         prev = g

@@ -10,7 +10,7 @@ from collections.abc import Sequence
 from itertools import pairwise
 
 from docparse.geometry import Box
-from docparse.textlayer.chars import WORD_GAP
+from docparse.textlayer.chars import WORD_GAP, between_words
 from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
@@ -83,7 +83,7 @@ def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
     parts = [chars[0].c]
     for prev, c in pairwise(chars):
         # As in chars.WORD_GAP: words set apart without space glyphs.
-        word_gap = (WORD_GAP if prev.c.isalnum() and c.c.isalnum() else 0.15) * size
+        word_gap = (WORD_GAP if between_words(prev.c, c.c) else 0.15) * size
         parts.append((" " if c.bbox[0] - prev.bbox[2] > word_gap else "") + c.c)
     text = "".join(parts)
     return text, (

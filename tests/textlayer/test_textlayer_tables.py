@@ -129,6 +129,9 @@ def test_words_set_apart_without_space_glyphs_are_words() -> None:
     # Punctuation keeps the wider test: "Control." and "F(b)" stay closed up.
     chars = _glyphs("Control .", 0.0, 1.37) + _glyphs("F ( b )", 100.0, 1.37)
     assert row_text([Glyph(c, *b, 10.0) for c, b in chars]).text == "Control. F(b)"
+    # So does CJK beside Latin (its own spacing, no word spaces).
+    chars = _glyphs("中文 PDF", 0.0, 1.37)
+    assert row_text([Glyph(c, *b, 10.0) for c, b in chars]).text == "中文PDF"
 
 
 def test_justified_prose_with_citation_links_is_not_a_table() -> None:
