@@ -118,8 +118,12 @@ def scan_scale(page: Any, scale: float) -> float:
     if long_side <= 0 or long_side * scale >= MIN_SCAN_LONG_SIDE:
         return scale
     page_area = rect.width * rect.height
+    try:
+        images = page.get_image_info()
+    except _mupdf_errors():
+        return scale  # a damaged content stream: rendering reports it, at the requested dpi
     native = 0.0
-    for info in page.get_image_info():
+    for info in images:
         x0, y0, x1, y1 = info["bbox"]
         w, h = x1 - x0, y1 - y0
         if w <= 0 or h <= 0 or w * h < _SCAN_COVERAGE * page_area:

@@ -255,3 +255,15 @@ def test_small_pages_without_a_scan_keep_the_requested_dpi(tmp_path: Path) -> No
     doc.close()
     with open_source(path) as src:
         assert (src.render(0, dpi=144).width, src.render(0, dpi=144).height) == (360, 600)
+
+
+def test_a_page_whose_images_cannot_be_listed_keeps_the_requested_scale() -> None:
+    from types import SimpleNamespace
+
+    from docparse.sources.pdf import scan_scale
+
+    def broken() -> list[Any]:
+        raise RuntimeError("code=2: syntax error in content stream")
+
+    page = SimpleNamespace(rect=SimpleNamespace(width=180.0, height=300.0), get_image_info=broken)
+    assert scan_scale(page, 2.0) == 2.0
