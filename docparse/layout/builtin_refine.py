@@ -76,7 +76,7 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
     above a table whose columns have lost their heading. Words no box holds, right above a
     table (a gap of at most one line), short, and lying over its columns but not over its
     first one (a caption or title starts at the table's left edge), belong to the table."""
-    if not _has_words(evidence):
+    if not _has_words(evidence) or not any(r.label == "table" for r in regions):
         return list(regions)
     loose = sorted((p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
                     if not any(_centre_in(p[1], r.bbox) for r in regions)),

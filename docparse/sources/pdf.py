@@ -37,8 +37,6 @@ MIN_RENDER_SCALE = 0.1
 #: it, never beyond its scan's own resolution. Letter and A4 pages at 144 dpi are 1584 and
 #: 1684 px: only small pages change.
 MIN_SCAN_LONG_SIDE = 1500
-#: Share of the page a raster image must cover for the page to count as a scan.
-_SCAN_COVERAGE = 0.9
 
 #: MuPDF keeps one global context per process: every pymupdf call docparse makes while
 #: rendering goes through this lock, so sources in different worker threads never interleave.
@@ -113,6 +111,8 @@ def scan_scale(page: Any, scale: float) -> float:
     the page's long side reaches that size if the page-covering scan has the pixels for it.
     Pages of ordinary size, and pages that are not scans, keep ``scale`` (and cost nothing:
     images are looked at only on small pages)."""
+    from docparse.textlayer.gate import SCAN_IMAGE_COVERAGE
+
     rect = page.rect
     long_side = float(max(rect.width, rect.height))
     if long_side <= 0 or long_side * scale >= MIN_SCAN_LONG_SIDE:
@@ -126,7 +126,7 @@ def scan_scale(page: Any, scale: float) -> float:
     for info in images:
         x0, y0, x1, y1 = info["bbox"]
         w, h = x1 - x0, y1 - y0
-        if w <= 0 or h <= 0 or w * h < _SCAN_COVERAGE * page_area:
+        if w <= 0 or h <= 0 or w * h < SCAN_IMAGE_COVERAGE * page_area:
             continue
         # Pixels per point of the scan as placed on the page (either axis; rotated scans
         # swap them, so the smaller of the two ratios is the safe one).
