@@ -24,6 +24,7 @@ What the extractor decides, and why:
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -62,6 +63,7 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
     """
     mu: Any = page  # pymupdf's own annotations are partial
     raw = _rawdict(mu)
+    _name_tex_extension_glyphs(mu, raw)
     log: list[tuple[str, Sequence[float]]] = mu.get_bboxlog()
     m = mu.rotation_matrix
     affine: Affine = (m.a * scale, m.b * scale, m.c * scale, m.d * scale, m.e * scale, m.f * scale)
@@ -81,7 +83,83 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
         image_coverage=image_coverage(
             [bbox for kind, bbox in log if kind == "fill-image"], width, height
         ),
+        rules=_rules(log, affine, scale),
     )
+
+
+#: A rule is at most this many points thick and at least this many times longer than thick.
+_RULE_THICKNESS = 2.0
+_RULE_ASPECT = 3.0
+#: Pages drawing more rules than this (charts, hatching) keep the first ones only.
+_MAX_RULES = 2000
+
+
+def _rules(log: Sequence[tuple[str, Sequence[float]]], affine: Affine, scale: float) -> tuple[Box, ...]:
+    """Thin horizontal lines and bars drawn on the page, from the bbox log the extraction has
+    anyway: formula readers find fraction and radical bars among them."""
+    out: list[Box] = []
+    for kind, raw in log:
+        if not kind.endswith("-path"):
+            continue
+        box = _transform(raw, affine)
+        height, width = box[3] - box[1], box[2] - box[0]
+        if height <= _RULE_THICKNESS * scale and width >= max(_RULE_ASPECT * height, scale):
+            out.append(box)
+            if len(out) >= _MAX_RULES:
+                break
+    return tuple(out)
+
+
+#: TeX's math extension font (cmex10 and its kin) by character code: the big operators and
+#: delimiters of displayed formulas. pdfTeX often embeds it without a ToUnicode map, so MuPDF
+#: has no Unicode for it; the code is the glyph (the OMX encoding). Pieces of extensible
+#: delimiters other than their top are zero-width (dropped by readers of formulas).
+_TEX_EXTENSION = re.compile(r"^(?:[A-Z]{6}\+)?(?:cmex|lmex|eusm?ex|msbmex|rm-lmex)", re.IGNORECASE)
+_OMX: dict[int, str] = {
+    **dict(zip(range(0x00, 0x10), "()[]⌊⌋⌈⌉{}⟨⟩|‖/\\", strict=True)),
+    **dict(zip(range(0x10, 0x20), "()()[]⌊⌋⌈⌉{}⟨⟩/\\", strict=True)),
+    **dict(zip(range(0x20, 0x30), "()[]⌊⌋⌈⌉{}⟨⟩//\\\\", strict=True)),
+    0x30: "(", 0x31: ")", 0x32: "[", 0x33: "]", 0x38: "{", 0x39: "}", 0x44: "⟨", 0x45: "⟩",
+    **{c: "\u200b" for c in (0x34, 0x35, 0x36, 0x37, 0x3A, 0x3B, 0x3C, 0x3D, 0x3E, 0x3F,
+                             0x40, 0x41, 0x42, 0x43, 0x74, 0x75, 0x76, 0x77)},
+    **dict(zip(range(0x46, 0x62), "⨆⨆∮∮⨀⨀⨁⨁⨂⨂∑∏∫⋃⋂⨄⋀⋁∑∏∫⋃⋂⨄⋀⋁∐∐", strict=True)),
+    0x68: "[", 0x69: "]", 0x6A: "⌊", 0x6B: "⌋", 0x6C: "⌈", 0x6D: "⌉", 0x6E: "{", 0x6F: "}",
+    0x70: "√", 0x71: "√", 0x72: "√", 0x73: "√",
+}
+
+
+def _name_tex_extension_glyphs(page: Any, raw: dict[str, Any]) -> None:
+    """Give unmapped glyphs of TeX's math extension font their characters, in place.
+
+    Only pages that have such glyphs pay for it: a second extraction with MuPDF's raw
+    character codes, matched to the first by glyph box."""
+    wanted = [
+        ch
+        for block in raw["blocks"] for line in block.get("lines", ()) for span in line["spans"]
+        if _TEX_EXTENSION.search(str(span["font"]))
+        for ch in span["chars"] if ch["c"] in _UNMAPPED
+    ]
+    if not wanted:
+        return
+    import pymupdf
+
+    tools: Any = pymupdf.TOOLS
+    previous = bool(tools.unset_quad_corrections())
+    tools.unset_quad_corrections(True)
+    try:
+        coded = page.get_text("rawdict", flags=_TEXT_FLAGS | pymupdf.TEXT_CID_FOR_UNKNOWN_UNICODE)
+    finally:
+        tools.unset_quad_corrections(previous)
+    codes = {
+        tuple(round(v, 1) for v in ch["bbox"]): ch["c"]
+        for block in coded["blocks"] for line in block.get("lines", ()) for span in line["spans"]
+        if _TEX_EXTENSION.search(str(span["font"]))
+        for ch in span["chars"]
+    }
+    for ch in wanted:
+        code = codes.get(tuple(round(v, 1) for v in ch["bbox"]))
+        if code is not None and len(code) == 1 and ord(code) in _OMX:
+            ch["c"] = _OMX[ord(code)]
 
 
 def _rawdict(page: Any) -> dict[str, Any]:
@@ -128,6 +206,7 @@ def _line(
                 chars=chars,
                 direction=direction,
                 unmapped=sum(1 for ch in text if ch in _UNMAPPED),
+                baseline=_baseline(raw_chars, affine),
             )
         )
     if not spans:
@@ -217,6 +296,17 @@ def image_coverage(boxes: Iterable[Sequence[float]], width: float, height: float
         rows = (ys >= y0) & (ys <= y1)
         cells |= rows[:, None] & cols[None, :]
     return float(cells.mean())
+
+
+def _baseline(chars: Sequence[dict[str, Any]], affine: Affine) -> float | None:
+    """Page-pixel y of the span's first visible glyph's origin (a span may start with a space
+    placed on another baseline: renderers that set every glyph apart, such as matplotlib)."""
+    for ch in chars:
+        if not str(ch["c"]).isspace():
+            x, y = ch["origin"]
+            _, b, _, d, _, f = affine
+            return float(b * x + d * y + f)
+    return None
 
 
 def _transform(bbox: Sequence[float], affine: Affine) -> Box:

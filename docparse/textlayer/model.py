@@ -24,6 +24,9 @@ class TextSpan:
     direction: tuple[float, float] = (1.0, 0.0)
     #: Glyphs without a Unicode mapping (missing ToUnicode), counted at extraction.
     unmapped: int = 0
+    #: y of the span's baseline in page pixels (its first glyph's origin); None when unknown.
+    #: Superscripts, subscripts and fractions are told apart by it (:mod:`.math`).
+    baseline: float | None = None
 
 
 @dataclass(frozen=True)
@@ -39,3 +42,5 @@ class TextLayerPage:
     lines: tuple[TextLine, ...]
     #: Fraction of the page area covered by raster images (a scan has ~1.0).
     image_coverage: float = 0.0
+    #: Thin horizontal strokes and fills (fraction bars, radical bars, table rules), as boxes.
+    rules: tuple[tuple[float, float, float, float], ...] = ()
