@@ -8,10 +8,15 @@ to this backend: PP-DocLayoutV2/V3 have their own post-processing and never run 
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
+
+if TYPE_CHECKING:
+    from docparse.textlayer.model import TextLayerPage
 
 #: Labels the built-in layout model gives born-digital tables it does not recognise.
 _TABLE_SUSPECTS = frozenset({"text", "reference_content", "image"})
@@ -55,10 +60,11 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """Tables found in the text layer, prose "tables" relabelled, big pictures on scans read,
-    running heads completed."""
+    """Tables found in the text layer, prose "tables" relabelled, displayed formulas found,
+    big pictures on scans read, running heads completed."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
+    refined = formulas_from_text(refined, evidence)
     return running_heads(read_big_pictures(refined, evidence), evidence)
 
 
@@ -96,6 +102,129 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
         if y1 < r.bbox[1]:
             out[i] = Region(r.label, (x1, y1, x2, y2), r.score, r.cls_id, r.order, r.polygon)
     return out
+
+
+def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Displayed formulas checked against the PDF's glyphs (born-digital pages only: OCR
+    words carry no fonts).
+
+    Rows are math or prose by their glyphs (math fonts or symbols and no prose word,
+    :func:`docparse.textlayer.math.is_math_row`):
+
+    * a text box whose rows are all math is a formula;
+    * a text box mixing the two (the model boxes an equation with the paragraph around it)
+      is cut between them, where each math row stands apart from the prose as displayed
+      formulas do: set in by at least one of its font sizes from the prose's left edge. A
+      math-looking line flush with the paragraph is a line of it, and stays;
+    * a formula box holding prose rows (the model's formula boxes run into the text above or
+      below) keeps its math rows; the prose becomes text; one holding only prose is text;
+    * a formula box grows over glyphs of it no box holds (a radical sign standing above the
+      box's top) and takes the equation numbers boxed apart on its rows ("(3)")."""
+    layer = evidence.text_layer
+    if layer is None or not any(r.label in _FORMULA_SUSPECTS for r in regions):
+        return list(regions)
+    from docparse.textlayer.math import glyphs_in_box, is_math_row, rows_of
+
+    out: list[Region] = []
+    changed = False
+    for r in regions:
+        if r.label not in _FORMULA_SUSPECTS:
+            out.append(r)
+            continue
+        rows = rows_of(glyphs_in_box(layer, r.bbox))
+        math = [is_math_row(row) for row in rows]
+        if not any(math):
+            # A formula box holding words and not one math glyph is prose or a title the
+            # small model took for a formula ("Abstract" in bold, centred).
+            if r.label == "display_formula" and rows:
+                changed = True
+                out.append(Region("text", r.bbox, r.score, LABELS.index("text"), r.order, r.polygon))
+            else:
+                out.append(r)
+            continue
+        if r.label == "text" and not all(math):
+            prose_left = min(g.x0 for row, m in zip(rows, math, strict=True) if not m for g in row)
+            for k, (row, m) in enumerate(zip(rows, math, strict=True)):
+                if m and min(g.x0 for g in row) - prose_left < max(g.size for g in row):
+                    math[k] = False
+            if not any(math):
+                out.append(r)
+                continue
+        if all(math):
+            changed |= r.label != "display_formula"
+            out.append(r if r.label == "display_formula" else _as_formula(r))
+            continue
+        changed = True
+        x1, _, x2, _ = r.bbox
+        start = 0
+        for k in range(1, len(rows) + 1):
+            if k < len(rows) and math[k] == math[start]:
+                continue
+            run = [g for row in rows[start:k] for g in row]
+            top = r.bbox[1] if start == 0 else min(g.y0 for g in run)
+            bottom = r.bbox[3] if k == len(rows) else max(g.y1 for g in run)
+            part = Region("text", (x1, top, x2, bottom), r.score, LABELS.index("text"))
+            out.append(_as_formula(part) if math[start] else part)
+            start = k
+    if not any(r.label == "display_formula" for r in out):
+        return out if changed else list(regions)
+    return _equation_numbers_joined(_formulas_grown(out, layer), layer)
+
+
+#: Labels whose boxes may hold displayed formulas.
+_FORMULA_SUSPECTS = frozenset({"text", "display_formula"})
+_EQUATION_NUMBER = re.compile(r"\(\d+(?:\.\d+)*[a-z]?\)")
+
+
+def _as_formula(r: Region) -> Region:
+    return Region("display_formula", r.bbox, r.score, LABELS.index("display_formula"), r.order, r.polygon)
+
+
+def _formulas_grown(regions: list[Region], layer: TextLayerPage) -> list[Region]:
+    """Formula boxes grown over the math glyphs they touch that no box holds (a word of the
+    paragraph above, cut off by its box, stays out)."""
+    from docparse.textlayer.math import glyphs_in_box, is_math_glyph
+
+    loose = [g for g in glyphs_in_box(layer, (0, 0, layer.width, layer.height))
+             if is_math_glyph(g)
+             and not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
+    if not loose:
+        return regions
+    out = list(regions)
+    for i, r in enumerate(out):
+        if r.label != "display_formula":
+            continue
+        x1, y1, x2, y2 = r.bbox
+        for g in loose:
+            if x1 <= g.cx <= x2 and g.y0 < y2 and g.y1 > y1:
+                y1, y2 = min(y1, g.y0), max(y2, g.y1)
+        if (y1, y2) != (r.bbox[1], r.bbox[3]):
+            out[i] = Region(r.label, (x1, y1, x2, y2), r.score, r.cls_id, r.order, r.polygon)
+    return out
+
+
+def _equation_numbers_joined(regions: list[Region], layer: TextLayerPage) -> list[Region]:
+    """A text box holding only equation numbers, right of a formula box on its rows, joins it:
+    the formula reader turns them into ``\\tag``."""
+    from docparse.textlayer.math import glyphs_in_box, rows_of
+
+    out = list(regions)
+    for i, r in enumerate(regions):
+        if r.label != "text":
+            continue
+        rows = rows_of(glyphs_in_box(layer, r.bbox))
+        if not rows or not all(_EQUATION_NUMBER.fullmatch("".join(g.c for g in row)) for row in rows):
+            continue
+        height = r.bbox[3] - r.bbox[1]
+        for j, f in enumerate(out):
+            if f.label != "display_formula" or r.bbox[0] < f.bbox[0]:
+                continue
+            if min(r.bbox[3], f.bbox[3]) - max(r.bbox[1], f.bbox[1]) >= 0.5 * height:
+                box = (f.bbox[0], min(f.bbox[1], r.bbox[1]), max(f.bbox[2], r.bbox[2]), max(f.bbox[3], r.bbox[3]))
+                out[j] = Region(f.label, box, f.score, f.cls_id, f.order, f.polygon)
+                out[i] = Region("_joined", r.bbox, r.score)
+                break
+    return [r for r in out if r.label != "_joined"]
 
 
 #: Running heads and feet sit in this share of the page height at its top or bottom.

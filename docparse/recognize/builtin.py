@@ -15,7 +15,9 @@ already holds. This happens only when the whole page was read.
 Content by task kind: ``table`` gives an HTML grid (:mod:`docparse.recognize.table_grid`),
 ``formula`` and ``chart`` their plain OCR text (no LaTeX, no chart table: only the VLM path
 produces those; ``source`` says so), everything else text joined as described in
-:mod:`docparse.recognize.line_order`.
+:mod:`docparse.recognize.line_order`. On born-digital pages tables, formulas and charts come
+from the PDF's characters instead (:func:`structures_from_text_layer`): a formula set in math
+fonts as LaTeX (:mod:`docparse.textlayer.math`).
 
 Script coverage: the PP-OCRv6 model in the rapidocr wheel has no Hangul, Arabic or Thai
 characters, so pages in those scripts come back (nearly) empty from this recognizer.
@@ -409,6 +411,19 @@ def group_nearby(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
     return list(groups.values())
 
 
+def formula_from_glyphs(layer: TextLayerPage, box: Sequence[float]) -> str:
+    """LaTeX of a formula box whose rows are all math by their glyphs; "" otherwise."""
+    from docparse.textlayer.math import formula_latex, glyphs_in_box, is_math_row, rows_of
+
+    glyphs = glyphs_in_box(layer, box)
+    rows = rows_of(glyphs)
+    if not rows or not all(is_math_row(row) for row in rows):
+        return ""
+    x0, y0, x1, y1 = box
+    rules = [r for r in layer.rules if x0 <= r[0] and r[2] <= x1 and y0 <= r[1] and r[3] <= y1]
+    return formula_latex(glyphs, rules)
+
+
 def structures_from_text_layer(
     page: PageImage, tasks: Sequence[RecognitionTask]
 ) -> dict[int, RecognitionResult]:
@@ -440,6 +455,8 @@ def structures_from_text_layer(
             continue
         if t.kind == "table":
             content = lines_to_table_html([OcrLine(text, box) for text, box in pieces])
+        elif t.kind == "formula" and (latex := formula_from_glyphs(layer, t.bbox)):
+            content = f" $$ {latex} $$ "  # the official pipeline's formula format
         else:
             content = verdict.text or " ".join(text for text, _ in pieces)
         out[t.block_id] = RecognitionResult(t.block_id, content, "text-layer")
