@@ -50,7 +50,9 @@ class _Piece:
 
 #: A bullet glyph opening a cell (slides draw one before every cell's text): decoration that
 #: an HTML cell does not need; numbers ("1.") are content and stay.
-_CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7]\s+(?=\S)")
+#: A bullet opening a cell: the usual glyphs, or one the PDF has no character for (U+FFFD,
+#: or a raw code in the C1 range from a font without a Unicode map).
+_CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7\ufffd\x80-\x9f]\s+(?=\S)")
 
 
 def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
@@ -110,6 +112,10 @@ def build_grid(lines: Sequence[OcrLine]) -> tuple[int, list[GridCell]]:
     rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
     pieces = _centre_header_spans(rows, pieces, edges)
     n_cols, cells = _fold_currency_columns(n_cols, _cells(rows, pieces, n_cols))
+    # Every cell inside the grid and at least one column wide, whatever the steps above did
+    # with odd input (prose the model called a table): the HTML writer walks the columns.
+    cells = [c if c.colspan >= 1 else GridCell(c.row, c.col, 1, c.text, c.rowspan) for c in cells]
+    n_cols = max([n_cols, *(c.col + c.colspan for c in cells)])
     return n_cols, _header_rowspans(cells, n_cols)
 
 
@@ -458,6 +464,6 @@ def _cells(rows: list[list[OcrLine]], pieces: list[_Piece], n_cols: int) -> list
             if (r, c + k) in slots:
                 span = k
                 break
-        span = min(span, n_cols - c)
+        span = max(1, min(span, n_cols - c))
         cells.append(GridCell(r, c, span, " ".join(p.text for p in group)))
     return cells

@@ -297,3 +297,19 @@ def test_section_rows_do_not_hide_the_columns_they_cross() -> None:
     # The labels are whole cells over the columns they cross, not split at a space.
     assert [(c.col, c.colspan, c.text) for c in cells if c.col == 0 and c.colspan > 1] == [
         (0, 2, "Proteomics"), (0, 2, "Chemistry"), (0, 2, "Avg all")]
+
+
+def test_prose_with_inline_math_called_a_table_gives_a_finite_grid() -> None:
+    """Text-layer pieces of a LaTeX paragraph with inline math and a list (a box the small
+    layout model called a table; tests/recognize/data). The grid steps once left two cells
+    zero columns wide, and the HTML writer then never left the row (memory ran out)."""
+    import json
+    from pathlib import Path
+
+    data = json.loads((Path(__file__).parent / "data" / "prose_with_inline_math_lines.json").read_text())
+    lines = [OcrLine(text, tuple(box)) for text, box in data]
+    n_cols, cells = build_grid(lines)
+    assert all(c.colspan >= 1 and c.col + c.colspan <= n_cols for c in cells)
+    html = lines_to_table_html(lines)
+    for word in ("converges", "surely,", "convex.", "Each"):
+        assert word in html
