@@ -32,6 +32,7 @@ rasterised text that the text layer does not have.
 
 from __future__ import annotations
 
+import dataclasses
 import re
 import unicodedata
 from collections.abc import Sequence
@@ -129,7 +130,7 @@ def decide(
     )
     if area <= 0 or on_page < 0.5 * area:
         return TextLayerDecision(None, "off_page")
-    found = text_in_box(layer, (x0, y0, x1, y1))
+    found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1)))
     hard = _hard_failure(found)
     if hard is not None:
         return TextLayerDecision(None, hard)
@@ -139,7 +140,7 @@ def decide(
         scan = layer.image_coverage >= SCAN_IMAGE_COVERAGE
         return TextLayerDecision(None, "scanned_page" if scan else "invisible_text")
     if found.invisible:
-        found = text_in_box(layer, (x0, y0, x1, y1), visible_only=True)
+        found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1), visible_only=True))
         hard = _hard_failure(found)
         if hard is not None:
             return TextLayerDecision(None, hard)
@@ -164,6 +165,44 @@ def is_ocr_layer(layer: TextLayerPage) -> bool:
             total += n
             invisible += n if span.render_mode == 3 else 0
     return total > 0 and invisible > (1 - INVISIBLE_SHARE) * total
+
+
+#: Stray undecodable glyphs a box may hold and still be read: at most this many, and this
+#: share of its characters.
+MAX_STRAY = 3
+MAX_STRAY_SHARE = 0.02
+
+
+def _is_undecodable(ch: str) -> bool:
+    return ch in _REPLACEMENT or ch == "\x00" or (
+        unicodedata.category(ch) == "Cc" and ch not in "\n\t"
+    )
+
+
+def _stray_glyphs_dropped(found: BoxText) -> BoxText:
+    """The box's text without a few undecodable glyphs standing alone between spaces.
+
+    A list bullet or a math symbol from a font without a Unicode map (TeX's bitmap Type 3
+    fonts) is one glyph set apart from the words; refusing the whole paragraph for it would
+    send text the PDF spells out exactly to OCR. Undecodable glyphs inside words, or more
+    than a few in running text, still refuse the box (the font's words are unreadable too);
+    one opening a line is a list marker, and is left out however short the box."""
+    text = found.text
+    bad = [i for i, ch in enumerate(text) if _is_undecodable(ch)]
+    if not bad:
+        return found
+    for i in bad:
+        before = text[i - 1] if i > 0 else " "
+        after = text[i + 1] if i + 1 < len(text) else " "
+        if not (before.isspace() and after.isspace()):
+            return found
+    # A glyph opening a line is a list marker, whatever the box's length.
+    inside = [i for i in bad if i > 0 and text[i - 1] != "\n"]
+    if len(inside) > min(MAX_STRAY, MAX_STRAY_SHARE * found.chars):
+        return found
+    kept = "".join(ch for i, ch in enumerate(text) if i not in set(bad))
+    kept = re.sub(r"[ \t]+", " ", re.sub(r"(?m)^[ \t]+", "", kept))
+    return dataclasses.replace(found, text=kept, chars=found.chars - len(bad), unmapped=0)
 
 
 def _hard_failure(found: BoxText) -> str | None:

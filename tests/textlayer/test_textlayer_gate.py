@@ -126,6 +126,29 @@ def test_replacement_characters_are_refused_in_both_modes(bad: str) -> None:
     assert auto.text is prefer.text is None
 
 
+LONG = "of the estimator converges to the mean almost surely as the sample grows"
+
+
+@pytest.mark.parametrize("bad", ["\x88", "\ufffd"])
+def test_a_lone_undecodable_glyph_in_a_paragraph_is_left_out(bad: str) -> None:
+    # A list bullet from a bitmap font without a Unicode map (pdfTeX's Type 3 fonts).
+    layer = _layer(_span(f"{bad} The variance {LONG}.", unmapped=int(bad == "\ufffd")))
+    auto, prefer = _both(layer, _box_of(layer))
+    assert auto == prefer == TextLayerDecision(f"The variance {LONG}.", "ok")
+
+
+def test_an_undecodable_list_marker_is_left_out_of_a_short_item() -> None:
+    layer = _layer(_span("\x88 Each item is short."))
+    assert decide(layer, _box_of(layer), "text", "auto") == TextLayerDecision("Each item is short.", "ok")
+
+
+def test_undecodable_glyphs_inside_words_or_many_still_refuse_the_box() -> None:
+    inside = _layer(_span(f"The vari\x88nce {LONG}."))
+    assert decide(inside, _box_of(inside), "text", "auto").reason == "implausible_script"
+    many = _layer(_span(f"\ufffd The \ufffd variance \ufffd {LONG} \ufffd.", unmapped=4))
+    assert decide(many, _box_of(many), "text", "auto").reason == "unmapped_glyphs"
+
+
 def test_sandwich_scan_is_refused_in_auto_and_used_in_prefer() -> None:
     layer = extract_page(open_pdf(scanned_page())[0], 2.0)
     auto, prefer = _both(layer, _box_of(layer))
