@@ -8,6 +8,7 @@ to this backend: PP-DocLayoutV2/V3 have their own post-processing and never run 
 
 from __future__ import annotations
 
+import itertools
 import re
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
@@ -117,7 +118,8 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
       formulas do: set in by at least one of its font sizes from the prose's left edge. A
       math-looking line flush with the paragraph is a line of it, and stays;
     * a formula box holding prose rows (the model's formula boxes run into the text above or
-      below) keeps its math rows; the prose becomes text; one holding only prose is text;
+      below) keeps its math rows; the prose becomes text; one holding no math is text, or a
+      table when its words form one;
     * a formula box grows over glyphs of it no box holds (a radical sign standing above the
       box's top) and takes the equation numbers boxed apart on its rows ("(3)")."""
     layer = evidence.text_layer
@@ -134,11 +136,14 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
         rows = rows_of(glyphs_in_box(layer, r.bbox))
         math = [is_math_row(row) for row in rows]
         if not any(math):
-            # A formula box holding words and not one math glyph is prose or a title the
-            # small model took for a formula ("Abstract" in bold, centred).
+            # A formula box holding words and not one math glyph is a table, or prose or a
+            # title the small model took for a formula ("Abstract" in bold, centred).
             if r.label == "display_formula" and rows:
+                from docparse.textlayer.tables import looks_like_table
+
                 changed = True
-                out.append(Region("text", r.bbox, r.score, LABELS.index("text"), r.order, r.polygon))
+                label = "table" if looks_like_table(_words_in(evidence, r.bbox)) else "text"
+                out.append(Region(label, r.bbox, r.score, LABELS.index(label), r.order, r.polygon))
             else:
                 out.append(r)
             continue
@@ -358,7 +363,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
         if r.label == "table":
             # Lessons of the built-in model: its "tables" sometimes swallow prose or lists.
             pieces = _words_in(evidence, r.bbox)
-            if clearly_not_table(pieces):
+            if clearly_not_table(pieces) or _gapless_lines(evidence, r.bbox):
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
             out.extend(_prose_edges_split(r, pieces))
             continue
@@ -366,7 +371,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             out.append(r)
             continue
         pieces = _words_in(evidence, r.bbox)
-        if r.label != "image" and looks_like_table(pieces):
+        if r.label != "image" and looks_like_table(pieces) and not _gapless_lines(evidence, r.bbox):
             out.append(Region("table", r.bbox, r.score, table_id, None))
             continue
         # A region mixing prose and a table (or a picture that is really born-digital text):
@@ -375,7 +380,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             out.append(r)
             continue
         bands = bands_of(pieces)
-        kinds = [looks_like_table(b) for b in bands]
+        kinds = [looks_like_table(b) and not _gapless_lines(evidence, hull(b)) for b in bands]
         if r.label == "image":
             # Keep the picture, and read its born-digital text too (as the official
             # `use_ocr_for_image_block` does for pictures): the small model calls whole
@@ -405,6 +410,32 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
 #: of letters (chart labels and legends are short).
 _PROSE_BAND_WORDS = 5.0
 _PROSE_BAND_ALPHA = 0.7
+
+
+#: Glyphs further apart than this many font sizes stand in different cells.
+_CELL_GAP = 1.0
+#: Rows this long in glyphs, on average, are lines of text.
+_LINE_GLYPHS = 25
+
+
+def _gapless_lines(evidence: LayoutEvidence, box: Sequence[float]) -> bool:
+    """Long lines of glyphs with no gap wider than a word space in any but a few of them:
+    prose, however its pieces fell apart. Inline math and font changes cut a line of
+    a LaTeX paragraph into spans and pieces, which then line up like cells; the glyphs
+    themselves still run on, a cell gap nowhere. Born-digital pages only."""
+    if evidence.text_layer is None:
+        return False
+    from docparse.textlayer.math import glyphs_in_box, rows_of
+
+    rows = [r for r in rows_of(glyphs_in_box(evidence.text_layer, box)) if len(r) > 1]
+    if len(rows) < 3 or sum(len(r) for r in rows) < _LINE_GLYPHS * len(rows):
+        return False
+    gapped = 0
+    for row in rows:
+        size = sorted(g.size for g in row)[len(row) // 2]
+        if any(b.x0 - a.x1 > _CELL_GAP * size for a, b in itertools.pairwise(row)):
+            gapped += 1
+    return gapped <= 0.2 * len(rows)
 
 
 def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

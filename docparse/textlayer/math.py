@@ -208,36 +208,49 @@ def is_math_glyph(g: Glyph) -> bool:
 def is_math_row(row: Sequence[Glyph]) -> bool:
     """Whether a row of glyphs is a displayed formula: math fonts or math symbols, and next
     to no prose. Words (three letters or more set in a text font, other than an operator
-    name) may be names in a formula ("Var", "Cov", "softmax"), so one or two are allowed
-    among many math glyphs; a line of prose with some inline math has more."""
+    name) may be names in a formula ("Var(X)", "softmax(z)"): one or two set right against
+    their argument are allowed among many math glyphs; a word followed by a space is prose."""
     glyphs = [g for g in row if g.c not in _BULLETS]
     if len(glyphs) < 2:
         return False
     math = sum(1 for g in glyphs if is_math_glyph(g))
     if not math:
         return False
-    words = [w for w in _text_words(glyphs) if len(w) >= 3 and w not in _OPERATOR_NAMES]
+    words = [(w, applied) for w, applied in _text_words(glyphs)
+             if len(w) >= 3 and w not in _OPERATOR_NAMES]
     return not words or (
-        len(words) <= 2
+        all(applied for _, applied in words)
+        and len(words) <= 2
         and math >= 3 * len(words)
-        and sum(len(w) for w in words) <= 0.4 * len(glyphs)
+        and sum(len(w) for w, _ in words) <= 0.4 * len(glyphs)
     )
 
 
-def _text_words(glyphs: Sequence[Glyph]) -> list[str]:
-    """Runs of adjacent letters set in text fonts."""
-    words: list[str] = []
+def _text_words(glyphs: Sequence[Glyph]) -> list[tuple[str, bool]]:
+    """Runs of adjacent letters set in text fonts, each with whether it is applied: set
+    right against an opening bracket or a script, as a name in a formula is ("Var(X)",
+    "softmax(z)"), where a word of prose has a space after it."""
+    ordered = sorted(glyphs, key=lambda g: g.x0)
+    words: list[tuple[str, bool]] = []
     run: list[Glyph] = []
-    for g in sorted(glyphs, key=lambda g: g.x0):
+
+    def close(nxt: Glyph | None) -> None:
+        if not run:
+            return
+        last = run[-1]
+        applied = nxt is not None and nxt.x0 - last.x1 < 0.2 * last.size and (
+            nxt.c in "([{" or nxt.size < _SCRIPT_SIZE * last.size
+        )
+        words.append(("".join(x.c for x in run), applied))
+
+    for g in ordered:
         letter = g.c.isalpha() and not is_math_font(g.font) and len(g.c) == 1
         if letter and run and g.x0 - run[-1].x1 < 0.15 * g.size and abs(g.baseline - run[-1].baseline) < 0.1 * g.size:
             run.append(g)
             continue
-        if run:
-            words.append("".join(x.c for x in run))
+        close(g)
         run = [g] if letter else []
-    if run:
-        words.append("".join(x.c for x in run))
+    close(None)
     return words
 
 
