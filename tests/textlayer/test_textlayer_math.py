@@ -264,3 +264,36 @@ def test_an_equation_number_boxed_apart_joins_its_formula() -> None:
     assert [r.label for r in out] == ["display_formula"]
     assert out[0].bbox[2] >= 740
     assert row_latex(glyphs_in_box(layer, out[0].bbox)) == r"\alpha=1 \tag{7}"
+
+
+PROSE_MATH = Path(__file__).parent / "data" / "tex_prose_math.pdf"
+
+
+def test_a_latex_paragraph_with_inline_math_is_prose_not_a_table() -> None:
+    """tests/textlayer/data/tex_prose_math.pdf (pdfTeX): inline math and font changes cut
+    the lines into pieces that line up like cells; its glyphs run on without a cell gap."""
+    from docparse.layout.builtin_refine import tables_from_text
+    from docparse.textlayer.pieces import pieces_in_box
+    from docparse.textlayer.tables import looks_like_table
+
+    layer = extract_page(pymupdf.open(PROSE_MATH)[0], 2.0)
+    paragraph = (266.0, 416.0, 958.0, 566.0)
+    assert looks_like_table(pieces_in_box(layer, paragraph))  # what the pieces alone say
+    evidence = LayoutEvidence(1224, 1584, layer, True)
+    for label in ("text", "table"):
+        out = tables_from_text([Region(label, paragraph, 0.9, 1)], evidence)
+        assert [r.label for r in out] == ["text"]
+    # The real table under it stays a table.
+    table = (475.0, 606.0, 752.0, 676.0)
+    assert [r.label for r in tables_from_text([Region("text", table, 0.9, 1)], evidence)] == ["table"]
+
+
+def test_the_builtin_default_reads_a_latex_page_with_inline_math(tmp_path: Path) -> None:
+    import docparse
+
+    md = docparse.parse(PROSE_MATH).to_markdown()
+    assert "converges to µ almost surely" in md
+    assert "<td>converges" not in md and "converges</td>" not in md
+    assert "Method</td>" in md and "14.1</td>" in md
+    assert "\\mathrm{Var}(\\bar{X}_{n})=\\frac{\\sigma^{2}}{n}, \\tag{1}" in md
+    assert "Each αk ≥ 0 and ∑k αk = 1." in md
