@@ -5,7 +5,9 @@ numbers and margin notes trail); the body is ordered by a recursive XY-cut:
 
 * the largest clean gap decides the cut: a horizontal whitespace band splits the set into
   top and bottom, a vertical gutter into left and right; gutters win near-ties, because a
-  coincidental paragraph break shared by two columns must not interleave them;
+  coincidental paragraph break shared by two columns must not interleave them, and a gutter
+  between two columns of stacked blocks wins whatever its width (papers set columns a word
+  or two apart; a section break shared by both is wider);
 * when no clean gap exists, the best column gutter is found while ignoring the blocks that
   cross it; those blocks (titles, wide figures) act as separators that cut the page into
   bands, and each band is read column by column;
@@ -93,7 +95,11 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
     y_gap = _largest_gap(regions, axis=1, tolerance=tolerance)
     x_gap = _largest_gap(regions, axis=0, tolerance=tolerance)
     cuts: list[tuple[float, int]] = []
-    if x_gap is not None and (y_gap is None or x_gap[1] * _GUTTER_PREFERENCE >= y_gap[1]):
+    if x_gap is not None and (
+        y_gap is None
+        or x_gap[1] * _GUTTER_PREFERENCE >= y_gap[1]
+        or _columns(*_split(regions, x_gap[0], axis=0))
+    ):
         cuts.append((x_gap[0], 0))
     if y_gap is not None:
         cuts.append((y_gap[0], 1))
@@ -107,6 +113,29 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
     if banded is not None:
         return banded
     return _top_down(regions)
+
+
+def _columns(left: Sequence[Region], right: Sequence[Region]) -> bool:
+    """Whether two sides of a clean gutter are columns of text, however narrow the gutter:
+    each stacks several blocks over most of their joint height, and the blocks do not pair
+    up row by row (a form's labels and fields, or boxes of a grid, do). Two-column papers
+    set their columns a word or two apart, and a section break shared by both columns then
+    leaves a wider horizontal gap than the gutter."""
+    if len(left) < 2 or len(right) < 2:
+        return False
+    top = min(r.bbox[1] for r in (*left, *right))
+    bottom = max(r.bbox[3] for r in (*left, *right))
+    for side in (left, right):
+        if max(r.bbox[3] for r in side) - min(r.bbox[1] for r in side) < 0.5 * (bottom - top):
+            return False
+    paired = 0
+    for a in left:
+        for b in right:
+            h = min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
+            if abs(a.bbox[1] - b.bbox[1]) <= 0.1 * h and abs(a.bbox[3] - b.bbox[3]) <= 0.1 * h:
+                paired += 1
+                break
+    return paired < 0.5 * len(left)
 
 
 def _largest_gap(

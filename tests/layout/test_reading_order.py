@@ -186,3 +186,26 @@ def test_end_of_one_article_then_the_next_with_a_margin_note() -> None:
     assert names(order_regions(shuffled(named, seed=3), W, H), named) == [
         "A-left", "A-right", "B-headline", "B-left-1", "B-left-2", "B-right", "B-panel", "note",
     ]
+
+
+def test_narrow_gutter_between_columns_wins_over_a_shared_section_break() -> None:
+    # A two-column paper: columns 16 px apart, both columns break for a section at the same
+    # height, leaving a 45 px band across the page.
+    def r(label: str, x0: float, y0: float, x1: float, y1: float) -> Region:
+        return Region(label, (x0, y0, x1, y1), 0.9)
+
+    regions = [
+        r("paragraph_title", 140, 685, 370, 706), r("text", 140, 737, 604, 875),
+        r("paragraph_title", 140, 925, 300, 947), r("text", 140, 977, 600, 1240),
+        r("paragraph_title", 620, 669, 850, 695), r("text", 620, 720, 1079, 880),
+        r("paragraph_title", 620, 922, 825, 944), r("text", 620, 971, 1079, 1300),
+    ]
+    ordered = order_regions(regions, 1224, 1584)
+    assert [o.bbox[0] for o in ordered] == [140, 140, 140, 140, 620, 620, 620, 620]
+
+
+def test_a_form_of_label_and_field_boxes_is_still_read_row_by_row() -> None:
+    labels = [Region("text", (100, 100 + 60 * i, 300, 130 + 60 * i), 0.9) for i in range(4)]
+    fields = [Region("text", (320, 100 + 60 * i, 700, 130 + 60 * i), 0.9) for i in range(4)]
+    ordered = order_regions([*fields, *labels], 1000, 1000)
+    assert [o.bbox[0] for o in ordered] == [100, 320] * 4
