@@ -186,25 +186,53 @@ def _as_formula(r: Region) -> Region:
 
 
 def _formulas_grown(regions: list[Region], layer: TextLayerPage) -> list[Region]:
-    """Formula boxes grown over the math glyphs they touch that no box holds (a word of the
-    paragraph above, cut off by its box, stays out)."""
+    """Formula boxes merged where they overlap (the small model boxes one equation in two
+    pieces), then grown over the glyphs they touch that no box holds: math glyphs above or
+    below (a radical sign over the box's top; a word of the paragraph above, cut off by its
+    box, stays out), and anything cut off at the box's sides on its rows (the closing
+    parenthesis of an equation number)."""
     from docparse.textlayer.math import glyphs_in_box, is_math_glyph
 
+    out = _formulas_merged(regions)
     loose = [g for g in glyphs_in_box(layer, (0, 0, layer.width, layer.height))
-             if is_math_glyph(g)
-             and not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
+             if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in out)]
     if not loose:
-        return regions
-    out = list(regions)
+        return out
     for i, r in enumerate(out):
         if r.label != "display_formula":
             continue
         x1, y1, x2, y2 = r.bbox
         for g in loose:
-            if x1 <= g.cx <= x2 and g.y0 < y2 and g.y1 > y1:
+            if is_math_glyph(g) and x1 <= g.cx <= x2 and g.y0 < y2 and g.y1 > y1:
                 y1, y2 = min(y1, g.y0), max(y2, g.y1)
-        if (y1, y2) != (r.bbox[1], r.bbox[3]):
+        for g in loose:
+            if y1 <= g.cy <= y2 and g.x0 < x2 + 0.5 * g.size and g.x1 > x1 - 0.5 * g.size:
+                x1, x2 = min(x1, g.x0), max(x2, g.x1)
+        if (x1, y1, x2, y2) != r.bbox:
             out[i] = Region(r.label, (x1, y1, x2, y2), r.score, r.cls_id, r.order, r.polygon)
+    return out
+
+
+def _formulas_merged(regions: list[Region]) -> list[Region]:
+    """Overlapping formula boxes as one, where the first of them stands."""
+    out = list(regions)
+    merged = True
+    while merged:
+        merged = False
+        for i, a in enumerate(out):
+            if a.label != "display_formula":
+                continue
+            for j in range(i + 1, len(out)):
+                b = out[j]
+                if b.label == "display_formula" and _overlap(a.bbox, b.bbox) > 0:
+                    box = (min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]),
+                           max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3]))
+                    out[i] = Region(a.label, box, max(a.score, b.score), a.cls_id, a.order, a.polygon)
+                    del out[j]
+                    merged = True
+                    break
+            if merged:
+                break
     return out
 
 

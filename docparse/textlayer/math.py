@@ -153,16 +153,17 @@ def glyphs_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[Glyph]:
     return out
 
 
-def rows_of(glyphs: Sequence[Glyph]) -> list[list[Glyph]]:
-    """Glyphs split into rows at blank horizontal gaps (each glyph's box trimmed by 8% of
-    its height, so touching ascenders and descenders of tight lines do not join them). A
-    row of script-size glyphs close to a row of larger ones (the limits over and under a
-    displayed sum) joins it."""
+def rows_of(glyphs: Sequence[Glyph], trim: float = 0.08) -> list[list[Glyph]]:
+    """Glyphs split into rows at blank horizontal gaps (each glyph's box trimmed by ``trim``
+    of its height, so touching ascenders and descenders of tight lines of text do not join
+    them). A row of script-size glyphs close to a row of larger ones (the limits over and
+    under a displayed sum) joins it."""
     items = sorted(glyphs, key=lambda g: g.y0)
     rows: list[list[Glyph]] = []
     bottom = float("-inf")
+    share = trim
     for g in items:
-        trim = 0.08 * (g.y1 - g.y0)
+        trim = share * (g.y1 - g.y0)
         top, low = g.y0 + trim, g.y1 - trim
         if rows and top < bottom:
             rows[-1].append(g)
@@ -219,10 +220,7 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
     words = [(w, applied) for w, applied in _text_words(glyphs)
              if len(w) >= 3 and w not in _OPERATOR_NAMES]
     return not words or (
-        all(applied for _, applied in words)
-        and len(words) <= 2
-        and math >= 3 * len(words)
-        and sum(len(w) for w, _ in words) <= 0.4 * len(glyphs)
+        all(applied for _, applied in words) and len(words) <= 2 and math >= 3 * len(words)
     )
 
 
@@ -257,7 +255,9 @@ def _text_words(glyphs: Sequence[Glyph]) -> list[tuple[str, bool]]:
 def formula_latex(glyphs: Sequence[Glyph], rules: Sequence[Box] = ()) -> str:
     """LaTeX of a formula block's glyphs: one row as is, several in ``gathered``. ``rules``
     are the thin bars drawn near them (:attr:`TextLayerPage.rules`): radicals' bars."""
-    rows = [row_latex(r, rules) for r in rows_of(glyphs)]
+    # Untrimmed boxes: a fraction's denominator sits close under its line (the glyph boxes
+    # are the font's, ascender to descender), and equations of one block stand further apart.
+    rows = [row_latex(r, rules) for r in rows_of(glyphs, trim=0.0)]
     rows = [r for r in rows if r]
     if len(rows) <= 1:
         return rows[0] if rows else ""
@@ -323,6 +323,14 @@ def _radicals_seated(glyphs: Sequence[Glyph]) -> list[Glyph]:
     return out
 
 
+def _seated_on_next(g: Glyph, glyphs: Sequence[Glyph], size: float) -> Glyph:
+    after = [h for h in glyphs if h.x0 >= g.x1 - 0.1 * size and h.size >= _SCRIPT_SIZE * size
+             and not _is_big(h) and abs(h.cy - g.cy) <= 0.6 * size]
+    if not after:
+        return g
+    return replace(g, baseline=min(after, key=lambda h: h.x0).baseline)
+
+
 def _main_size(glyphs: Sequence[Glyph]) -> float:
     """The row's text size: the largest size at least two glyphs (or 15% of them) have, big
     operators left out. Not the most common: scripts may outnumber the line they hang on."""
@@ -383,9 +391,17 @@ def _latex(glyphs: Sequence[Glyph], depth: int, rules: tuple[Box, ...] = ()) -> 
     on_line: list[Glyph] = []
     scripts: list[Glyph] = []
     off: list[Glyph] = []
+    axis = base - 0.25 * size  # TeX's math axis: where fraction bars and big operators centre
     for g in glyphs:
         if _is_big(g):
-            on_line.append(g)
+            # Delimiters are always on the line (their glyph boxes are the font's, not the
+            # sign's: a tall \left( looks raised).
+            if g.c not in _BIG_OPERATORS or abs(g.cy - axis) <= 0.6 * size:
+                on_line.append(g)
+            else:
+                # Inside a fraction's numerator or denominator: it stands on the baseline of
+                # what it sums (its font hangs it from its own).
+                off.append(_seated_on_next(g, glyphs, size))
         elif g.size < _SCRIPT_SIZE * size:
             shift = g.baseline - base
             (scripts if abs(shift) > 0.05 * size else on_line).append(g)
@@ -520,10 +536,7 @@ def _x_clusters(glyphs: Sequence[Glyph], bridges: Sequence[Glyph] = ()) -> list[
         if (
             last is not None
             and abs(g.baseline - last.baseline) <= 0.1 * g.size
-            and (g.x0 - last.x1 <= 0.5 * g.size or any(
-                s.x0 - last.x1 <= 0.5 * g.size and g.x0 - s.x1 <= 0.5 * g.size
-                for s in gaps
-            ))
+            and _bridged(last.x1, g.x0, gaps, 0.5 * g.size)
         ):
             runs[-1].append(g)
         else:
@@ -546,6 +559,19 @@ def _x_clusters(glyphs: Sequence[Glyph], bridges: Sequence[Glyph] = ()) -> list[
         else:
             clusters.append([g])
     return clusters
+
+
+def _bridged(start: float, end: float, bridges: Sequence[Glyph], tolerance: float) -> bool:
+    """Whether the stretch from ``start`` to ``end`` has no gap over ``tolerance`` once the
+    ``bridges`` (scripts: the limits after a sum, the square of a letter) fill it."""
+    reach = start
+    for b in sorted(bridges, key=lambda b: b.x0):
+        if b.x1 <= reach:
+            continue
+        if b.x0 - reach > tolerance or b.x0 >= end:
+            break
+        reach = b.x1
+    return end - reach <= tolerance
 
 
 def _frac(

@@ -297,3 +297,21 @@ def test_the_builtin_default_reads_a_latex_page_with_inline_math(tmp_path: Path)
     assert "Method</td>" in md and "14.1</td>" in md
     assert "\\mathrm{Var}(\\bar{X}_{n})=\\frac{\\sigma^{2}}{n}, \\tag{1}" in md
     assert "Each αk ≥ 0 and ∑k αk = 1." in md
+
+
+TWO_COLUMN = Path(__file__).parent / "data" / "tex_two_column.pdf"
+
+
+def test_a_two_column_latex_paper_in_column_order_with_its_equations() -> None:
+    """tests/textlayer/data/tex_two_column.pdf (pdfTeX, twocolumn article): columns set 10 pt
+    apart, a section break shared by both columns wider than that; a fraction with a sum in
+    its denominator; an equation the model boxed in two pieces."""
+    import docparse
+
+    md = docparse.parse(TWO_COLUMN).to_markdown()
+    order = [md.index(h) for h in ("1 Introduction", "2 Method", "3 Experiments", "4 Conclusion")]
+    assert order == sorted(order)
+    assert (" $$ \\mathrm{Attn}(Q,K,V)=\\mathrm{softmax}(\\frac{QK^{\\top}}{\\sqrt{d_{k}}})V."
+            " \\tag{1} $$ ") in md
+    assert ("a_{ij}=\\frac{\\exp(q_{i}^{\\top}k_{j}/\\sqrt{d})}"
+            "{\\sum_{l\\in S_{i}}\\exp(q_{i}^{\\top}k_{l}/\\sqrt{d})},j\\in S_{i}. \\tag{2}") in md
