@@ -17,6 +17,7 @@ from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
 
 if TYPE_CHECKING:
+    from docparse.textlayer.math import Glyph
     from docparse.textlayer.model import TextLayerPage
 
 #: Labels the built-in layout model gives born-digital tables it does not recognise.
@@ -125,7 +126,16 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     layer = evidence.text_layer
     if layer is None or not any(r.label in _FORMULA_SUSPECTS for r in regions):
         return list(regions)
-    from docparse.textlayer.math import glyphs_in_box, is_math_row, rows_of
+    from docparse.textlayer.math import glyphs_in_box, is_math_glyph, is_math_row, rows_of
+
+    # One pass over the page's characters; a page without a math glyph (most pages of prose)
+    # has no formula to find, only the model's formula boxes to check.
+    page = glyphs_in_box(layer, (0, 0, layer.width, layer.height))
+    if not any(r.label == "display_formula" for r in regions) and not any(map(is_math_glyph, page)):
+        return list(regions)
+
+    def inside(box: Sequence[float]) -> list[Glyph]:
+        return [g for g in page if box[0] <= g.cx <= box[2] and box[1] <= g.cy <= box[3]]
 
     out: list[Region] = []
     changed = False
@@ -133,7 +143,7 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
         if r.label not in _FORMULA_SUSPECTS:
             out.append(r)
             continue
-        rows = rows_of(glyphs_in_box(layer, r.bbox))
+        rows = rows_of(inside(r.bbox))
         math = [is_math_row(row) for row in rows]
         if not any(math):
             # A formula box holding words and not one math glyph is a table, or prose or a
