@@ -67,7 +67,7 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
-    return running_heads(read_big_pictures(refined, evidence), evidence)
+    return running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
 
 
 #: Words at most this many of their heights above a table box can be its header row.
@@ -276,6 +276,52 @@ _MARGIN = 0.12
 _HEAD_PARTS = frozenset({"text", "paragraph_title", "reference_content"})
 
 
+#: A page number sits in this share of the page height at its top or bottom (LaTeX's
+#: default layout puts it at 82% of a letter page).
+_NUMBER_MARGIN = 0.2
+_PAGE_NUMBER_TEXT = re.compile(
+    r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?",
+    re.IGNORECASE,
+)
+
+
+def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A box holding only a page number ("12", "- 3 -", "Page 4 of 9", "xii"), lowest on the
+    page in its bottom fifth or highest in its top fifth, is the page number (the small
+    model has no class for it and calls it text). Its row is then furniture too
+    (:func:`running_heads`)."""
+    if not _has_words(evidence) or not evidence.furniture:
+        return list(regions)
+    height = float(evidence.height) or 1.0
+    page = _words_in(evidence, (0, 0, evidence.width, evidence.height))
+    # The model often boxes nothing there: words no box holds are candidates too.
+    unboxed = [Region("text", box, 0.5, LABELS.index("text"), None) for _, box in page
+               if not any(_centre_in(box, r.bbox) for r in regions)]
+    out = list(regions)
+    for r in [*regions, *unboxed]:
+        if r.label not in _HEAD_PARTS:
+            continue
+        bottom = r.bbox[1] >= (1 - _NUMBER_MARGIN) * height
+        top = r.bbox[3] <= _NUMBER_MARGIN * height
+        if not (bottom or top):
+            continue
+        text = " ".join(t for t, b in page if _centre_in(b, r.bbox)).strip()
+        if not text or not _PAGE_NUMBER_TEXT.fullmatch(text):
+            continue
+        others = [o.bbox for o in regions if o is not r and not _same_row(o.bbox, r.bbox)]
+        others += [b for _, b in page if not _centre_in(b, r.bbox) and not _same_row(b, r.bbox)]
+        if bottom and any(o[3] > r.bbox[3] for o in others):
+            continue
+        if top and not bottom and any(o[1] < r.bbox[1] for o in others):
+            continue
+        number = Region("number", r.bbox, r.score, LABELS.index("number"), None)
+        if r in regions:
+            out[regions.index(r)] = number
+        else:
+            out.append(number)
+    return out
+
+
 def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """A one-line text box on the row of a header (footer) box in the page's top (bottom)
     margin is the rest of that running head: the small model boxes a book's "400   BRITISH
@@ -291,6 +337,11 @@ def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[R
                  "footer": [r.bbox for r in regions if r.label == "footer"
                             and r.bbox[1] >= (1 - _MARGIN) * height
                             and _words_in(evidence, r.bbox)]}
+    # A page number found on its own (page_numbers) marks its row as well.
+    for r in regions:
+        if r.label == "number":
+            side = "header" if r.bbox[3] <= _NUMBER_MARGIN * height else "footer"
+            furniture[side].append(r.bbox)
     if not furniture["header"] and not furniture["footer"]:
         return list(regions)
     out: list[Region] = []

@@ -355,3 +355,30 @@ def test_a_table_box_grows_over_the_header_row_the_model_cut_off() -> None:
     layer = page_of([(60, 100, "Table 3: Costs"), *draw[1:]])
     (table,) = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
     assert table.bbox == box
+
+
+def test_a_page_number_and_its_row_are_furniture() -> None:
+    # A LaTeX page: body, a footnote, then "7" centred at 82% of the page height (unboxed by
+    # the model) and a footer note on its row boxed as text.
+    body = [(144.0, 300.0 + 22 * i, 780.0, 316.0 + 22 * i) for i in range(len(PROSE))]
+    words = [(line, box) for line, box in zip(PROSE, body, strict=True)]
+    words += [("1 Fieldwork ran in August.", (150.0, 1100.0, 500.0, 1116.0)),
+              ("7", (590.0, 1230.0, 602.0, 1246.0)), ("Preprint", (700.0, 1230.0, 790.0, 1246.0))]
+    page = LayoutEvidence(width=1200, height=1500, text_layer=None, page_has_text=False,
+                          ocr_lines=tuple(words))
+    regions = [Region("text", (144.0, 295.0, 781.0, 400.0), 0.97, 22, 1),
+               Region("text", (150.0, 1098.0, 500.0, 1118.0), 0.9, 22, 2),
+               Region("text", (700.0, 1228.0, 790.0, 1248.0), 0.9, 22, 3)]
+    out = refine_builtin(regions, page)
+    assert [(r.label, r.bbox) for r in out] == [
+        ("text", (144.0, 295.0, 781.0, 400.0)),
+        ("text", (150.0, 1098.0, 500.0, 1118.0)),  # the footnote stays
+        ("footer", (700.0, 1228.0, 790.0, 1248.0)),  # on the page number's row
+        ("number", (590.0, 1230.0, 602.0, 1246.0)),
+    ]
+    # A number with text below it is content (a list's last item, a table's total).
+    low = (*words[:-2], ("7", (590.0, 1230.0, 602.0, 1246.0)), ("End.", (144.0, 1300.0, 200.0, 1316.0)))
+    page2 = LayoutEvidence(width=1200, height=1500, text_layer=None, page_has_text=False,
+                           ocr_lines=tuple(low))
+    out2 = refine_builtin([Region("text", (585.0, 1228.0, 605.0, 1248.0), 0.9, 22, 1)], page2)
+    assert [r.label for r in out2] == ["text"]
