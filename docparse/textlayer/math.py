@@ -6,25 +6,33 @@ smaller and raised, subscripts smaller and lowered, a fraction's numerator and d
 stacked above and below the line. So without a formula recogniser the built-in pipeline can
 still give LaTeX for them: the structure is read back from sizes and baselines.
 
-What is read, and why only this:
+What is read:
 
-* rows: a formula block may hold several equations (one per row; rows are separated by a
-  blank vertical gap), written as one ``gathered`` environment;
-* the row's main size (the most common font size) and main baseline (the baseline most of
-  its main-size glyphs sit on);
+* rows: a formula block may hold several equations, one per row (rows are separated by a
+  blank vertical gap), written in a ``gathered`` environment (``gather`` when they carry
+  equation numbers);
+* the row's main size (the largest size at least two glyphs share: scripts may outnumber
+  their line) and main baseline (of the baselines its main-size glyphs sit on, the one
+  spanning the widest stretch: a numerator may hold more glyphs than the line);
 * scripts: a glyph under 0.88 of the main size whose baseline is raised (``^``) or lowered
-  (``_``) belongs to the glyph or fraction before it; its own content is read the same way,
-  so scripts of scripts nest;
-* fractions: main-size glyphs off the main baseline, above and below it, overlapping in x,
-  with nothing on the baseline between them; each side is read the same way;
-* big operators (integrals, sums) and large delimiters sit on the line whatever their
-  baseline (their fonts hang them below it);
-* symbols: Greek letters and operators become their commands, U+2212 becomes ``-``, bold
-  fonts ``\\mathbf``, upright multi-letter words known operators (``\\sin``) or ``\\mathrm``;
+  (``_``) belongs to the glyph, word or fraction before it, or to the big operator or
+  ``lim`` it stands over or under; its own content is read the same way, so scripts nest;
+* fractions: main-size glyphs stacked above and below the line with nothing on the line
+  between their edges (display style), or script-size stacks centred on each other after
+  a gap or a relation (text style: a superscript over a subscript starts at its base);
+* big operators sit on the line when centred on TeX's math axis (a sum inside a
+  denominator stands on what it sums); large delimiters always do (their glyph boxes are
+  the font's, not the sign's);
+* radicals take the items under the bar drawn from their right edge (``\\sqrt{...}``;
+  without a bar, the sign stays ``\\surd``); accents over a letter (``\\bar{X}``);
+* symbols: Greek letters and operators become their commands, U+2212 becomes ``-``;
+  alphabets by font (``\\mathbf``, ``\\mathbb``, ``\\mathcal``, ``\\mathfrak``); upright
+  multi-letter words known operators (``\\sin``) or ``\\mathrm``;
 * an equation number far right of the row (``(3)``, ``(2.1a)``) becomes ``\\tag``.
 
-Radicals, accents, matrices and the rules of fraction bars are not read: they are drawn
-strokes, not characters, in most PDFs. A row that is not math by its fonts and symbols
+Not read: matrices and arrays (their cells come out in a row), inline math inside a
+paragraph (it stays text), glyphs a font maps to no character (TeX's extension font is
+named by its codes at extraction). A row that is not math by its fonts and symbols
 (:func:`is_math_row`) is never turned into LaTeX.
 """
 
