@@ -126,7 +126,7 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     layer = evidence.text_layer
     if layer is None or not any(r.label in _FORMULA_SUSPECTS for r in regions):
         return list(regions)
-    from docparse.textlayer.math import glyphs_in_box, is_math_glyph, is_math_row, rows_of
+    from docparse.textlayer.math import glyphs_in_box, is_math_glyph, rows_of
 
     # One pass over the page's characters; a page without a math glyph (most pages of prose)
     # has no formula to find, only the model's formula boxes to check.
@@ -144,7 +144,7 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
             out.append(r)
             continue
         rows = rows_of(inside(r.bbox))
-        math = [is_math_row(row) for row in rows]
+        math = _math_rows(rows)
         if not any(math):
             # A formula box holding words and not one math glyph is a table, or prose or a
             # title the small model took for a formula ("Abstract" in bold, centred).
@@ -184,6 +184,23 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     if not any(r.label == "display_formula" for r in out):
         return out if changed else list(regions)
     return _equation_numbers_joined(_formulas_grown(out, layer), layer)
+
+
+def _math_rows(rows: Sequence[Sequence[Glyph]]) -> list[bool]:
+    """Per row, whether it is math; a row of neither math nor prose (the limits over a
+    product, an equation number on its own line) goes with the nearest row that is one."""
+    from docparse.textlayer.math import is_math_row, is_prose_row
+
+    kinds: list[bool | None] = [
+        True if is_math_row(r) else False if is_prose_row(r) else None for r in rows
+    ]
+    out: list[bool] = []
+    for k, kind in enumerate(kinds):
+        if kind is None:
+            near = [(abs(j - k), v) for j, v in enumerate(kinds) if v is not None]
+            kind = min(near, key=lambda t: (t[0], not t[1]))[1] if near else False
+        out.append(kind)
+    return out
 
 
 #: Labels whose boxes may hold displayed formulas.

@@ -412,12 +412,19 @@ def group_nearby(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
 
 
 def formula_from_glyphs(layer: TextLayerPage, box: Sequence[float]) -> str:
-    """LaTeX of a formula box whose rows are all math by their glyphs; "" otherwise."""
-    from docparse.textlayer.math import formula_latex, glyphs_in_box, is_math_row, rows_of
+    """LaTeX of a formula box whose rows are math by their glyphs (rows of neither kind, a
+    product's limits or an equation number, go along); "" when a row is prose or none is math."""
+    from docparse.textlayer.math import (
+        formula_latex,
+        glyphs_in_box,
+        is_math_row,
+        is_prose_row,
+        rows_of,
+    )
 
     glyphs = glyphs_in_box(layer, box)
     rows = rows_of(glyphs)
-    if not rows or not all(is_math_row(row) for row in rows):
+    if not any(is_math_row(row) for row in rows) or any(is_prose_row(row) for row in rows):
         return ""
     x0, y0, x1, y1 = box
     rules = [r for r in layer.rules if x0 <= r[0] and r[2] <= x1 and y0 <= r[1] and r[3] <= y1]
@@ -445,6 +452,13 @@ def structures_from_text_layer(
         # The gate's hard checks (unmapped glyphs, invisible OCR layers, ...) apply as for
         # text; sparse tables may cover little of their box, so low coverage is allowed.
         verdict = decide(layer, t.bbox, "text", "auto")
+        if t.kind == "formula" and verdict.text is None:
+            # Math is mostly symbols, which the soft checks take for garbled text: only the
+            # hard ones (unmapped glyphs, ...) hold; invisible OCR text gives no glyphs.
+            hard = decide(layer, t.bbox, "text", "prefer")
+            if hard.text is not None and (latex := formula_from_glyphs(layer, t.bbox)):
+                out[t.block_id] = RecognitionResult(t.block_id, f" $$ {latex} $$ ", "text-layer")
+                continue
         if verdict.text is None and verdict.reason != "low_coverage":
             continue
         pieces = pieces_in_box(layer, t.bbox)

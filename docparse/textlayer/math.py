@@ -104,6 +104,7 @@ _STRONG_SYMBOLS = frozenset(_BIG_OPERATORS) | frozenset(_GREEK) | frozenset(
     "∇∂∞≤≥≠≈≡∝∈∉⊂⊃⊆⊇∪∩∀∃±∓×÷√⇒⇔→↦∑∏"
 )
 _RADICALS = frozenset("√∛∜")
+_PRIMES = {"′": 1, "″": 2, "‴": 3, "'": 1}
 #: Accent glyphs as TeX fonts set them over a letter (spacing forms and their ASCII kin).
 _ACCENTS = {
     "¯": "bar", "ˉ": "bar", "ˆ": "hat", "^": "hat", "˜": "tilde", "~": "tilde", "˙": "dot",
@@ -229,6 +230,15 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
              if len(w) >= 3 and w not in _OPERATOR_NAMES]
     return not words or (
         all(applied for _, applied in words) and len(words) <= 2 and math >= 3 * len(words)
+    )
+
+
+def is_prose_row(row: Sequence[Glyph]) -> bool:
+    """Whether a row holds a word of prose: three letters or more in a text font, not an
+    operator name, not set against an argument. A row that is neither math nor prose ("K"
+    over a product, "k=1" under it, an equation number) goes with its neighbours."""
+    return not is_math_row(row) and any(
+        len(w) >= 3 and w not in _OPERATOR_NAMES and not applied for w, applied in _text_words(row)
     )
 
 
@@ -610,7 +620,9 @@ def _item_latex(it: _Item, depth: int, rules: tuple[Box, ...]) -> str:
     text = it.latex if it.glyph is None else _symbol(it.glyph)
     if it.sub:
         text += f"_{{{_latex(it.sub, depth + 1, rules)}}}"
-    if it.sup:
+    if it.sup and all(g.c in _PRIMES for g in it.sup):
+        text += "'" * sum(_PRIMES[g.c] for g in it.sup)  # f' as written, not f^{\prime}
+    elif it.sup:
         text += f"^{{{_latex(it.sup, depth + 1, rules)}}}"
     return text
 

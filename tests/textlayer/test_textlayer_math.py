@@ -315,3 +315,15 @@ def test_a_two_column_latex_paper_in_column_order_with_its_equations() -> None:
             " \\tag{1} $$ ") in md
     assert ("a_{ij}=\\frac{\\exp(q_{i}^{\\top}k_{j}/\\sqrt{d})}"
             "{\\sum_{l\\in S_{i}}\\exp(q_{i}^{\\top}k_{l}/\\sqrt{d})},j\\in S_{i}. \\tag{2}") in md
+
+
+def test_accents_primes_products_and_a_sum_over_brackets_from_pdftex() -> None:
+    """tests/textlayer/data/tex_constructs.pdf (pdfTeX). The product's limits stand in rows
+    of their own (neither math nor prose: they go with the formula); accents and primes read
+    as the gate's 'symbols inside words', which must not send a formula to OCR."""
+    import docparse
+
+    md = docparse.parse(Path(__file__).parent / "data" / "tex_constructs.pdf").to_markdown()
+    assert " $$ \\hat{y}=\\tilde{x}+f'(x)+\\prod_{k=1}^{K}(1-p_{k}) \\tag{2} $$ " in md
+    assert ("\\mathcal{L}=\\sum_{i,j}[y_{ij}\\log\\hat{y}_{ij}+(1-y_{ij})\\log(1-\\hat{y}_{ij})]"
+            " \\tag{4}") in md
