@@ -38,6 +38,7 @@ named by its codes at extraction). A row that is not math by its fonts and symbo
 
 from __future__ import annotations
 
+import itertools
 import re
 import unicodedata
 from collections import Counter
@@ -224,7 +225,13 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
     if len(glyphs) < 2:
         return False
     math = sum(1 for g in glyphs if is_math_glyph(g))
-    if not math:
+    if not math or _stacked_lines(glyphs):
+        return False
+    # Text set in a math font (a sample of Fraktur or Euler script) is words, not variables:
+    # a formula's letters stand alone or in short names.
+    long_runs = [w for w, _ in _text_words(glyphs, math_fonts=True)
+                 if len(w) >= 4 and w not in _OPERATOR_NAMES]
+    if len(long_runs) >= 3:
         return False
     words = [(w, applied) for w, applied in _text_words(glyphs)
              if len(w) >= 3 and w not in _OPERATOR_NAMES]
@@ -235,17 +242,38 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
 
 def is_prose_row(row: Sequence[Glyph]) -> bool:
     """Whether a row holds a word of prose: three letters or more in a text font, not an
-    operator name, not set against an argument. A row that is neither math nor prose ("K"
-    over a product, "k=1" under it, an equation number) goes with its neighbours."""
-    return not is_math_row(row) and any(
+    operator name, not set against an argument; or lines of text run together. A row that
+    is neither math nor prose ("K" over a product, "k=1" under it, an equation number) goes
+    with its neighbours."""
+    return not is_math_row(row) and (_stacked_lines(row) or any(
         len(w) >= 3 and w not in _OPERATOR_NAMES and not applied for w, applied in _text_words(row)
+    ))
+
+
+def _stacked_lines(glyphs: Sequence[Glyph]) -> bool:
+    """Lines of text that ran together into one row (fonts with tall ascenders and deep
+    descenders give boxes that overlap from line to line): two baselines, each holding
+    several glyphs of the text size, at least 1.1 sizes apart. A formula's stacks (numerator,
+    line, denominator) sit closer, about 0.7 sizes from the line."""
+    size = _main_size(glyphs)
+    levels: list[list[float]] = []
+    for b in sorted(g.baseline for g in glyphs if g.size >= _SCRIPT_SIZE * size and not _is_big(g)):
+        if levels and b - levels[-1][-1] <= _SAME_BASE * size:
+            levels[-1].append(b)
+        else:
+            levels.append([b])
+    # Neighbouring levels only: a fraction's numerator and denominator are 1.4 sizes apart,
+    # but the line between them (however few glyphs it has) stands in the middle.
+    return any(
+        len(a) >= 3 and len(b) >= 3 and b[0] - a[-1] >= 1.1 * size
+        for a, b in itertools.pairwise(levels)
     )
 
 
-def _text_words(glyphs: Sequence[Glyph]) -> list[tuple[str, bool]]:
-    """Runs of adjacent letters set in text fonts, each with whether it is applied: set
-    right against an opening bracket or a script, as a name in a formula is ("Var(X)",
-    "softmax(z)"), where a word of prose has a space after it."""
+def _text_words(glyphs: Sequence[Glyph], *, math_fonts: bool = False) -> list[tuple[str, bool]]:
+    """Runs of adjacent letters set in text fonts (in any font with ``math_fonts``), each
+    with whether it is applied: set right against an opening bracket or a script, as a name
+    in a formula is ("Var(X)", "softmax(z)"), where a word of prose has a space after it."""
     ordered = sorted(glyphs, key=lambda g: g.x0)
     words: list[tuple[str, bool]] = []
     run: list[Glyph] = []
@@ -260,7 +288,7 @@ def _text_words(glyphs: Sequence[Glyph]) -> list[tuple[str, bool]]:
         words.append(("".join(x.c for x in run), applied))
 
     for g in ordered:
-        letter = g.c.isalpha() and not is_math_font(g.font) and len(g.c) == 1
+        letter = g.c.isalpha() and len(g.c) == 1 and (math_fonts or not is_math_font(g.font))
         if letter and run and g.x0 - run[-1].x1 < 0.15 * g.size and abs(g.baseline - run[-1].baseline) < 0.1 * g.size:
             run.append(g)
             continue

@@ -327,3 +327,21 @@ def test_accents_primes_products_and_a_sum_over_brackets_from_pdftex() -> None:
     assert " $$ \\hat{y}=\\tilde{x}+f'(x)+\\prod_{k=1}^{K}(1-p_{k}) \\tag{2} $$ " in md
     assert ("\\mathcal{L}=\\sum_{i,j}[y_{ij}\\log\\hat{y}_{ij}+(1-y_{ij})\\log(1-\\hat{y}_{ij})]"
             " \\tag{4}") in md
+
+
+def test_lines_of_text_run_together_are_not_a_formula() -> None:
+    # A paragraph in a font whose boxes overlap from line to line ends up as one "row"; one
+    # asterisk from a math font must not make it a formula, nor Fraktur text set in a math
+    # font.
+    lines = [run(t, 100, 200 + 17 * i, font="LMRoman10-Regular", advance=0.5)
+             for i, t in enumerate(["TheAMSFonts", "collectionof", "symbolfonts"])]
+    star = [Glyph("∗", 300, 190, 306, 198, 196, 8.0, "LatinModernMath-Regular")]
+    merged = [g for line in lines for g in line] + star
+    assert not is_math_row(merged)
+    fraktur = [*run("Fraktur", 100, 200, font="EUFM10", advance=0.5),
+               *run("letters", 160, 200, font="EUFM10", advance=0.5),
+               *run("sample", 220, 200, font="EUFM10", advance=0.5)]
+    assert not is_math_row(fraktur)
+    # A display fraction's numerator and denominator sit closer to the line.
+    frac = run("x=", 100, 200) + run("abc", 130, 190) + run("def", 130, 210)
+    assert is_math_row(frac)
