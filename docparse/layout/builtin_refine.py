@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import itertools
 import re
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
 from docparse.labels import LABELS
@@ -18,7 +18,6 @@ from docparse.layout import LayoutEvidence, Region
 
 if TYPE_CHECKING:
     from docparse.textlayer.math import Glyph
-    from docparse.textlayer.model import TextLayerPage
 
 #: Labels the built-in layout model gives born-digital tables it does not recognise.
 _TABLE_SUSPECTS = frozenset({"text", "reference_content", "image"})
@@ -183,7 +182,7 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
             start = k
     if not any(r.label == "display_formula" for r in out):
         return out if changed else list(regions)
-    return _equation_numbers_joined(_formulas_grown(out, layer), layer)
+    return _equation_numbers_joined(_formulas_grown(out, page), inside)
 
 
 def _math_rows(rows: Sequence[Sequence[Glyph]]) -> list[bool]:
@@ -212,17 +211,16 @@ def _as_formula(r: Region) -> Region:
     return Region("display_formula", r.bbox, r.score, LABELS.index("display_formula"), r.order, r.polygon)
 
 
-def _formulas_grown(regions: list[Region], layer: TextLayerPage) -> list[Region]:
+def _formulas_grown(regions: list[Region], page: Sequence[Glyph]) -> list[Region]:
     """Formula boxes merged where they overlap (the small model boxes one equation in two
     pieces), then grown over the glyphs they touch that no box holds: math glyphs above or
     below (a radical sign over the box's top; a word of the paragraph above, cut off by its
     box, stays out), and anything cut off at the box's sides on its rows (the closing
     parenthesis of an equation number)."""
-    from docparse.textlayer.math import glyphs_in_box, is_math_glyph
+    from docparse.textlayer.math import is_math_glyph
 
     out = _formulas_merged(regions)
-    loose = [g for g in glyphs_in_box(layer, (0, 0, layer.width, layer.height))
-             if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in out)]
+    loose = [g for g in page if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in out)]
     if not loose:
         return out
     for i, r in enumerate(out):
@@ -263,16 +261,18 @@ def _formulas_merged(regions: list[Region]) -> list[Region]:
     return out
 
 
-def _equation_numbers_joined(regions: list[Region], layer: TextLayerPage) -> list[Region]:
+def _equation_numbers_joined(
+    regions: list[Region], inside: Callable[[Sequence[float]], list[Glyph]]
+) -> list[Region]:
     """A text box holding only equation numbers, right of a formula box on its rows, joins it:
     the formula reader turns them into ``\\tag``."""
-    from docparse.textlayer.math import glyphs_in_box, rows_of
+    from docparse.textlayer.math import rows_of
 
     out = list(regions)
     for i, r in enumerate(regions):
         if r.label != "text":
             continue
-        rows = rows_of(glyphs_in_box(layer, r.bbox))
+        rows = rows_of(inside(r.bbox))
         if not rows or not all(_EQUATION_NUMBER.fullmatch("".join(g.c for g in row)) for row in rows):
             continue
         height = r.bbox[3] - r.bbox[1]

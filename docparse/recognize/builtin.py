@@ -451,14 +451,15 @@ def structures_from_text_layer(
             continue
         # The gate's hard checks (unmapped glyphs, invisible OCR layers, ...) apply as for
         # text; sparse tables may cover little of their box, so low coverage is allowed.
-        verdict = decide(layer, t.bbox, "text", "auto")
-        if t.kind == "formula" and verdict.text is None:
-            # Math is mostly symbols, which the soft checks take for garbled text: only the
-            # hard ones (unmapped glyphs, ...) hold; invisible OCR text gives no glyphs.
+        if t.kind == "formula":
+            # Math is mostly symbols, which the gate's soft checks take for garbled text:
+            # only the hard ones (unmapped glyphs, ...) hold; invisible OCR text gives no glyphs.
             hard = decide(layer, t.bbox, "text", "prefer")
             if hard.text is not None and (latex := formula_from_glyphs(layer, t.bbox)):
+                # the official pipeline's formula format
                 out[t.block_id] = RecognitionResult(t.block_id, f" $$ {latex} $$ ", "text-layer")
                 continue
+        verdict = decide(layer, t.bbox, "text", "auto")
         if verdict.text is None and verdict.reason != "low_coverage":
             continue
         pieces = pieces_in_box(layer, t.bbox)
@@ -469,8 +470,6 @@ def structures_from_text_layer(
             continue
         if t.kind == "table":
             content = lines_to_table_html([OcrLine(text, box) for text, box in pieces])
-        elif t.kind == "formula" and (latex := formula_from_glyphs(layer, t.bbox)):
-            content = f" $$ {latex} $$ "  # the official pipeline's formula format
         else:
             content = verdict.text or " ".join(text for text, _ in pieces)
         out[t.block_id] = RecognitionResult(t.block_id, content, "text-layer")

@@ -143,13 +143,7 @@ def _name_tex_extension_glyphs(page: Any, raw: dict[str, Any]) -> None:
         return
     import pymupdf
 
-    tools: Any = pymupdf.TOOLS
-    previous = bool(tools.unset_quad_corrections())
-    tools.unset_quad_corrections(True)
-    try:
-        coded = page.get_text("rawdict", flags=_TEXT_FLAGS | pymupdf.TEXT_CID_FOR_UNKNOWN_UNICODE)
-    finally:
-        tools.unset_quad_corrections(previous)
+    coded = _rawdict(page, _TEXT_FLAGS | pymupdf.TEXT_CID_FOR_UNKNOWN_UNICODE)
     codes = {
         tuple(round(v, 1) for v in ch["bbox"]): ch["c"]
         for block in coded["blocks"] for line in block.get("lines", ()) for span in line["spans"]
@@ -162,7 +156,7 @@ def _name_tex_extension_glyphs(page: Any, raw: dict[str, Any]) -> None:
             ch["c"] = _OMX[ord(code)]
 
 
-def _rawdict(page: Any) -> dict[str, Any]:
+def _rawdict(page: Any, flags: int = _TEXT_FLAGS) -> dict[str, Any]:
     """``page.get_text("rawdict")`` with MuPDF's quad corrections off, whatever the process
     set: docparse's rules, golden outputs and eval-dev figures are made with the glyph boxes
     MuPDF gives without them. That is the state pymupdf4llm sets for the whole process when
@@ -175,7 +169,7 @@ def _rawdict(page: Any) -> dict[str, Any]:
     previous = bool(tools.unset_quad_corrections())
     tools.unset_quad_corrections(True)
     try:
-        raw: dict[str, Any] = page.get_text("rawdict", flags=_TEXT_FLAGS)
+        raw: dict[str, Any] = page.get_text("rawdict", flags=flags)
     finally:
         tools.unset_quad_corrections(previous)
     return raw
