@@ -207,8 +207,16 @@ def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
     return [band for band in bands if band]
 
 
-_LIST_MARKER = re.compile(r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s")
-_CJK = re.compile(r"[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]")
+_CJK_CHARS = "\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
+#: One CJK character (set without spaces between words).
+CJK = re.compile(f"[{_CJK_CHARS}]")
+# A list marker is followed by a space, or (CJK text sets none) directly by a CJK character.
+# CJK enumerators: "二、", "（1）", "①", "4．".
+_LIST_MARKER = re.compile(
+    r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
+    r"|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[\u2460-\u2473])"
+    f"(?:\\s|(?=[{_CJK_CHARS}]))"
+)
 
 
 def _glue(left: str, right: str) -> str:
@@ -224,7 +232,7 @@ def _glue(left: str, right: str) -> str:
         and right[:1].islower()
     ):
         return left[:-1] + right
-    if _CJK.match(left[-1]) and _CJK.match(right[:1]):
+    if CJK.match(left[-1]) and CJK.match(right[:1]):
         return left + right
     return left + " " + right
 
@@ -244,6 +252,9 @@ def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, u
     # The previous line ended early although the next word would have fitted on it: the
     # writer broke the line on purpose.
     char_w = prev.width / max(1, len(prev.text))
+    if CJK.match(text[:1]):
+        # CJK breaks a line between any two characters: the next "word" is one character.
+        return right - prev.bbox[2] > 3 * char_w
     first_word = text.split(" ", 1)[0] if text else ""
     return right - prev.bbox[2] > (len(first_word) + 2) * char_w
 

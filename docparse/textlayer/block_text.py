@@ -32,7 +32,12 @@ from docparse.textlayer.row_order import Piece, order_pieces, without_duplicates
 
 _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")
-_LIST_MARKER = re.compile(r"^(?:[^\w\s]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s")
+_LIST_MARKER = re.compile(
+    r"^(?:(?:[^\w\s]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
+    # CJK enumerators ("二、", "（1）", "①", "4．"), which CJK text follows without a space.
+    r"|(?:[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|\d{1,3}[.．、]"
+    r"|[\u2460-\u2473])\s*(?=[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]))"
+)
 
 
 @dataclass(frozen=True)
@@ -299,9 +304,10 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
     if start_row > size and start_prev < 0.3 * size and not _LIST_MARKER.match(prev.text):
         return True
     end_gap = prev.x0 - left if row.rtl else right - prev.x1
-    first_word = row.text.split(" ", 1)[0]
+    # CJK breaks a line between any two characters: its next "word" is one character.
+    first_word = row.text[:1] if is_cjk(row.text[:1] or " ") else row.text.split(" ", 1)[0]
     char_w = (prev.x1 - prev.x0) / max(1, len(prev.text))
-    return prev.text[-1:] in ".!?:;。！？" and end_gap > (len(first_word) + 2) * char_w
+    return prev.text[-1:] in ".!?:;。！？：；" and end_gap > (len(first_word) + 2) * char_w
 
 
 def _glue(left: str, right: str) -> str:

@@ -57,6 +57,43 @@ def test_cjk_lines_join_without_space() -> None:
     assert join_paragraphs(lines) == "这是第一行文字这是第二行"
 
 
+def test_cjk_enumerators_start_paragraphs() -> None:
+    # A workbook answer key: section titles and numbered answers set without a space after
+    # their marker, each on its own line; the full-width wrapped line runs on.
+    w = 20.0  # one CJK character
+    lines = [
+        line("仪眺骏驰辽绵凳吆铃铛罐恢踢牲畜", 0, 0, 15 * w),
+        line("二、会用", 0, 24, 4 * w),
+        line("2.（1）赞赏（2）赞许（3）赞同", 0, 48, 14 * w),
+        line("①辽阔无垠", 0, 72, 5 * w),
+        line("4.答案示例：星期天的早上，我和", 0, 96, 15 * w),
+        line("爸爸到附近的公园里散步。", 0, 120, 12 * w),
+    ]
+    assert join_paragraphs(lines).split("\n") == [
+        "仪眺骏驰辽绵凳吆铃铛罐恢踢牲畜",
+        "二、会用",
+        "2.（1）赞赏（2）赞许（3）赞同",
+        "①辽阔无垠",
+        "4.答案示例：星期天的早上，我和爸爸到附近的公园里散步。",
+    ]
+
+
+def test_cjk_line_ending_early_ends_its_paragraph() -> None:
+    # CJK breaks between any two characters, so a line that stops three characters or more
+    # short of the column's right edge was broken on purpose.
+    w = 20.0
+    lines = [
+        line("地理位置：埃及首都开罗郊外的沙漠中。", 0, 0, 18 * w),
+        line("外观：近似汉字金，气势雄伟。", 0, 24, 14 * w),
+        line("功用：古埃及法老胡夫的陵墓，在沙漠中", 0, 48, 19 * w),
+        line("矗立。", 0, 72, 3 * w),
+    ]
+    assert join_paragraphs(lines).split("\n") == [
+        "地理位置：埃及首都开罗郊外的沙漠中。外观：近似汉字金，气势雄伟。",
+        "功用：古埃及法老胡夫的陵墓，在沙漠中矗立。",
+    ]
+
+
 def test_two_columns_read_column_by_column() -> None:
     left = [line(f"left {i}", 0, 30 * i, 300) for i in range(4)]
     right = [line(f"right {i}", 360, 30 * i, 300) for i in range(4)]

@@ -90,6 +90,31 @@ def test_large_vertical_gap_starts_a_new_paragraph() -> None:
     )
 
 
+def test_cjk_enumerated_answers_and_early_line_ends_start_paragraphs() -> None:
+    # Chinese sets no space after an enumerator and breaks lines between any two
+    # characters: "二、" and "2." open items; a row stopping short after "：" or "。" ends
+    # its paragraph; a full row runs on without a space.
+    _, page = _new_page()
+    _write(
+        page,
+        [
+            (50, 100, "二、会用"),
+            (50, 114, "2.赞赏赞许赞同辽阔无垠膘肥体壮极目远眺星期天的早上我"),
+            (50, 128, "和爸爸到附近的公园里散步。"),
+            (50, 142, "地理位置：埃及首都开罗郊外的沙漠中。"),
+            (50, 156, "外观：近似汉字金，气势雄伟高大无比，金字塔塔身的石块之"),
+            (50, 170, "间没有任何黏着物。"),
+        ],
+    )
+    found = text_in_box(_layer(page), (40, 80, 500, 180))
+    assert found.text.split("\n") == [
+        "二、会用",
+        "2.赞赏赞许赞同辽阔无垠膘肥体壮极目远眺星期天的早上我和爸爸到附近的公园里散步。",
+        "地理位置：埃及首都开罗郊外的沙漠中。",
+        "外观：近似汉字金，气势雄伟高大无比，金字塔塔身的石块之间没有任何黏着物。",
+    ]
+
+
 LEFT = ["The left column starts", "and runs on over three", "lines of body text."]
 RIGHT = ["The right column follows", "after a narrow gutter", "and ends the block."]
 
