@@ -51,8 +51,12 @@ from docparse.recognize.line_order import (
     union_box,
 )
 from docparse.recognize.table_grid import lines_to_table_html
+from docparse.recognize.table_rules import HorizontalRules, horizontal_rules
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from docparse.sources import PageImage
     from docparse.textlayer.model import TextLayerPage
 
@@ -181,7 +185,9 @@ class BuiltinRecognizer:
         for task in tasks:
             source = _source(task)
             error = failed.get(task.block_id)
-            content = "" if error else task_content(task, assigned.get(task.block_id, []))
+            content = "" if error else task_content(
+                task, assigned.get(task.block_id, []), page.image
+            )
             result.results[task.block_id] = RecognitionResult(
                 task.block_id, content, source, error=error
             )
@@ -225,6 +231,15 @@ class BuiltinRecognizer:
                 continue
             batches.append((group, [_shift(line, x0, y0) for line in found]))
         return batches, failed
+
+
+def _rules(
+    image: npt.NDArray[np.uint8] | None, box: Sequence[float], lines: Sequence[OcrLine]
+) -> HorizontalRules | None:
+    """The table box's horizontal rules in the page image (None without an image or text)."""
+    if image is None or not lines:
+        return None
+    return horizontal_rules(image, box, median_height(lines))
 
 
 def _where(page: PageImage) -> str:
@@ -337,12 +352,17 @@ def assign_lines(
     return assigned, outside
 
 
-def task_content(task: RecognitionTask, per_box: Sequence[Sequence[OcrLine]]) -> str:
-    """Content of one task from its lines ("" when it has none)."""
+def task_content(
+    task: RecognitionTask,
+    per_box: Sequence[Sequence[OcrLine]],
+    image: npt.NDArray[np.uint8] | None = None,
+) -> str:
+    """Content of one task from its lines ("" when it has none); ``image`` is the page the
+    lines were read on (tables use its rules)."""
     parts: list[str] = []
-    for lines in per_box:
+    for box, lines in zip(_task_boxes(task), per_box, strict=True):
         if task.kind == "table":
-            parts.append(lines_to_table_html(lines))
+            parts.append(lines_to_table_html(lines, _rules(image, box, lines)))
         elif task.kind in ("formula", "chart") or task.label in ROW_LABELS:
             parts.append(join_rows(order_lines(lines)))
         else:
@@ -469,7 +489,8 @@ def structures_from_text_layer(
         if not pieces:
             continue
         if t.kind == "table":
-            content = lines_to_table_html([OcrLine(text, box) for text, box in pieces])
+            lines = [OcrLine(text, box) for text, box in pieces]
+            content = lines_to_table_html(lines, _rules(page.image, t.bbox, lines))
         else:
             content = verdict.text or " ".join(text for text, _ in pieces)
         out[t.block_id] = RecognitionResult(t.block_id, content, "text-layer")

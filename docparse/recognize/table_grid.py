@@ -13,6 +13,10 @@ How the grid is found:
   (removing it reveals a strip with content on both sides within its span) is a spanning
   line: a colspan header, or two cells the OCR read as one line. The second case is split at
   the space that lies in the gutter; otherwise the line gets a ``colspan``.
+* Rules (optional, from the page image: :mod:`docparse.recognize.table_rules`): in a table
+  that rules most of its row boundaries, lines between two rules are one row, and a column
+  that a row boundary's rule does not cross holds one cell across it (a ``rowspan``: a tall
+  explanation beside one-line ratings, a group label beside its rows).
 """
 
 from __future__ import annotations
@@ -26,7 +30,9 @@ from itertools import pairwise
 
 import numpy as np
 
-from docparse.recognize.line_order import OcrLine, group_rows, median_height
+from docparse.geometry import Box
+from docparse.recognize.line_order import CJK, OcrLine, group_rows, median_height
+from docparse.recognize.table_rules import HorizontalRules
 
 
 @dataclass(frozen=True)
@@ -55,9 +61,12 @@ class _Piece:
 _CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7\ufffd\x80-\x9f]\s+(?=\S)")
 
 
-def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
-    """HTML table of the lines of one table box ("" when there is no text)."""
-    n_cols, cells = build_grid(lines)
+def lines_to_table_html(
+    lines: Sequence[OcrLine], rules: HorizontalRules | None = None
+) -> str:
+    """HTML table of the lines of one table box ("" when there is no text); ``rules`` are
+    the box's horizontal rules, in the lines' coordinates, if known."""
+    n_cols, cells = build_grid(lines, rules)
     if not cells:
         return ""
     n_rows = max(cell.row for cell in cells) + 1
@@ -87,8 +96,11 @@ def lines_to_table_html(lines: Sequence[OcrLine]) -> str:
     return "".join(out)
 
 
-def build_grid(lines: Sequence[OcrLine]) -> tuple[int, list[GridCell]]:
-    """(column count, cells) of the table the lines form; cells sorted by row then column."""
+def build_grid(
+    lines: Sequence[OcrLine], rules: HorizontalRules | None = None
+) -> tuple[int, list[GridCell]]:
+    """(column count, cells) of the table the lines form; cells sorted by row then column.
+    ``rules``: the box's horizontal rules in the lines' coordinates, if known."""
     lines = [_ink(line) for line in lines if line.text.strip()]
     if not lines:
         return 0, []
@@ -111,12 +123,132 @@ def build_grid(lines: Sequence[OcrLine]) -> tuple[int, list[GridCell]]:
             pieces += _place_spanner(line, gutters, edges, extents)
     rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
     pieces = _centre_header_spans(rows, pieces, edges)
-    n_cols, cells = _fold_currency_columns(n_cols, _cells(rows, pieces, n_cols))
+    rows, open_cols = _rows_between_rules(rows, extents, rules or HorizontalRules())
+    cells = _cells(rows, pieces, n_cols)
+    spanned = any(open_cols)
+    if spanned:
+        cells = _span_unruled(cells, open_cols, n_cols, len(rows))
+    n_cols, cells = _fold_currency_columns(n_cols, cells)
     # Every cell inside the grid and at least one column wide, whatever the steps above did
     # with odd input (prose the model called a table): the HTML writer walks the columns.
     cells = [c if c.colspan >= 1 else GridCell(c.row, c.col, 1, c.text, c.rowspan) for c in cells]
     n_cols = max([n_cols, *(c.col + c.colspan for c in cells)])
-    return n_cols, _header_rowspans(cells, n_cols)
+    # Where the rules told which cells span rows, the guess from empty header slots is moot.
+    return n_cols, cells if spanned else _header_rowspans(cells, n_cols)
+
+
+#: A table rules "most" of its row boundaries when this share of them has a rule.
+_RULED_SHARE = 0.6
+
+
+def _rows_between_rules(
+    rows: list[list[OcrLine]], extents: dict[int, tuple[float, float]], rules: HorizontalRules
+) -> tuple[list[list[OcrLine]], list[set[int]]]:
+    """Rows regrouped by the rules, and for each boundary between consecutive rows the
+    columns whose cell runs on across it (empty sets when the rules say nothing).
+
+    In a table that draws rules at most row boundaries (at least three), a boundary with
+    no rule or band edge at all is no boundary (the lines there are one cell's wrapped
+    text), and a column that a boundary's rule leaves out runs on across it. Elsewhere only
+    header boundaries (above the first rule across every column) tell that: a group
+    heading's rule lets the stub heading beside it span; a total's rule under the amounts
+    alone does not join the labels beside it. Band edges (a coloured header row, shaded
+    cells) stop a cell; only a band across every column counts as a ruled boundary."""
+    if not (rules.lines or rules.band_edges) or len(rows) < 2:
+        return rows, []
+    drawn = _ruled_columns(rows, extents, rules.lines)
+    edged = _ruled_columns(rows, extents, rules.band_edges)
+    # A band across the whole table (a coloured header row) rules its boundary too.
+    count = sum(1 for a, b in zip(drawn, edged, strict=True) if a or b >= set(extents))
+    if count >= 3 and count >= _RULED_SHARE * len(drawn):
+        if any(not (a or b) for a, b in zip(drawn, edged, strict=True)):
+            merged = [rows[0]]
+            for row, a, b in zip(rows[1:], drawn, edged, strict=True):
+                if a or b:
+                    merged.append(row)
+                else:
+                    merged[-1] = merged[-1] + row
+            rows = merged
+            drawn = _ruled_columns(rows, extents, rules.lines)
+        telling = len(drawn)
+    else:
+        telling = next((b for b, cols in enumerate(drawn) if cols >= set(extents)), 0)
+    edged = _ruled_columns(rows, extents, rules.band_edges)
+    return rows, [
+        set(extents) - a - b if a and i < telling else set()
+        for i, (a, b) in enumerate(zip(drawn, edged, strict=True))
+    ]
+
+
+def _ruled_columns(
+    rows: list[list[OcrLine]], extents: dict[int, tuple[float, float]], rules: Sequence[Box]
+) -> list[set[int]]:
+    """Per boundary between consecutive rows: the columns a rule between the two rows'
+    centres crosses (under three quarters of the column's text or more: slanted headings
+    reach past the table's edge)."""
+    centres = [statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in row) for row in rows]
+    out: list[set[int]] = []
+    for r, (upper, lower) in enumerate(pairwise(centres)):
+        # A column's text next to this boundary, else all of it (a header wider than the
+        # column's values would otherwise hide the rules under each value).
+        near = {col: _span_of(rows[r] + rows[r + 1], lo, hi) or (lo, hi)
+                for col, (lo, hi) in extents.items()}
+        cols: set[int] = set()
+        for x0, y, x1, _ in rules:
+            if upper < y < lower:
+                for col, (lo, hi) in near.items():
+                    if min(x1, hi) - max(x0, lo) >= 0.75 * (hi - lo):
+                        cols.add(col)
+        out.append(cols)
+    return out
+
+
+def _span_of(lines: Sequence[OcrLine], lo: float, hi: float) -> tuple[float, float] | None:
+    """x-extent of the lines centred within ``lo..hi`` (None when there are none)."""
+    inside = [ln for ln in lines if lo <= (ln.bbox[0] + ln.bbox[2]) / 2 <= hi]
+    if not inside:
+        return None
+    return min(ln.bbox[0] for ln in inside), max(ln.bbox[2] for ln in inside)
+
+
+def _join_cell(left: str, right: str) -> str:
+    """One cell's pieces joined: a space between words, none between CJK characters."""
+    if not left:
+        return right
+    return left + right if CJK.match(left[-1]) and CJK.match(right[:1]) else left + " " + right
+
+
+def _span_unruled(
+    cells: list[GridCell], open_cols: list[set[int]], n_cols: int, n_rows: int
+) -> list[GridCell]:
+    """Cells of a column joined across each boundary it runs on across (``open_cols``): one
+    cell with a ``rowspan``, its text in order. Cells spanning columns stay."""
+    by_pos = {(c.row, c.col): c for c in cells}
+    covered = {(c.row, k) for c in cells for k in range(c.col + 1, c.col + c.colspan)}
+    wide = [c for c in cells if c.colspan > 1]
+
+    def free(r: int, col: int) -> bool:
+        cell = by_pos.get((r, col))
+        return (r, col) not in covered and (cell is None or cell.colspan == 1)
+
+    out = list(wide)
+    for col in range(n_cols):
+        r = 0
+        while r < n_rows:
+            if not free(r, col):
+                r += 1
+                continue
+            end = r
+            while end + 1 < n_rows and col in open_cols[end] and free(end + 1, col):
+                end += 1
+            text = ""
+            for k in range(r, end + 1):
+                if (k, col) in by_pos:
+                    text = _join_cell(text, by_pos[(k, col)].text)
+            if text:
+                out.append(GridCell(r, col, 1, text, end - r + 1))
+            r = end + 1
+    return sorted(out, key=lambda c: (c.row, c.col))
 
 
 def _header_rowspans(cells: list[GridCell], n_cols: int) -> list[GridCell]:
@@ -431,13 +563,13 @@ def _fold_currency_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, lis
         for c in cells:
             if c.col == col:
                 if not any(o.row == c.row and o.col == col + 1 for o in cells):
-                    folded.append(GridCell(c.row, col, 1, c.text))
+                    folded.append(GridCell(c.row, col, 1, c.text, c.rowspan))
                 continue
             text = f"{signs[c.row]} {c.text}" if c.col == col + 1 and c.row in signs else c.text
             if c.col > col:
-                folded.append(GridCell(c.row, c.col - 1, c.colspan, text))
+                folded.append(GridCell(c.row, c.col - 1, c.colspan, text, c.rowspan))
             elif c.col + c.colspan > col:
-                folded.append(GridCell(c.row, c.col, c.colspan - 1, text))
+                folded.append(GridCell(c.row, c.col, c.colspan - 1, text, c.rowspan))
             else:
                 folded.append(c)
         cells = sorted(folded, key=lambda c: (c.row, c.col))
@@ -465,5 +597,8 @@ def _cells(rows: list[list[OcrLine]], pieces: list[_Piece], n_cols: int) -> list
                 span = k
                 break
         span = max(1, min(span, n_cols - c))
-        cells.append(GridCell(r, c, span, " ".join(p.text for p in group)))
+        text = ""
+        for p in group:
+            text = _join_cell(text, p.text)
+        cells.append(GridCell(r, c, span, text))
     return cells

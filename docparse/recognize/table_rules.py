@@ -1,0 +1,107 @@
+"""Horizontal rules of a table, found in the page image: the evidence for cells that span rows.
+
+Pure: page pixels in, rule segments out (page pixels, top-left origin); no I/O.
+
+Why: positioned words alone cannot tell a tall cell whose text wraps over five lines beside
+five one-line cells (a rating table's explanation beside its ratings) from five rows. The
+printed rules can: a table that draws a rule between two rows in some columns and not in
+others has cells that run on across that boundary in the columns without one.
+
+What counts as a rule: a run of dark or coloured pixels (far from the background, measured on
+the darkest channel, so red rules count) at least a few line heights long, on consecutive
+pixel rows. A thin run is one rule; a thick one is a filled band (a coloured header row, a
+shaded cell), whose top and bottom edges separate what lies above from what lies below.
+Text does not make such runs: glyphs leave gaps far shorter than the minimum length.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from docparse.geometry import Box
+
+#: Darker than the background by this much (0-255, darkest channel) is ink.
+_INK_CONTRAST = 50
+#: A run of ink at least this many line heights long (and 3% of the box) can be a rule.
+_MIN_LENGTH_UNITS = 2.5
+
+
+@dataclass(frozen=True)
+class HorizontalRules:
+    """A table box's horizontal rules, each ``(x0, y, x1, y)`` in page pixels."""
+
+    #: Drawn rules: thin runs of ink.
+    lines: tuple[Box, ...] = ()
+    #: Top and bottom edges of filled bands (a coloured header row, a shaded cell): they
+    #: separate what lies above from what lies below, but a shaded cell marks a value, not
+    #: a row boundary the table rules.
+    band_edges: tuple[Box, ...] = ()
+
+
+def horizontal_rules(
+    image: npt.NDArray[np.uint8], box: Sequence[float], unit: float
+) -> HorizontalRules:
+    """The rules inside ``box`` of the page ``image``; ``unit`` is the table's text line
+    height in pixels."""
+    height, width = image.shape[:2]
+    x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
+    x1, y1 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
+    if x1 - x0 < 4 or y1 - y0 < 4:
+        return HorizontalRules()
+    crop = image[y0:y1, x0:x1]
+    dark = crop.min(axis=2) if crop.ndim == 3 else crop
+    background = float(np.median(dark))
+    ink = dark.astype(np.int16) < background - _INK_CONTRAST
+    min_len = max(_MIN_LENGTH_UNITS * unit, 0.03 * (x1 - x0), 8.0)
+    runs = _long_runs(ink, min_len)
+    thin = max(3.0, 0.35 * unit)
+    lines: list[Box] = []
+    edges: list[Box] = []
+    for top, bottom, left, right in _stack(runs):
+        if bottom - top + 1 <= thin:
+            y = y0 + (top + bottom + 1) / 2
+            lines.append((x0 + left, y, x0 + right, y))
+        else:
+            edges.append((x0 + left, y0 + top, x0 + right, y0 + top))
+            edges.append((x0 + left, y0 + bottom + 1, x0 + right, y0 + bottom + 1))
+    return HorizontalRules(tuple(lines), tuple(edges))
+
+
+def _long_runs(ink: npt.NDArray[np.bool_], min_len: float) -> list[tuple[int, int, int]]:
+    """(row, start, end) of every horizontal run of ink at least ``min_len`` long."""
+    padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
+    padded[:, 1:-1] = ink
+    steps = np.diff(padded, axis=1)
+    out: list[tuple[int, int, int]] = []
+    for row in np.nonzero((steps != 0).any(axis=1))[0]:
+        starts = np.nonzero(steps[row] == 1)[0]
+        ends = np.nonzero(steps[row] == -1)[0]
+        for s, e in zip(starts, ends, strict=True):
+            if e - s >= min_len:
+                out.append((int(row), int(s), int(e)))
+    return out
+
+
+def _stack(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
+    """Runs on consecutive pixel rows that overlap horizontally, grouped:
+    (top row, bottom row, left, right)."""
+    groups: list[list[int]] = []  # [top, bottom, left, right]
+    active: list[list[int]] = []  # the groups reaching the previous or the current row
+    current = -1
+    for row, s, e in runs:  # runs come sorted by row
+        if row != current:
+            active = [g for g in active if g[1] >= row - 1]
+            current = row
+        for g in active:
+            if min(g[3], e) - max(g[2], s) > 0:
+                g[1], g[2], g[3] = row, min(g[2], s), max(g[3], e)
+                break
+        else:
+            group = [row, row, s, e]
+            groups.append(group)
+            active.append(group)
+    return [(g[0], g[1], g[2], g[3]) for g in groups]

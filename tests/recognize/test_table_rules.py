@@ -1,0 +1,274 @@
+"""Rules of a table from its pixels, and the cells they make span rows (generated pages)."""
+
+# pymupdf ships without complete type hints.
+# mypy: disallow-untyped-calls=False
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+import pymupdf
+import pytest
+
+from docparse.recognize import RecognitionTask
+from docparse.recognize.builtin import BuiltinRecognizer, structures_from_text_layer
+from docparse.recognize.builtin_engine import RapidOcrEngine
+from docparse.recognize.line_order import OcrLine
+from docparse.recognize.table_grid import build_grid, lines_to_table_html
+from docparse.recognize.table_rules import HorizontalRules, horizontal_rules
+from docparse.sources import PageImage
+from docparse.textlayer.extract import extract_page
+
+MU: Any = pymupdf
+SCALE = 2.0
+
+# ---------------------------------------------------------------------------------------
+# Detection on pixels
+
+
+def _blank(h: int = 300, w: int = 600) -> npt.NDArray[np.uint8]:
+    return np.full((h, w, 3), 255, dtype=np.uint8)
+
+
+def test_thin_rules_bands_and_not_text() -> None:
+    image = _blank()
+    image[20:50, 10:590] = (192, 0, 0)  # a red header band
+    image[30:40, 40:60] = 255  # white heading text inside it
+    image[100:102, 300:590] = (200, 0, 0)  # a red rule under two columns only
+    image[150, 10:590] = (80, 80, 80)  # a one-pixel grey rule across the table
+    for x in range(20, 280, 14):  # a line of text: glyphs with gaps
+        image[120:136, x : x + 10] = 0
+    rules = horizontal_rules(image, (0, 0, 600, 300), unit=16)
+    assert sorted((round(y), round(x0), round(x1)) for x0, y, x1, _ in rules.lines) == [
+        (101, 300, 590),
+        (150, 10, 590),
+    ]
+    assert sorted((round(y), round(x0), round(x1)) for x0, y, x1, _ in rules.band_edges) == [
+        (20, 10, 590),  # band top
+        (50, 10, 590),  # band bottom
+    ]
+
+
+def test_rules_are_in_page_coordinates_of_the_box() -> None:
+    image = _blank()
+    image[200, 100:400] = 0
+    rules = horizontal_rules(image, (50, 150, 450, 250), unit=16)
+    assert rules == HorizontalRules(lines=((100, 200.5, 400, 200.5),))
+    assert horizontal_rules(image, (50, 10, 450, 100), unit=16) == HorizontalRules()
+
+
+# ---------------------------------------------------------------------------------------
+# Grid from lines and rules
+
+H = 20.0
+
+
+def line(text: str, x: float, y: float) -> OcrLine:
+    return OcrLine(text, (x, y, x + 10.0 * len(text), y + H))
+
+
+# A rating table: a tall explanation (five wrapped lines) in column 0 beside two groups of
+# ratings; rules between ratings (columns 2-3), between groups (1-3), under the header band
+# and at the bottom (all).
+RATING_LINES = [
+    line("Basis", 10, 10), line("Rating", 420, 10), line("Meaning", 560, 10),
+    line("Prices are", 10, 62), line("measured over", 10, 92), line("twelve months", 10, 122),
+    line("against the", 10, 152), line("index.", 10, 182),
+    line("Buy", 420, 50), line("up 15%", 560, 50),
+    line("Hold", 420, 90), line("flat", 560, 90),
+    line("Sell", 420, 130), line("down 5%", 560, 130),
+    line("Company", 250, 90),
+    line("Buy", 420, 170), line("up 5%", 560, 170),
+    line("Sell", 420, 210), line("down 5%", 560, 210),
+    line("Sector", 250, 190),
+]
+RATING_RULES = HorizontalRules(
+    lines=((400.0, 75.0, 700.0, 75.0), (400.0, 115.0, 700.0, 115.0),
+           (230.0, 155.0, 700.0, 155.0), (400.0, 195.0, 700.0, 195.0),
+           (0.0, 235.0, 700.0, 235.0)),
+    band_edges=((0.0, 5.0, 700.0, 5.0), (0.0, 35.0, 700.0, 35.0)),  # a filled header row
+)
+
+
+def cells_of(html: str) -> list[list[tuple[str, int]]]:
+    """(text, rowspan) per cell, per row."""
+    return [
+        [(text, int(span or 1))
+         for span, text in re.findall(r'<td(?: colspan="\d+")?(?: rowspan="(\d+)")?>(.*?)</td>', row)]
+        for row in re.findall(r"<tr>(.*?)</tr>", html)
+    ]
+
+
+def test_unruled_columns_span_the_rows_the_rules_separate_elsewhere() -> None:
+    assert cells_of(lines_to_table_html(RATING_LINES, RATING_RULES)) == [
+        [("Basis", 1), ("", 1), ("Rating", 1), ("Meaning", 1)],
+        [("Prices are measured over twelve months against the index.", 5), ("Company", 3),
+         ("Buy", 1), ("up 15%", 1)],
+        [("Hold", 1), ("flat", 1)],
+        [("Sell", 1), ("down 5%", 1)],
+        [("Sector", 2), ("Buy", 1), ("up 5%", 1)],
+        [("Sell", 1), ("down 5%", 1)],
+    ]
+
+
+def test_without_rules_the_wrapped_lines_stay_rows() -> None:
+    # What the grid made of it before the rules were read: the explanation cut into rows.
+    html = lines_to_table_html(RATING_LINES)
+    assert "rowspan" not in html
+    assert "<td>measured over</td>" in html
+
+
+def test_header_and_bottom_rules_only_change_nothing() -> None:
+    # A booktabs table: rules above, under the header and below; body rows unruled.
+    lines = [
+        line(t, x, 10 + 40 * r)
+        for r, row in enumerate([["Model", "Acc"], ["small", "81.2"], ["large", "88.9"],
+                                 ["huge", "90.1"]])
+        for t, x in zip(row, (10, 300), strict=True)
+    ]
+    rules = HorizontalRules(
+        lines=((0.0, 5.0, 400.0, 5.0), (0.0, 40.0, 400.0, 40.0), (0.0, 170.0, 400.0, 170.0))
+    )
+    assert build_grid(lines, rules) == build_grid(lines)
+
+
+def test_rules_across_every_column_change_nothing() -> None:
+    lines = [
+        line(t, x, 10 + 40 * r)
+        for r, row in enumerate([["a", "1"], ["b", "2"], ["c", "3"]])
+        for t, x in zip(row, (10, 300), strict=True)
+    ]
+    rules = HorizontalRules(lines=tuple((0.0, y, 400.0, y) for y in (40.0, 80.0)))
+    assert build_grid(lines, rules) == build_grid(lines)
+
+
+def test_a_totals_rule_under_the_amounts_does_not_join_the_labels() -> None:
+    # A financial statement: a rule under the year headings over the amounts, body rows
+    # unruled, a sum line above "Total" under the amounts only.
+    texts = [["", "2025", "2024"], ["Research", "1,136", "876"], ["Marketing", "3,601", "2,673"],
+             ["Total", "4,737", "3,549"]]
+    lines = [line(t, x, 10 + 40 * r) for r, row in enumerate(texts)
+             for t, x in zip(row, (10, 300, 450), strict=True) if t]
+    rules = HorizontalRules(lines=((290.0, 40.0, 560.0, 40.0), (290.0, 120.0, 560.0, 120.0)))
+    assert build_grid(lines, rules) == build_grid(lines)
+
+
+def test_a_group_headings_rule_lets_the_stub_heading_span_the_header() -> None:
+    # booktabs: "Scores" over two metric columns with a rule under it (not under "Model"),
+    # then a rule across every column under the header; body rows unruled.
+    lines = [line("Model", 10, 23), line("Scores", 330, 10), line("easy", 300, 36),
+             line("hard", 450, 36), line("small", 10, 70), line("81.2", 300, 70),
+             line("70.3", 450, 70), line("large", 10, 100), line("88.9", 300, 100),
+             line("79.5", 450, 100)]
+    rules = HorizontalRules(lines=((290.0, 33.0, 560.0, 33.0), (0.0, 62.0, 560.0, 62.0)))
+    html = lines_to_table_html(lines, rules)
+    assert cells_of(html)[:2] == [[("Model", 2), ("Scores", 1), ("", 1)], [("easy", 1), ("hard", 1)]]
+    # Without the rules "Model" sits alone in the upper header row, over an empty slot.
+    assert cells_of(lines_to_table_html(lines))[1] == [("", 1), ("easy", 1), ("hard", 1)]
+    assert cells_of(html)[2:] == [[("small", 1), ("81.2", 1), ("70.3", 1)],
+                                  [("large", 1), ("88.9", 1), ("79.5", 1)]]
+
+
+def test_shaded_cells_and_group_rules_change_nothing() -> None:
+    # Results grouped by three with a rule between groups; the best value of each group
+    # sits in a shaded cell, whose edges are bands under one column only.
+    texts = [["Task", "Acc", "F1"]] + [[f"t{i}", f"0.{i}1", f"0.{i}2"] for i in range(1, 7)]
+    lines = [line(t, x, 10 + 40 * r) for r, row in enumerate(texts)
+             for t, x in zip(row, (10, 300, 450), strict=True)]
+    rules = HorizontalRules(
+        lines=((0.0, 40.0, 560.0, 40.0), (0.0, 160.0, 560.0, 160.0)),
+        band_edges=((290.0, 85.0, 350.0, 85.0), (290.0, 115.0, 350.0, 115.0),
+                    (440.0, 205.0, 500.0, 205.0), (440.0, 235.0, 500.0, 235.0)),
+    )
+    assert build_grid(lines, rules) == build_grid(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# A drawn table, read from its text layer and by OCR
+
+HEADER = ["Basis", "Group", "Rating", "Meaning"]
+EXPLANATION = ["Prices are measured", "over twelve months", "against the index", "of the market."]
+GROUPS = [("Company", [("Buy", "up 15%"), ("Hold", "flat"), ("Sell", "down 5%")]),
+          ("Sector", [("Buy", "up 5%"), ("Sell", "down 5%")])]
+X = (60.0, 190.0, 290.0, 380.0, 535.0)  # column edges, PDF points
+TOP, HEAD_H, ROW_H = 100.0, 22.0, 22.0
+
+
+def _rating_pdf() -> bytes:
+    doc = MU.open()
+    page = doc.new_page(width=595, height=842)
+    page.draw_rect(MU.Rect(X[0], TOP, X[4], TOP + HEAD_H), color=None, fill=(0.75, 0, 0))
+    for c, text in enumerate(HEADER):
+        page.insert_text((X[c] + 6, TOP + 15), text, fontsize=11, color=(1, 1, 1))
+    y = TOP + HEAD_H
+    body_top = y
+    for g, (group, ratings) in enumerate(GROUPS):
+        group_top = y
+        for i, (rating, meaning) in enumerate(ratings):
+            page.insert_text((X[2] + 6, y + 15), rating, fontsize=11)
+            page.insert_text((X[3] + 6, y + 15), meaning, fontsize=11)
+            y += ROW_H
+            if i < len(ratings) - 1:
+                page.draw_line((X[2], y), (X[4], y), color=(0.75, 0, 0), width=0.8)
+        page.insert_text((X[1] + 6, (group_top + y) / 2 + 4), group, fontsize=11)
+        if g < len(GROUPS) - 1:
+            page.draw_line((X[1], y), (X[4], y), color=(0.75, 0, 0), width=0.8)
+    page.draw_line((X[0], y), (X[4], y), color=(0.75, 0, 0), width=0.8)
+    middle = (body_top + y) / 2 - 1.5 * 14
+    for i, text in enumerate(EXPLANATION):
+        page.insert_text((X[0] + 6, middle + 14 * i + 4), text, fontsize=11)
+    data: bytes = doc.tobytes()
+    return data
+
+
+def _rating_page() -> tuple[PageImage, tuple[float, float, float, float]]:
+    with MU.open(stream=_rating_pdf(), filetype="pdf") as doc:
+        pix = doc[0].get_pixmap(matrix=MU.Matrix(SCALE, SCALE), alpha=False)
+        image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.h, pix.w, 3).copy()
+        layer = extract_page(doc[0], SCALE)
+    box = (X[0] * SCALE - 4, TOP * SCALE - 4, X[4] * SCALE + 4,
+           (TOP + HEAD_H + 5 * ROW_H) * SCALE + 4)
+    page = PageImage("ratings.pdf", 0, 1, image, SCALE, text_layer=layer)
+    return page, box
+
+
+EXPECTED = [
+    [("Basis", 1), ("Group", 1), ("Rating", 1), ("Meaning", 1)],
+    [("Prices are measured over twelve months against the index of the market.", 5),
+     ("Company", 3), ("Buy", 1), ("up 15%", 1)],
+    [("Hold", 1), ("flat", 1)],
+    [("Sell", 1), ("down 5%", 1)],
+    [("Sector", 2), ("Buy", 1), ("up 5%", 1)],
+    [("Sell", 1), ("down 5%", 1)],
+]
+
+
+def test_drawn_table_from_the_text_layer_spans_rows() -> None:
+    page, box = _rating_page()
+    task = RecognitionTask(0, "table", "table", tuple(int(v) for v in box))  # type: ignore[arg-type]
+    result = structures_from_text_layer(page, [task])[0]
+    assert result.source == "text-layer"
+    assert cells_of(result.content) == EXPECTED
+
+
+@pytest.fixture(scope="module")
+def engine() -> RapidOcrEngine:
+    engine = RapidOcrEngine()
+    engine.load()
+    return engine
+
+
+def test_drawn_table_read_by_ocr_spans_rows(engine: RapidOcrEngine) -> None:
+    page, box = _rating_page()
+    scan = PageImage("ratings.png", None, None, page.image)  # pixels only, as a scan
+    task = RecognitionTask(0, "table", "table", tuple(int(v) for v in box))  # type: ignore[arg-type]
+    recognizer = BuiltinRecognizer(engine, region_mode_max_coverage=1.0)
+    result = asyncio.run(recognizer.recognize_page(scan, [task], layout_boxes=())).results[0]
+    got = cells_of(result.content)
+    assert [[span for _, span in row] for row in got] == [[s for _, s in r] for r in EXPECTED]
+    assert [t for t, _ in got[1]][1:] == ["Company", "Buy", "up 15%"]
+    assert got[4][0] == ("Sector", 2)
