@@ -139,6 +139,8 @@ def build_grid(
 
 #: A table rules "most" of its row boundaries when this share of them has a rule.
 _RULED_SHARE = 0.6
+#: A table is tiled by filled cells when this share of its box is tinted.
+_TILED = 0.8
 
 
 def _rows_between_rules(
@@ -153,13 +155,21 @@ def _rows_between_rules(
     header boundaries (above the first rule across every column) tell that: a group
     heading's rule lets the stub heading beside it span; a total's rule under the amounts
     alone does not join the labels beside it. Band edges (a coloured header row, shaded
-    cells) stop a cell; only a band across every column counts as a ruled boundary."""
+    cells) stop a cell; they rule a boundary when they cross the whole table, or half of
+    it in a table tiled by filled cells."""
     if not (rules.lines or rules.band_edges) or len(rows) < 2:
         return rows, []
     drawn = _ruled_columns(rows, extents, rules.lines)
     edged = _ruled_columns(rows, extents, rules.band_edges)
-    # A band across the whole table (a coloured header row) rules its boundary too.
-    count = sum(1 for a, b in zip(drawn, edged, strict=True) if a or b >= set(extents))
+    # Fill edges across the whole table (a coloured header row, striped rows) rule their
+    # boundary; in a table tiled by filled cells, edges across half of it do too (a row
+    # label's fill runs on beside the rows). Shaded value cells on paper do not.
+    tiled = rules.filled >= _TILED
+
+    def ruled(a: set[int], b: set[int]) -> bool:
+        return bool(a) or b >= set(extents) or (tiled and 2 * len(b) >= len(extents))
+
+    count = sum(1 for a, b in zip(drawn, edged, strict=True) if ruled(a, b))
     if count >= 3 and count >= _RULED_SHARE * len(drawn):
         if any(not (a or b) for a, b in zip(drawn, edged, strict=True)):
             merged = [rows[0]]
@@ -170,10 +180,14 @@ def _rows_between_rules(
                     merged[-1] = merged[-1] + row
             rows = merged
             drawn = _ruled_columns(rows, extents, rules.lines)
-        telling = len(drawn)
-    else:
-        telling = next((b for b, cols in enumerate(drawn) if cols >= set(extents)), 0)
-    edged = _ruled_columns(rows, extents, rules.band_edges)
+        edged = _ruled_columns(rows, extents, rules.band_edges)
+        # A column that a ruled boundary's rules and fill edges leave out runs on across
+        # it (a row label's fill running on beside two rows whose fills stop).
+        return rows, [
+            set(extents) - a - b if ruled(a, b) else set()
+            for a, b in zip(drawn, edged, strict=True)
+        ]
+    telling = next((b for b, cols in enumerate(drawn) if cols >= set(extents)), 0)
     return rows, [
         set(extents) - a - b if a and i < telling else set()
         for i, (a, b) in enumerate(zip(drawn, edged, strict=True))

@@ -7,11 +7,12 @@ five one-line cells (a rating table's explanation beside its ratings) from five 
 printed rules can: a table that draws a rule between two rows in some columns and not in
 others has cells that run on across that boundary in the columns without one.
 
-What counts as a rule: a run of dark or coloured pixels (far from the background, measured on
-the darkest channel, so red rules count) at least a few line heights long, on consecutive
-pixel rows. A thin run is one rule; a thick one is a filled band (a coloured header row, a
-shaded cell), whose top and bottom edges separate what lies above from what lies below.
-Text does not make such runs: glyphs leave gaps far shorter than the minimum length.
+What counts as a rule: a run of dark or coloured pixels (far from the paper's shade, measured
+on the darkest channel, so red rules count) at least a few line heights long, on consecutive
+pixel rows, and thin. Fills are found by their edges instead: long runs where the shade
+changes from one pixel row to the next (the top and bottom of a coloured header row or a
+shaded cell, two row colours meeting); they separate what lies above from what lies below.
+Text makes neither: glyphs leave gaps far shorter than the minimum length.
 """
 
 from __future__ import annotations
@@ -26,6 +27,11 @@ from docparse.geometry import Box
 
 #: Darker than the background by this much (0-255, darkest channel) is ink.
 _INK_CONTRAST = 50
+#: Two fills meet where the shade steps by this much (0-255) between pixel rows: a hairline
+#: between two dark cells is anti-aliased to a small step.
+_SHADE_STEP = 30
+#: A pixel this far from the paper's shade is tinted (a light grey or pastel fill).
+_TINT = 12
 #: A run of ink at least this many line heights long (and 3% of the box) can be a rule.
 _MIN_LENGTH_UNITS = 2.5
 
@@ -36,10 +42,12 @@ class HorizontalRules:
 
     #: Drawn rules: thin runs of ink.
     lines: tuple[Box, ...] = ()
-    #: Top and bottom edges of filled bands (a coloured header row, a shaded cell): they
+    #: Edges of fills (a coloured header row, a shaded cell, two row colours meeting): they
     #: separate what lies above from what lies below, but a shaded cell marks a value, not
     #: a row boundary the table rules.
     band_edges: tuple[Box, ...] = ()
+    #: Share of the box in a tint other than the paper's (0-1).
+    filled: float = 0.0
 
 
 def horizontal_rules(
@@ -54,21 +62,36 @@ def horizontal_rules(
         return HorizontalRules()
     crop = image[y0:y1, x0:x1]
     dark = crop.min(axis=2) if crop.ndim == 3 else crop
-    background = float(np.median(dark))
+    # The paper's shade, from the whole page: a table of filled cells has little of it.
+    sample = image[::8, ::8]
+    background = float(np.median(sample.min(axis=2) if sample.ndim == 3 else sample))
     ink = dark.astype(np.int16) < background - _INK_CONTRAST
     min_len = max(_MIN_LENGTH_UNITS * unit, 0.03 * (x1 - x0), 8.0)
-    runs = _long_runs(ink, min_len)
     thin = max(3.0, 0.35 * unit)
     lines: list[Box] = []
-    edges: list[Box] = []
-    for top, bottom, left, right in _stack(runs):
+    for top, bottom, left, right in _stack(_long_runs(ink, min_len)):
         if bottom - top + 1 <= thin:
             y = y0 + (top + bottom + 1) / 2
             lines.append((x0 + left, y, x0 + right, y))
-        else:
-            edges.append((x0 + left, y0 + top, x0 + right, y0 + top))
-            edges.append((x0 + left, y0 + bottom + 1, x0 + right, y0 + bottom + 1))
-    return HorizontalRules(tuple(lines), tuple(edges))
+    # Where the shade changes from one pixel row to the next along a long run: the top or
+    # bottom of a filled band, or two fills meeting (alternating row colours).
+    shade = dark.astype(np.int16)
+    change = np.abs(np.diff(shade, axis=0)) >= _SHADE_STEP
+    edges: list[Box] = []
+    for top, bottom, left, right in _stack(_long_runs(change, min_len)):
+        y = y0 + (top + bottom) / 2 + 1
+        edge = (x0 + left, y, x0 + right, y)
+        # A drawn rule's own two sides are no fill's edges.
+        if not any(abs(rule[1] - y) <= thin and _overlap(rule, edge) for rule in lines):
+            edges.append(edge)
+    # Share of the box in a tint other than the paper's: a table tiled by filled cells.
+    filled = float(np.mean(np.abs(shade - background) >= _TINT))
+    return HorizontalRules(tuple(lines), tuple(edges), filled)
+
+
+def _overlap(a: Box, b: Box) -> bool:
+    """True when horizontal segments ``a`` and ``b`` share half of the shorter one."""
+    return min(a[2], b[2]) - max(a[0], b[0]) >= 0.5 * min(a[2] - a[0], b[2] - b[0])
 
 
 def _long_runs(ink: npt.NDArray[np.bool_], min_len: float) -> list[tuple[int, int, int]]:

@@ -57,8 +57,27 @@ def test_rules_are_in_page_coordinates_of_the_box() -> None:
     image = _blank()
     image[200, 100:400] = 0
     rules = horizontal_rules(image, (50, 150, 450, 250), unit=16)
-    assert rules == HorizontalRules(lines=((100, 200.5, 400, 200.5),))
+    # The rule's own two sides are not reported as the edges of a fill.
+    assert (rules.lines, rules.band_edges) == (((100, 200.5, 400, 200.5),), ())
     assert horizontal_rules(image, (50, 10, 450, 100), unit=16) == HorizontalRules()
+
+
+def test_fills_meeting_are_edges_and_tell_a_tiled_table() -> None:
+    # Slide-style table on a page: dark and light grey cells tile the box; a hairline seam
+    # (a small shade step) parts two dark cells.
+    image = _blank(900, 1200)
+    image[10:110, 10:590] = (20, 90, 120)
+    image[110:210, 10:590] = (204, 208, 214)
+    image[210:290, 10:590] = (20, 90, 120)
+    image[250, 10:200] = (58, 120, 150)
+    rules = horizontal_rules(image, (10, 10, 590, 290), unit=16)
+    assert rules.lines == ()
+    assert sorted((round(y), round(x0), round(x1)) for x0, y, x1, _ in rules.band_edges) == [
+        (110, 10, 590), (210, 10, 590), (250, 10, 200),
+    ]
+    assert rules.filled > 0.95
+    with_paper = horizontal_rules(image, (0, 0, 1200, 600), unit=16)
+    assert with_paper.filled < 0.3
 
 
 # ---------------------------------------------------------------------------------------
@@ -185,6 +204,27 @@ def test_shaded_cells_and_group_rules_change_nothing() -> None:
                     (440.0, 205.0, 500.0, 205.0), (440.0, 235.0, 500.0, 235.0)),
     )
     assert build_grid(lines, rules) == build_grid(lines)
+
+
+def test_in_a_table_tiled_by_fills_the_fill_edges_are_the_rows() -> None:
+    # Slide table: every cell filled, fills meeting between rows. "Label" wraps onto a
+    # second line inside its cell; R3's fill runs on beside two rows.
+    lines = [line("A", 300, 10), line("B", 450, 10),
+             line("Long", 10, 50), line("label", 10, 72), line("x1", 300, 60), line("y1", 450, 60),
+             line("R3", 10, 110), line("x2", 300, 110), line("y2", 450, 110),
+             line("x3", 300, 150), line("y3", 450, 150)]
+    edges = ((0.0, 40.0, 560.0, 40.0), (0.0, 100.0, 560.0, 100.0),
+             (290.0, 140.0, 560.0, 140.0), (0.0, 180.0, 560.0, 180.0))
+    tiled = HorizontalRules(band_edges=edges, filled=0.97)
+    assert cells_of(lines_to_table_html(lines, tiled)) == [
+        [("", 1), ("A", 1), ("B", 1)],
+        [("Long label", 1), ("x1", 1), ("y1", 1)],
+        [("R3", 2), ("x2", 1), ("y2", 1)],
+        [("x3", 1), ("y3", 1)],
+    ]
+    # The same edges from shaded value cells on paper say nothing of the rows.
+    on_paper = HorizontalRules(band_edges=edges, filled=0.3)
+    assert build_grid(lines, on_paper) == build_grid(lines)
 
 
 # ---------------------------------------------------------------------------------------
