@@ -51,7 +51,7 @@ from docparse.recognize.line_order import (
     union_box,
 )
 from docparse.recognize.table_grid import lines_to_table_html
-from docparse.recognize.table_rules import HorizontalRules, horizontal_rules
+from docparse.recognize.table_rules import TableRules, find_rules
 
 if TYPE_CHECKING:
     import numpy as np
@@ -235,11 +235,11 @@ class BuiltinRecognizer:
 
 def _rules(
     image: npt.NDArray[np.uint8] | None, box: Sequence[float], lines: Sequence[OcrLine]
-) -> HorizontalRules | None:
+) -> TableRules | None:
     """The table box's horizontal rules in the page image (None without an image or text)."""
     if image is None or not lines:
         return None
-    return horizontal_rules(image, box, median_height(lines))
+    return find_rules(image, box, median_height(lines))
 
 
 def _where(page: PageImage) -> str:

@@ -14,9 +14,12 @@ How the grid is found:
   line: a colspan header, or two cells the OCR read as one line. The second case is split at
   the space that lies in the gutter; otherwise the line gets a ``colspan``.
 * Rules (optional, from the page image: :mod:`docparse.recognize.table_rules`): in a table
-  that rules most of its row boundaries, lines between two rules are one row, and a column
-  that a row boundary's rule does not cross holds one cell across it (a ``rowspan``: a tall
-  explanation beside one-line ratings, a group label beside its rows).
+  that rules most of its row boundaries (drawn rules, or fills meeting in a table tiled by
+  filled cells), lines between two rules are one row, and a column that a row boundary's
+  rule does not cross holds one cell across it (a ``rowspan``: a tall explanation beside
+  one-line ratings, a group label beside its rows). Where the table separates its columns,
+  a line crossing a gutter with no separator beside it is one merged cell (a ``colspan``),
+  not two cells read as one line.
 """
 
 from __future__ import annotations
@@ -32,7 +35,7 @@ import numpy as np
 
 from docparse.geometry import Box
 from docparse.recognize.line_order import CJK, OcrLine, group_rows, median_height
-from docparse.recognize.table_rules import HorizontalRules
+from docparse.recognize.table_rules import TableRules
 
 
 @dataclass(frozen=True)
@@ -62,7 +65,7 @@ _CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u
 
 
 def lines_to_table_html(
-    lines: Sequence[OcrLine], rules: HorizontalRules | None = None
+    lines: Sequence[OcrLine], rules: TableRules | None = None
 ) -> str:
     """HTML table of the lines of one table box ("" when there is no text); ``rules`` are
     the box's horizontal rules, in the lines' coordinates, if known."""
@@ -97,7 +100,7 @@ def lines_to_table_html(
 
 
 def build_grid(
-    lines: Sequence[OcrLine], rules: HorizontalRules | None = None
+    lines: Sequence[OcrLine], rules: TableRules | None = None
 ) -> tuple[int, list[GridCell]]:
     """(column count, cells) of the table the lines form; cells sorted by row then column.
     ``rules``: the box's horizontal rules in the lines' coordinates, if known."""
@@ -118,12 +121,13 @@ def build_grid(
             pieces.append(_Piece(line, line.text.strip(), col))
             lo, hi = extents.get(col, (line.bbox[0], line.bbox[2]))
             extents[col] = (min(lo, line.bbox[0]), max(hi, line.bbox[2]))
+    verticals = rules.verticals if rules else ()
     for line in lines:
         if id(line) in spanners:
-            pieces += _place_spanner(line, gutters, edges, extents)
+            pieces += _place_spanner(line, gutters, edges, extents, verticals)
     rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
     pieces = _centre_header_spans(rows, pieces, edges)
-    rows, open_cols = _rows_between_rules(rows, extents, rules or HorizontalRules())
+    rows, open_cols = _rows_between_rules(rows, extents, rules or TableRules())
     cells = _cells(rows, pieces, n_cols)
     spanned = any(open_cols)
     if spanned:
@@ -144,7 +148,7 @@ _TILED = 0.8
 
 
 def _rows_between_rules(
-    rows: list[list[OcrLine]], extents: dict[int, tuple[float, float]], rules: HorizontalRules
+    rows: list[list[OcrLine]], extents: dict[int, tuple[float, float]], rules: TableRules
 ) -> tuple[list[list[OcrLine]], list[set[int]]]:
     """Rows regrouped by the rules, and for each boundary between consecutive rows the
     columns whose cell runs on across it (empty sets when the rules say nothing).
@@ -418,13 +422,20 @@ def _place_spanner(
     gutters: list[tuple[float, float]],
     edges: list[float],
     extents: dict[int, tuple[float, float]],
+    verticals: Sequence[Box] = (),
 ) -> list[_Piece]:
     """Split a line at the spaces lying in the gutters it crosses when every piece then sits
-    over its column's text (two cells read as one line); otherwise give it a colspan."""
+    over its column's text (two cells read as one line); otherwise give it a colspan. Where
+    the table separates its columns (``verticals``: the separators its image shows) and no
+    separator crosses the line at any gutter it crosses, it is one merged cell."""
     text = line.text.strip()
     char_w = line.width / max(1, len(text))
     first = _column_of(line.bbox[0] + char_w, edges)
     last = _column_of(line.bbox[2] - char_w, edges)
+    if last > first and all(
+        _unseparated(line, gutter, verticals, char_w) for gutter in gutters[first:last]
+    ):
+        return [_Piece(line, text, first, last - first + 1)]
     spaces = [i for i, ch in enumerate(text) if ch == " "]
     cuts: list[int] = []
     for gx0, gx1 in gutters[first:last]:
@@ -454,6 +465,19 @@ def _place_spanner(
         else:
             return pieces
     return [_Piece(line, text, first, last - first + 1)]
+
+
+def _unseparated(
+    line: OcrLine, gutter: tuple[float, float], verticals: Sequence[Box], char_w: float
+) -> bool:
+    """True when the table draws separators in ``gutter`` but none beside ``line``."""
+    lo, hi = gutter[0] - char_w, gutter[1] + char_w
+    here = [v for v in verticals if lo <= v[0] <= hi]
+    if not here:
+        return False
+    return not any(
+        min(v[3], line.bbox[3]) - max(v[1], line.bbox[1]) >= 0.5 * line.height for v in here
+    )
 
 
 def _merge_wrapped_rows(

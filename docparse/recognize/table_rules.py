@@ -37,7 +37,7 @@ _MIN_LENGTH_UNITS = 2.5
 
 
 @dataclass(frozen=True)
-class HorizontalRules:
+class TableRules:
     """A table box's horizontal rules, each ``(x0, y, x1, y)`` in page pixels."""
 
     #: Drawn rules: thin runs of ink.
@@ -48,18 +48,21 @@ class HorizontalRules:
     band_edges: tuple[Box, ...] = ()
     #: Share of the box in a tint other than the paper's (0-1).
     filled: float = 0.0
+    #: Vertical separators, each ``(x, y0, x, y1)``: a drawn rule's sides, or two fills
+    #: meeting (the white line between two filled cells).
+    verticals: tuple[Box, ...] = ()
 
 
-def horizontal_rules(
+def find_rules(
     image: npt.NDArray[np.uint8], box: Sequence[float], unit: float
-) -> HorizontalRules:
+) -> TableRules:
     """The rules inside ``box`` of the page ``image``; ``unit`` is the table's text line
     height in pixels."""
     height, width = image.shape[:2]
     x0, y0 = max(0, int(box[0])), max(0, int(box[1]))
     x1, y1 = min(width, int(np.ceil(box[2]))), min(height, int(np.ceil(box[3])))
     if x1 - x0 < 4 or y1 - y0 < 4:
-        return HorizontalRules()
+        return TableRules()
     crop = image[y0:y1, x0:x1]
     dark = crop.min(axis=2) if crop.ndim == 3 else crop
     # The paper's shade, from the whole page: a table of filled cells has little of it.
@@ -86,7 +89,14 @@ def horizontal_rules(
             edges.append(edge)
     # Share of the box in a tint other than the paper's: a table tiled by filled cells.
     filled = float(np.mean(np.abs(shade - background) >= _TINT))
-    return HorizontalRules(tuple(lines), tuple(edges), filled)
+    # Vertical separators: the shade stepping between pixel columns along a run at least a
+    # line tall (a glyph's stem is shorter than its line).
+    across = np.abs(np.diff(shade, axis=1)) >= _SHADE_STEP
+    verticals = tuple(
+        (x0 + (top + bottom) / 2 + 1, y0 + start, x0 + (top + bottom) / 2 + 1, y0 + end)
+        for top, bottom, start, end in _stack(_long_runs(across.T, max(unit, 8.0)))
+    )
+    return TableRules(tuple(lines), tuple(edges), filled, verticals)
 
 
 def _overlap(a: Box, b: Box) -> bool:

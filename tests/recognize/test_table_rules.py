@@ -19,7 +19,7 @@ from docparse.recognize.builtin import BuiltinRecognizer, structures_from_text_l
 from docparse.recognize.builtin_engine import RapidOcrEngine
 from docparse.recognize.line_order import OcrLine
 from docparse.recognize.table_grid import build_grid, lines_to_table_html
-from docparse.recognize.table_rules import HorizontalRules, horizontal_rules
+from docparse.recognize.table_rules import TableRules, find_rules
 from docparse.sources import PageImage
 from docparse.textlayer.extract import extract_page
 
@@ -42,7 +42,7 @@ def test_thin_rules_bands_and_not_text() -> None:
     image[150, 10:590] = (80, 80, 80)  # a one-pixel grey rule across the table
     for x in range(20, 280, 14):  # a line of text: glyphs with gaps
         image[120:136, x : x + 10] = 0
-    rules = horizontal_rules(image, (0, 0, 600, 300), unit=16)
+    rules = find_rules(image, (0, 0, 600, 300), unit=16)
     assert sorted((round(y), round(x0), round(x1)) for x0, y, x1, _ in rules.lines) == [
         (101, 300, 590),
         (150, 10, 590),
@@ -56,10 +56,10 @@ def test_thin_rules_bands_and_not_text() -> None:
 def test_rules_are_in_page_coordinates_of_the_box() -> None:
     image = _blank()
     image[200, 100:400] = 0
-    rules = horizontal_rules(image, (50, 150, 450, 250), unit=16)
+    rules = find_rules(image, (50, 150, 450, 250), unit=16)
     # The rule's own two sides are not reported as the edges of a fill.
     assert (rules.lines, rules.band_edges) == (((100, 200.5, 400, 200.5),), ())
-    assert horizontal_rules(image, (50, 10, 450, 100), unit=16) == HorizontalRules()
+    assert find_rules(image, (50, 10, 450, 100), unit=16) == TableRules()
 
 
 def test_fills_meeting_are_edges_and_tell_a_tiled_table() -> None:
@@ -70,14 +70,29 @@ def test_fills_meeting_are_edges_and_tell_a_tiled_table() -> None:
     image[110:210, 10:590] = (204, 208, 214)
     image[210:290, 10:590] = (20, 90, 120)
     image[250, 10:200] = (58, 120, 150)
-    rules = horizontal_rules(image, (10, 10, 590, 290), unit=16)
+    rules = find_rules(image, (10, 10, 590, 290), unit=16)
     assert rules.lines == ()
     assert sorted((round(y), round(x0), round(x1)) for x0, y, x1, _ in rules.band_edges) == [
         (110, 10, 590), (210, 10, 590), (250, 10, 200),
     ]
     assert rules.filled > 0.95
-    with_paper = horizontal_rules(image, (0, 0, 1200, 600), unit=16)
+    with_paper = find_rules(image, (0, 0, 1200, 600), unit=16)
     assert with_paper.filled < 0.3
+
+
+def test_vertical_separators_are_found_and_glyph_stems_are_not() -> None:
+    image = _blank()
+    image[20:120, 200:203] = 0  # a ruled column separator, three pixels wide
+    image[130:230, 10:300] = (204, 208, 214)  # two filled cells with a white line between
+    image[130:230, 302:590] = (204, 208, 214)
+    image[250:262, 100:102] = 0  # a glyph's stem, shorter than a line
+    found = find_rules(image, (0, 0, 600, 300), unit=16)
+    assert sorted((round(x), round(y0), round(y1)) for x, y0, _, y1 in found.verticals) == [
+        (10, 130, 230),  # the left cell's outer side
+        (200, 20, 120), (203, 20, 120),  # the rule's two sides
+        (300, 130, 230), (302, 130, 230),  # the white line's two sides
+        (590, 130, 230),
+    ]
 
 
 # ---------------------------------------------------------------------------------------
@@ -105,7 +120,7 @@ RATING_LINES = [
     line("Sell", 420, 210), line("down 5%", 560, 210),
     line("Sector", 250, 190),
 ]
-RATING_RULES = HorizontalRules(
+RATING_RULES = TableRules(
     lines=((400.0, 75.0, 700.0, 75.0), (400.0, 115.0, 700.0, 115.0),
            (230.0, 155.0, 700.0, 155.0), (400.0, 195.0, 700.0, 195.0),
            (0.0, 235.0, 700.0, 235.0)),
@@ -149,7 +164,7 @@ def test_header_and_bottom_rules_only_change_nothing() -> None:
                                  ["huge", "90.1"]])
         for t, x in zip(row, (10, 300), strict=True)
     ]
-    rules = HorizontalRules(
+    rules = TableRules(
         lines=((0.0, 5.0, 400.0, 5.0), (0.0, 40.0, 400.0, 40.0), (0.0, 170.0, 400.0, 170.0))
     )
     assert build_grid(lines, rules) == build_grid(lines)
@@ -161,7 +176,7 @@ def test_rules_across_every_column_change_nothing() -> None:
         for r, row in enumerate([["a", "1"], ["b", "2"], ["c", "3"]])
         for t, x in zip(row, (10, 300), strict=True)
     ]
-    rules = HorizontalRules(lines=tuple((0.0, y, 400.0, y) for y in (40.0, 80.0)))
+    rules = TableRules(lines=tuple((0.0, y, 400.0, y) for y in (40.0, 80.0)))
     assert build_grid(lines, rules) == build_grid(lines)
 
 
@@ -172,7 +187,7 @@ def test_a_totals_rule_under_the_amounts_does_not_join_the_labels() -> None:
              ["Total", "4,737", "3,549"]]
     lines = [line(t, x, 10 + 40 * r) for r, row in enumerate(texts)
              for t, x in zip(row, (10, 300, 450), strict=True) if t]
-    rules = HorizontalRules(lines=((290.0, 40.0, 560.0, 40.0), (290.0, 120.0, 560.0, 120.0)))
+    rules = TableRules(lines=((290.0, 40.0, 560.0, 40.0), (290.0, 120.0, 560.0, 120.0)))
     assert build_grid(lines, rules) == build_grid(lines)
 
 
@@ -183,7 +198,7 @@ def test_a_group_headings_rule_lets_the_stub_heading_span_the_header() -> None:
              line("hard", 450, 36), line("small", 10, 70), line("81.2", 300, 70),
              line("70.3", 450, 70), line("large", 10, 100), line("88.9", 300, 100),
              line("79.5", 450, 100)]
-    rules = HorizontalRules(lines=((290.0, 33.0, 560.0, 33.0), (0.0, 62.0, 560.0, 62.0)))
+    rules = TableRules(lines=((290.0, 33.0, 560.0, 33.0), (0.0, 62.0, 560.0, 62.0)))
     html = lines_to_table_html(lines, rules)
     assert cells_of(html)[:2] == [[("Model", 2), ("Scores", 1), ("", 1)], [("easy", 1), ("hard", 1)]]
     # Without the rules "Model" sits alone in the upper header row, over an empty slot.
@@ -198,7 +213,7 @@ def test_shaded_cells_and_group_rules_change_nothing() -> None:
     texts = [["Task", "Acc", "F1"]] + [[f"t{i}", f"0.{i}1", f"0.{i}2"] for i in range(1, 7)]
     lines = [line(t, x, 10 + 40 * r) for r, row in enumerate(texts)
              for t, x in zip(row, (10, 300, 450), strict=True)]
-    rules = HorizontalRules(
+    rules = TableRules(
         lines=((0.0, 40.0, 560.0, 40.0), (0.0, 160.0, 560.0, 160.0)),
         band_edges=((290.0, 85.0, 350.0, 85.0), (290.0, 115.0, 350.0, 115.0),
                     (440.0, 205.0, 500.0, 205.0), (440.0, 235.0, 500.0, 235.0)),
@@ -215,7 +230,7 @@ def test_in_a_table_tiled_by_fills_the_fill_edges_are_the_rows() -> None:
              line("x3", 300, 150), line("y3", 450, 150)]
     edges = ((0.0, 40.0, 560.0, 40.0), (0.0, 100.0, 560.0, 100.0),
              (290.0, 140.0, 560.0, 140.0), (0.0, 180.0, 560.0, 180.0))
-    tiled = HorizontalRules(band_edges=edges, filled=0.97)
+    tiled = TableRules(band_edges=edges, filled=0.97)
     assert cells_of(lines_to_table_html(lines, tiled)) == [
         [("", 1), ("A", 1), ("B", 1)],
         [("Long label", 1), ("x1", 1), ("y1", 1)],
@@ -223,8 +238,27 @@ def test_in_a_table_tiled_by_fills_the_fill_edges_are_the_rows() -> None:
         [("x3", 1), ("y3", 1)],
     ]
     # The same edges from shaded value cells on paper say nothing of the rows.
-    on_paper = HorizontalRules(band_edges=edges, filled=0.3)
+    on_paper = TableRules(band_edges=edges, filled=0.3)
     assert build_grid(lines, on_paper) == build_grid(lines)
+
+
+def _merged_header(verticals: tuple[tuple[float, float, float, float], ...]) -> str:
+    # "Net amount Gross sum" crosses the gutter at x 110-150, each half over a column.
+    lines = [line("Net amount Gross sum", 10, 10), line("Tax", 450, 10),
+             line("0123456789", 10, 50), line("abcdefghi", 150, 50), line("20%", 450, 50),
+             line("9876543210", 10, 90), line("ihgfedcba", 150, 90), line("10%", 450, 90)]
+    return lines_to_table_html(lines, TableRules(verticals=verticals))
+
+
+def test_a_line_across_a_gutter_with_no_separator_beside_it_is_one_merged_cell() -> None:
+    # Separators between every column, except beside the merged heading.
+    merged = ((130.0, 40.0, 130.0, 120.0), (400.0, 0.0, 400.0, 120.0))
+    assert '<tr><td colspan="2">Net amount Gross sum</td><td>Tax</td></tr>' in _merged_header(merged)
+    # A separator beside it too: two cells read as one line, split at the gutter.
+    crossed = ((130.0, 0.0, 130.0, 120.0), (400.0, 0.0, 400.0, 120.0))
+    assert "<tr><td>Net amount</td><td>Gross sum</td><td>Tax</td></tr>" in _merged_header(crossed)
+    # No separators known: as before (the split).
+    assert _merged_header(()) == _merged_header(crossed)
 
 
 # ---------------------------------------------------------------------------------------
