@@ -105,18 +105,16 @@ def _overlap(a: Box, b: Box) -> bool:
 
 
 def _long_runs(ink: npt.NDArray[np.bool_], min_len: float) -> list[tuple[int, int, int]]:
-    """(row, start, end) of every horizontal run of ink at least ``min_len`` long."""
+    """(row, start, end) of every horizontal run of ink at least ``min_len`` long, sorted by
+    row then start."""
     padded = np.zeros((ink.shape[0], ink.shape[1] + 2), dtype=np.int8)
     padded[:, 1:-1] = ink
     steps = np.diff(padded, axis=1)
-    out: list[tuple[int, int, int]] = []
-    for row in np.nonzero((steps != 0).any(axis=1))[0]:
-        starts = np.nonzero(steps[row] == 1)[0]
-        ends = np.nonzero(steps[row] == -1)[0]
-        for s, e in zip(starts, ends, strict=True):
-            if e - s >= min_len:
-                out.append((int(row), int(s), int(e)))
-    return out
+    # Row-major order pairs each run's start with its end: runs alternate along a row.
+    rows, starts = np.nonzero(steps == 1)
+    _, ends = np.nonzero(steps == -1)
+    keep = ends - starts >= min_len
+    return list(zip(rows[keep].tolist(), starts[keep].tolist(), ends[keep].tolist(), strict=True))
 
 
 def _stack(runs: list[tuple[int, int, int]]) -> list[tuple[int, int, int, int]]:
