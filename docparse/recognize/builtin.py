@@ -236,7 +236,8 @@ class BuiltinRecognizer:
 def _rules(
     image: npt.NDArray[np.uint8] | None, box: Sequence[float], lines: Sequence[OcrLine]
 ) -> TableRules | None:
-    """The table box's horizontal rules in the page image (None without an image or text)."""
+    """What the page image shows of the table box's rules, fills and separators (None
+    without an image or text)."""
     if image is None or not lines:
         return None
     return find_rules(image, box, median_height(lines))

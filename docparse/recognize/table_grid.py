@@ -67,8 +67,8 @@ _CELL_BULLET = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u
 def lines_to_table_html(
     lines: Sequence[OcrLine], rules: TableRules | None = None
 ) -> str:
-    """HTML table of the lines of one table box ("" when there is no text); ``rules`` are
-    the box's horizontal rules, in the lines' coordinates, if known."""
+    """HTML table of the lines of one table box ("" when there is no text); ``rules``: what
+    the box's image shows (rules, fills, separators), in the lines' coordinates, if known."""
     n_cols, cells = build_grid(lines, rules)
     if not cells:
         return ""
@@ -103,7 +103,7 @@ def build_grid(
     lines: Sequence[OcrLine], rules: TableRules | None = None
 ) -> tuple[int, list[GridCell]]:
     """(column count, cells) of the table the lines form; cells sorted by row then column.
-    ``rules``: the box's horizontal rules in the lines' coordinates, if known."""
+    ``rules``: what the box's image shows, in the lines' coordinates, if known."""
     lines = [_ink(line) for line in lines if line.text.strip()]
     if not lines:
         return 0, []

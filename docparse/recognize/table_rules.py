@@ -1,4 +1,5 @@
-"""Horizontal rules of a table, found in the page image: the evidence for cells that span rows.
+"""Rules, fills and column separators of a table, found in the page image: the evidence for
+cells that span rows or columns.
 
 Pure: page pixels in, rule segments out (page pixels, top-left origin); no I/O.
 
@@ -12,7 +13,9 @@ on the darkest channel, so red rules count) at least a few line heights long, on
 pixel rows, and thin. Fills are found by their edges instead: long runs where the shade
 changes from one pixel row to the next (the top and bottom of a coloured header row or a
 shaded cell, two row colours meeting); they separate what lies above from what lies below.
-Text makes neither: glyphs leave gaps far shorter than the minimum length.
+Text makes neither: glyphs leave gaps far shorter than the minimum length. Column
+separators are the same shade steps between pixel columns, at least a line tall (a glyph's
+stem is shorter): a drawn rule's sides, or the white line between two filled cells.
 """
 
 from __future__ import annotations
@@ -38,9 +41,11 @@ _MIN_LENGTH_UNITS = 2.5
 
 @dataclass(frozen=True)
 class TableRules:
-    """A table box's horizontal rules, each ``(x0, y, x1, y)`` in page pixels."""
+    """What a table box's image shows of its structure, in page pixels.
 
-    #: Drawn rules: thin runs of ink.
+    Horizontal segments are ``(x0, y, x1, y)``; vertical ones ``(x, y0, x, y1)``."""
+
+    #: Drawn rules: thin horizontal runs of ink.
     lines: tuple[Box, ...] = ()
     #: Edges of fills (a coloured header row, a shaded cell, two row colours meeting): they
     #: separate what lies above from what lies below, but a shaded cell marks a value, not
