@@ -24,6 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from docparse.geometry import Box
+from docparse.textlayer.chars import CJK_CLASS, CJK_ENUMERATOR
 
 
 @dataclass(frozen=True)
@@ -207,15 +208,12 @@ def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
     return [band for band in bands if band]
 
 
-_CJK_CHARS = "\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef"
 #: One CJK character (set without spaces between words).
-CJK = re.compile(f"[{_CJK_CHARS}]")
+CJK = re.compile(f"[{CJK_CLASS}]")
 # A list marker is followed by a space, or (CJK text sets none) directly by a CJK character.
-# CJK enumerators: "二、", "（1）", "①", "4．".
 _LIST_MARKER = re.compile(
     r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
-    r"|[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|[\u2460-\u2473])"
-    f"(?:\\s|(?=[{_CJK_CHARS}]))"
+    f"|{CJK_ENUMERATOR})(?:\\s|(?=[{CJK_CLASS}]))"
 )
 
 

@@ -26,7 +26,14 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from docparse.geometry import Box
-from docparse.textlayer.chars import Glyph, is_cjk, is_rtl_text, row_text
+from docparse.textlayer.chars import (
+    CJK_CLASS,
+    CJK_ENUMERATOR,
+    Glyph,
+    is_cjk,
+    is_rtl_text,
+    row_text,
+)
 from docparse.textlayer.model import TextLayerPage, TextLine
 from docparse.textlayer.row_order import Piece, order_pieces, without_duplicates
 
@@ -34,9 +41,7 @@ _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _LIST_MARKER = re.compile(
     r"^(?:(?:[^\w\s]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
-    # CJK enumerators ("二、", "（1）", "①", "4．"), which CJK text follows without a space.
-    r"|(?:[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|\d{1,3}[.．、]"
-    r"|[\u2460-\u2473])\s*(?=[\u3000-\u30ff\u3400-\u9fff\uac00-\ud7af\uff00-\uffef]))"
+    f"|(?:{CJK_ENUMERATOR})\\s*(?=[{CJK_CLASS}]))"
 )
 
 

@@ -60,6 +60,14 @@ _CJK_RANGES = (
     (0xF900, 0xFAFF),
     (0xFF00, 0xFFEF),
 )
+#: The CJK ranges as the body of a regex character class, for patterns built elsewhere.
+CJK_CLASS = "".join(f"\\u{lo:04x}-\\u{hi:04x}" for lo, hi in _CJK_RANGES)
+#: CJK enumerators opening an item ("二、", "（1）", "①", "4．"), as a regex alternation.
+#: CJK text sets no space after them: the item shows by the CJK character that follows.
+CJK_ENUMERATOR = (
+    r"[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|\d{1,3}[.．、]"
+    r"|[\u2460-\u2473]"
+)
 
 
 @dataclass
