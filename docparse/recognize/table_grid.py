@@ -184,7 +184,7 @@ def _rows_between_rules(
                     merged[-1] = merged[-1] + row
             rows = merged
             drawn = _ruled_columns(rows, extents, rules.lines)
-        edged = _ruled_columns(rows, extents, rules.band_edges)
+            edged = _ruled_columns(rows, extents, rules.band_edges)
         # A column that a ruled boundary's rules and fill edges leave out runs on across
         # it (a row label's fill running on beside two rows whose fills stop).
         return rows, [

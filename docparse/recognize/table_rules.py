@@ -73,7 +73,8 @@ def find_rules(
     # The paper's shade, from the whole page: a table of filled cells has little of it.
     sample = image[::8, ::8]
     background = float(np.median(sample.min(axis=2) if sample.ndim == 3 else sample))
-    ink = dark.astype(np.int16) < background - _INK_CONTRAST
+    shade = dark.astype(np.int16)
+    ink = shade < background - _INK_CONTRAST
     min_len = max(_MIN_LENGTH_UNITS * unit, 0.03 * (x1 - x0), 8.0)
     thin = max(3.0, 0.35 * unit)
     lines: list[Box] = []
@@ -83,7 +84,6 @@ def find_rules(
             lines.append((x0 + left, y, x0 + right, y))
     # Where the shade changes from one pixel row to the next along a long run: the top or
     # bottom of a filled band, or two fills meeting (alternating row colours).
-    shade = dark.astype(np.int16)
     change = np.abs(np.diff(shade, axis=0)) >= _SHADE_STEP
     edges: list[Box] = []
     for top, bottom, left, right in _stack(_long_runs(change, min_len)):
