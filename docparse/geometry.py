@@ -3,6 +3,8 @@ shares, with the few measures they all need."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 #: A box in page pixels, as detectors and the text layer give it.
 Box = tuple[float, float, float, float]
 #: A box rounded to whole pixels, as blocks carry it in the output.
@@ -32,3 +34,37 @@ def inside_share(inner: Box, outer: Box) -> float:
 def to_int(box: Box) -> IntBox:
     """Truncated to whole pixels, as the official pipeline writes ``block_bbox``."""
     return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
+
+
+def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
+    """Indices of ``boxes`` (text lines) in connected groups, in first-member order: lines of
+    one paragraph (stacked, overlapping in x, vertical gap under ``unit``) or of one row (side
+    by side, horizontal gap under two ``unit``)."""
+    parent = list(range(len(boxes)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    for i, a in enumerate(boxes):
+        for j in range(i + 1, len(boxes)):
+            b = boxes[j]
+            x_gap = max(a[0], b[0]) - min(a[2], b[2])
+            y_gap = max(a[1], b[1]) - min(a[3], b[3])
+            if (x_gap < 0 and y_gap < unit) or (y_gap < 0 and x_gap < 2 * unit):
+                parent[find(i)] = find(j)
+    groups: dict[int, list[int]] = {}
+    for i in range(len(boxes)):
+        groups.setdefault(find(i), []).append(i)
+    return list(groups.values())
+
+
+def insert_position(boxes: Sequence[Box], box: Box) -> int:
+    """Where a block found outside every layout box belongs among ``boxes`` (in reading
+    order): before the first one that starts below it and shares its horizontal extent."""
+    for i, b in enumerate(boxes):
+        if min(b[2], box[2]) - max(b[0], box[0]) > 0 and b[1] >= box[1]:
+            return i
+    return len(boxes)

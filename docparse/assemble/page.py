@@ -15,6 +15,7 @@ from docparse.document import (
     LayoutDetResult,
     Page,
 )
+from docparse.geometry import insert_position
 from docparse.layout import Region
 
 
@@ -33,16 +34,6 @@ def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
             for r in regions
         )
     )
-
-
-def _insert_position(blocks: Sequence[tuple[tuple[int, int, int, int], Any]], box: tuple[int, int, int, int]) -> int:
-    """Where a block found outside every layout box belongs in reading order: before the first
-    block that starts below it and shares its horizontal extent."""
-    for i, (b, _) in enumerate(blocks):
-        overlaps_x = min(b[2], box[2]) - max(b[0], box[0]) > 0
-        if overlaps_x and b[1] >= box[1]:
-            return i
-    return len(blocks)
 
 
 def _member_contents(
@@ -80,7 +71,7 @@ def assemble_page(
         (p.bbox, (p, None)) for p in planned
     ]
     for extra in extra_blocks:
-        rows.insert(_insert_position(rows, extra.bbox), (extra.bbox, (None, extra)))
+        rows.insert(insert_position([b for b, _ in rows], extra.bbox), (extra.bbox, (None, extra)))
 
     new_id: dict[int, int] = {}
     for idx, (_, (p, _)) in enumerate(rows):

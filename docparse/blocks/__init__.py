@@ -38,6 +38,8 @@ class PlannedBlock:
     score: float = 0.0
     #: Outline from a polygon layout model (PP-DocLayoutV3): crops are white outside it.
     polygon: tuple[tuple[float, float], ...] | None = None
+    #: From a tentative region (:attr:`docparse.layout.Region.tentative`).
+    tentative: bool = False
 
     @property
     def is_member(self) -> bool:
@@ -101,14 +103,12 @@ class Plan:
                    and contents[p.block_id].source == source
                    and self._sends(p.label))
 
-    def without_unread_pictures(self, contents: Mapping[int, BlockContent]) -> Plan:
-        """Drop the ``text`` twins of pictures (see the built-in layout's big-picture rule)
-        when nothing was read in them."""
-        pictures = {p.bbox for p in self.blocks if p.label == "image"}
+    def without_unread_tentative(self, contents: Mapping[int, BlockContent]) -> Plan:
+        """Drop tentative blocks (text a refinement rule guessed at) in which nothing was read."""
         kept = tuple(
             p for p in self.blocks
-            if not (p.label == "text" and p.bbox in pictures and not contents[p.block_id].content
-                    and contents[p.block_id].status == "ok")
+            if not (p.tentative and not p.members and not p.is_member
+                    and not contents[p.block_id].content and contents[p.block_id].status == "ok")
         )
         return dataclasses.replace(self, blocks=kept)
 
@@ -201,6 +201,7 @@ def plan_blocks(
                 alignments=align_of.get(pos, ("left",)),
                 score=region.score,
                 polygon=region.polygon,
+                tentative=region.tentative,
             )
         )
     return planned

@@ -33,6 +33,9 @@ class Region:
     #: Outline in page pixels from polygon layout models (PP-DocLayoutV3), the official
     #: ``polygon_points``; None for rectangle-only models.
     polygon: tuple[tuple[float, float], ...] | None = None
+    #: Added by a refinement rule on weak evidence (text found where the model saw none, a big
+    #: picture read as text too): the block is dropped again when nothing is read in it.
+    tentative: bool = False
 
 
 class LayoutBackend(Protocol):
@@ -71,6 +74,10 @@ class LayoutEvidence:
     #: pixels, when the caller ran OCR before refining (None: not available). The built-in
     #: backend then checks its labels against them as it does against the text layer.
     ocr_lines: tuple[tuple[str, tuple[float, float, float, float]], ...] | None = None
+    #: On scans read by a recogniser of crops (no text layer, no OCR lines): the text lines page
+    #: pre-processing found by image processing, ``(x1, y1, x2, y2)`` in page pixels. Where
+    #: text is, not what it says; None when not available.
+    line_boxes: tuple[tuple[float, float, float, float], ...] | None = None
     #: Whether the backend may find page furniture the model missed (the ``detect_furniture``
     #: option: off, the model's own header and footer labels stand alone).
     furniture: bool = True

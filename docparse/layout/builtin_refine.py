@@ -62,11 +62,12 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer, prose "tables" relabelled, displayed formulas found,
-    big pictures on scans read, running heads completed."""
+    big pictures on scans read, running heads completed, text no box holds boxed."""
     refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
-    return running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
+    refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
+    return text_the_model_missed(refined, evidence)
 
 
 #: Words at most this many of their heights above a table box can be its header row.
@@ -426,22 +427,27 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
         x1, y1, x2, y2 = r.bbox
         if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * area:
             if not _read_already(r, regions, evidence):
-                out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None))
+                out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,
+                                  tentative=True))
     return out
 
 
 def _read_already(picture: Region, regions: Sequence[Region], evidence: LayoutEvidence) -> bool:
-    """With the page's OCR lines as evidence, a picture whose every line lies in a text region
-    inside it was read already (tables_from_text, prose_out_of_pictures): read again, its text
-    would repeat. Without them, a text box the model found inside it says nothing of the rest."""
+    """With the page's OCR lines (or the lines pre-processing found) as evidence, a picture
+    whose every line lies in a text region inside it was read already (tables_from_text,
+    prose_out_of_pictures, the model's own boxes): read again, its text would repeat. Without
+    them, a text box the model found inside it says nothing of the rest."""
     from docparse.labels import TEXT_LIKE_LABELS
 
-    if evidence.ocr_lines is None:
+    if evidence.ocr_lines is not None:
+        lines = [box for _, box in _words_in(evidence, picture.bbox)]
+    elif evidence.line_boxes is not None:
+        lines = [box for box in evidence.line_boxes if _centre_in(box, picture.bbox)]
+    else:
         return False
     inside = [o.bbox for o in regions if o is not picture and o.label in TEXT_LIKE_LABELS
               and _centre_in(o.bbox, picture.bbox)]
-    words = _words_in(evidence, picture.bbox)
-    return bool(words) and all(any(_centre_in(w[1], box) for box in inside) for w in words)
+    return bool(lines) and all(any(_centre_in(line, box) for box in inside) for line in lines)
 
 
 def _centre_in(box: Sequence[float], outer: Sequence[float]) -> bool:
@@ -454,7 +460,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     form a grid (see :mod:`docparse.textlayer.tables`). Pictures need more evidence: chart
     tick labels also line up."""
     if not _has_words(evidence):
-        return list(regions)
+        return _prose_tables_by_lines(regions, evidence)
     from docparse.textlayer.tables import (
         bands_of,
         clearly_not_table,
@@ -522,6 +528,45 @@ _PROSE_BAND_ALPHA = 0.7
 _CELL_GAP = 1.0
 #: Rows this long in glyphs, on average, are lines of text.
 _LINE_GLYPHS = 25
+
+
+#: A table box whose found lines are prose: this many rows at least, nearly all one run of
+#: text, most of them nearly as wide as the widest, filling most of the box's height.
+_PROSE_LINE_ROWS = 3
+_PROSE_SINGLE_SHARE = 0.8
+_PROSE_LINE_WIDTH = 0.6
+_PROSE_LINE_COVER = 0.5
+
+
+def _prose_tables_by_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """With only the found lines' positions (:attr:`LayoutEvidence.line_boxes`), a ``table``
+    whose rows never split into cells is prose: text.
+
+    The lines are found by closing the gaps between letters and words, not wider ones, so a
+    row of cells falls into pieces and a line of prose stays one. A ruled table's text runs
+    into its rules and is not found as lines at all: too few rows, the label stands."""
+    if evidence.line_boxes is None or not any(r.label == "table" for r in regions):
+        return list(regions)
+    from docparse.textlayer.tables import rows_of
+
+    out = []
+    for r in regions:
+        if r.label == "table":
+            y1, y2 = r.bbox[1], r.bbox[3]
+            rows = rows_of([("", b) for b in evidence.line_boxes if _centre_in(b, r.bbox)])
+            single = [row for row in rows if len(row) == 1]
+            # Prose lines run the width of their column, all but a paragraph's last.
+            widest = max((p[1][2] - p[1][0] for row in rows for p in row), default=0.0)
+            wide = [row for row in single
+                    if row[0][1][2] - row[0][1][0] >= _PROSE_LINE_WIDTH * widest]
+            span = (max(p[1][3] for p in rows[-1]) - min(p[1][1] for p in rows[0])) if rows else 0.0
+            if (len(rows) >= _PROSE_LINE_ROWS
+                    and len(single) >= _PROSE_SINGLE_SHARE * len(rows)
+                    and len(wide) >= 0.5 * len(single)
+                    and span >= _PROSE_LINE_COVER * (y2 - y1)):
+                r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
+        out.append(r)
+    return out
 
 
 def _gapless_lines(evidence: LayoutEvidence, box: Sequence[float]) -> bool:
@@ -679,4 +724,53 @@ def _prose_edges_split(
     out.append(Region("table", hull(grid), table.score, table.cls_id))
     if last < len(bands):
         out.append(Region("text", hull([p for b in bands[last:] for p in b]), table.score, text_id))
+    return out
+
+
+#: Lines in this top or bottom share of the page are furniture (as the built-in recogniser
+#: leaves them out of the text it finds outside every box).
+_MISSED_MARGIN = 0.05
+#: A line thinner than this share of the page's typical line is a rule or a speck.
+_MISSED_MIN_THICKNESS = 0.5
+#: Padding around found lines, in line heights: their boxes hold the x-height band, the
+#: letters reach above and below it.
+_MISSED_PAD_Y = 0.4
+_MISSED_PAD_X = 0.6
+
+
+def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """On scans read by a recogniser of crops, box the text lines no region holds.
+
+    The small model leaves whole paragraphs of a scan unboxed (a workbook's second column of
+    answers, a section heading beside a title); a recogniser of crops never sees them. The
+    lines page pre-processing found (:attr:`LayoutEvidence.line_boxes`) are grouped into
+    paragraphs and rows, each group becomes a tentative ``text`` region (dropped if nothing is
+    read in it: the lines of a photo's edges), placed in reading order before the first
+    region below it. The built-in recogniser does the same with its own OCR lines instead."""
+    if evidence.line_boxes is None or evidence.ocr_lines is not None:
+        return list(regions)
+    from docparse.geometry import insert_position, inside_share, nearby_groups
+
+    boxes = evidence.line_boxes
+    if not boxes:
+        return list(regions)
+    heights = sorted(b[3] - b[1] for b in boxes)
+    unit = max(1.0, heights[len(heights) // 2])
+    height, width = float(evidence.height), float(evidence.width)
+    top, bottom = _MISSED_MARGIN * height, (1 - _MISSED_MARGIN) * height
+    # Padded to the letters first: then the lines of a paragraph are as far apart as OCR
+    # lines are, and group as they do.
+    loose = [(max(0.0, b[0] - _MISSED_PAD_X * unit), max(0.0, b[1] - _MISSED_PAD_Y * unit),
+              min(width, b[2] + _MISSED_PAD_X * unit), min(height, b[3] + _MISSED_PAD_Y * unit))
+             for b in boxes
+             if b[3] - b[1] >= _MISSED_MIN_THICKNESS * unit
+             and top <= (b[1] + b[3]) / 2 <= bottom
+             and not any(inside_share(b, r.bbox) >= 0.5 for r in regions)]
+    out = list(regions)
+    text_id = LABELS.index("text")
+    for group in nearby_groups(loose, (1 + 2 * _MISSED_PAD_Y) * unit):
+        box = (min(loose[i][0] for i in group), min(loose[i][1] for i in group),
+               max(loose[i][2] for i in group), max(loose[i][3] for i in group))
+        found = Region("text", box, 0.5, text_id, None, tentative=True)
+        out.insert(insert_position([r.bbox for r in out], box), found)
     return out

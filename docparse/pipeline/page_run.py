@@ -94,6 +94,10 @@ async def process_page(
                                    furniture=options.detect_furniture)
     if lines is not None:
         evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence())
+    elif not use_text and preprocessed is not None:
+        # A recogniser of crops reads nothing ahead: the lines page pre-processing found (image
+        # processing, no model) still say where the text is, at no further cost.
+        evidence = dataclasses.replace(evidence, line_boxes=preprocessed.text_line_boxes)
     regions = refine_regions(layout, regions, evidence)
     plan = plan_page(
         regions, page_width=page.width, page_height=page.height,
@@ -116,7 +120,7 @@ async def process_page(
     recognized = await recognize_tasks(recognizer, page, tasks, layout_boxes=plan.boxes(),
                                        deadline_at=deadline_at, lines=lines)
     contents = {**reading.contents, **work.with_answers(recognized.contents)}
-    plan = plan.without_unread_pictures(contents)
+    plan = plan.without_unread_tentative(contents)
     t2 = time.perf_counter()
     assembled = assemble_page(
         input_path=page.input_path, page_index=page.page_index, page_count=page.page_count,

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING
 
 from docparse.document import BlockError, ContentSource
 from docparse.errors import ModelError
-from docparse.geometry import Box, IntBox
+from docparse.geometry import Box, IntBox, nearby_groups
 from docparse.recognize import (
     ExtraBlock,
     PageLines,
@@ -408,28 +408,9 @@ def _visible_text_boxes(text_layer: TextLayerPage | None) -> list[Box]:
 
 
 def group_nearby(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
-    """Connected groups: lines of one paragraph (stacked, overlapping in x, gap under one
-    line height) or of one row (side by side, gap under two line heights)."""
-    unit = median_height(lines)
-    parent = list(range(len(lines)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
-
-    for i, a in enumerate(lines):
-        for j in range(i + 1, len(lines)):
-            b = lines[j].bbox
-            x_gap = max(a.bbox[0], b[0]) - min(a.bbox[2], b[2])
-            y_gap = max(a.bbox[1], b[1]) - min(a.bbox[3], b[3])
-            if (x_gap < 0 and y_gap < unit) or (y_gap < 0 and x_gap < 2 * unit):
-                parent[find(i)] = find(j)
-    groups: dict[int, list[OcrLine]] = {}
-    for i, line in enumerate(lines):
-        groups.setdefault(find(i), []).append(line)
-    return list(groups.values())
+    """Connected groups of lines (:func:`docparse.geometry.nearby_groups`)."""
+    groups = nearby_groups([line.bbox for line in lines], median_height(lines))
+    return [[lines[i] for i in group] for group in groups]
 
 
 def formula_from_glyphs(layer: TextLayerPage, box: Sequence[float]) -> str:
