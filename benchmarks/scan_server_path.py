@@ -66,7 +66,8 @@ def scanned_copies(files: list[Path], out: Path) -> list[Path]:
     return made
 
 
-def run_cli(src_tree: Path, images: list[Path], out: Path, extra: list[str]) -> dict[str, Any]:
+def run_cli(src_tree: Path, images: list[Path], out: Path, extra: list[str],
+            python: str = sys.executable) -> dict[str, Any]:
     """``docparse parse`` in its own process with ``src_tree`` first on the path; per-document
     seconds and recognition requests from its JSON events."""
     out.mkdir(parents=True, exist_ok=True)
@@ -74,7 +75,7 @@ def run_cli(src_tree: Path, images: list[Path], out: Path, extra: list[str]) -> 
         if stale.is_file():
             stale.unlink()
     env = {**os.environ, "PYTHONPATH": str(src_tree)}
-    cmd = [sys.executable, "-m", "docparse", "parse", *map(str, images), "-o", str(out),
+    cmd = [python, "-m", "docparse", "parse", *map(str, images), "-o", str(out),
            "--log-json", "--jobs", "1", *extra]
     t0 = time.perf_counter()
     done = subprocess.run(cmd, env=env, cwd=str(out), capture_output=True, text=True, check=False)
@@ -101,6 +102,8 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--base", type=Path, help="a docparse code tree to run as server-before")
     ap.add_argument("--only", help="only documents whose folder name contains this")
     ap.add_argument("--no-builtin", action="store_true", help="skip the no-server system")
+    ap.add_argument("--python", default=sys.executable,
+                    help="the interpreter that runs docparse (a venv with its dependencies)")
     ap.add_argument("--no-record", action="store_true", help="do not write docs/scan-server-path.*")
     args = ap.parse_args(argv)
 
@@ -110,7 +113,10 @@ def main(argv: list[str] | None = None) -> int:
     images = scanned_copies(sources(args.eval_dir, args.only), args.out / "images")
     runs: dict[str, dict[str, Any]] = {}
     with start_fake_vllm(FakeVLLMConfig(ocr_mode="builtin")) as server:
-        server_args = ["--server", server.url, "--layout", "builtin"]
+        # The fake reads one crop at a time with CPU OCR: requests queue, so the timeout is
+        # generous (a timed-out request would be a fault of this machine, not of the client).
+        server_args = ["--server", server.url, "--layout", "builtin", "--timeout", "900",
+                       "--max-concurrency", "4"]
         plan: list[tuple[str, Path, list[str]]] = [("server", ROOT, server_args)]
         if args.base is not None:
             plan.insert(0, ("server-before", args.base.resolve(), server_args))
@@ -118,7 +124,7 @@ def main(argv: list[str] | None = None) -> int:
             plan.append(("builtin", ROOT, []))
         for name, tree, extra in plan:
             print(f"running {name} on {len(images)} documents...", flush=True)
-            runs[name] = run_cli(tree, images, args.out / name, extra)
+            runs[name] = run_cli(tree, images, args.out / name, extra, args.python)
     scores = {name: score_system(scorer, args.eval_dir, args.out / name, args.only)
               for name in runs}
     text = report(scores, runs)

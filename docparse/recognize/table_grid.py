@@ -24,6 +24,7 @@ How the grid is found:
 
 from __future__ import annotations
 
+import dataclasses
 import html
 import re
 import statistics
@@ -72,6 +73,11 @@ def lines_to_table_html(
     n_cols, cells = build_grid(lines, rules)
     if not cells:
         return ""
+    if _right_to_left(cells):
+        # A right-to-left table's first column is its rightmost: HTML lists cells in reading
+        # order, so the columns are written mirrored.
+        cells = sorted((dataclasses.replace(c, col=n_cols - c.col - c.colspan) for c in cells),
+                       key=lambda c: (c.row, c.col))
     n_rows = max(cell.row for cell in cells) + 1
     by_pos = {(cell.row, cell.col): cell for cell in cells}
     # Slots a cell from a row above covers (rowspan): no <td> of their own.
@@ -97,6 +103,22 @@ def lines_to_table_html(
         out.append("</tr>")
     out.append("</table>")
     return "".join(out)
+
+
+def _right_to_left(cells: Sequence[GridCell]) -> bool:
+    """Whether the table is written right to left: more of its letters are of a
+    right-to-left script (Arabic, Persian, Hebrew) than of any other."""
+    import unicodedata
+
+    rtl = other = 0
+    for cell in cells:
+        for ch in cell.text:
+            if ch.isalpha():
+                if unicodedata.bidirectional(ch) in ("R", "AL"):
+                    rtl += 1
+                else:
+                    other += 1
+    return rtl > other
 
 
 def build_grid(

@@ -86,6 +86,7 @@ def text_in_box(
     *,
     min_overlap: float = 0.5,
     visible_only: bool = False,
+    exclude: Sequence[Box] = (),
 ) -> BoxText:
     """Words of ``layer`` inside ``bbox`` (page pixels), cleaned and in reading order.
 
@@ -94,6 +95,8 @@ def text_in_box(
         bbox: ``(x0, y0, x1, y1)`` of the layout block.
         min_overlap: share of a word's characters that must have their centre in the box.
         visible_only: leave out characters drawn invisibly (render mode 3).
+        exclude: boxes whose characters belong to other blocks: a character centred in one
+            of them does not count as inside ``bbox``.
 
     Example:
         >>> from docparse.textlayer.model import TextChar, TextLine, TextSpan
@@ -109,7 +112,7 @@ def text_in_box(
         lx0, ly0, lx1, ly1 = line.bbox
         if lx1 < bx0 or lx0 > bx1 or ly1 < by0 or ly0 > by1:
             continue
-        chars = _select(line, (bx0, by0, bx1, by1), min_overlap, visible_only)
+        chars = _select(line, (bx0, by0, bx1, by1), min_overlap, visible_only, exclude)
         if chars:
             selected.append((line.spans[0].direction, chars))
     if not selected:
@@ -183,9 +186,11 @@ def text_in_box(
 
 
 def _select(
-    line: TextLine, box: Box, min_overlap: float, visible_only: bool
+    line: TextLine, box: Box, min_overlap: float, visible_only: bool,
+    exclude: Sequence[Box] = (),
 ) -> list[tuple[str, Box, float, bool, bool]]:
-    """Characters of the line's words that lie in ``box``: (char, bbox, size, invisible, unmapped)."""
+    """Characters of the line's words that lie in ``box`` and in none of ``exclude``:
+    (char, bbox, size, invisible, unmapped)."""
     out: list[tuple[str, Box, float, bool, bool]] = []
     word: list[tuple[str, Box, float, bool, bool]] = []
     inside = 0
@@ -204,7 +209,9 @@ def _select(
             continue
         for ch in span.chars:
             x0, y0, x1, y1 = ch.bbox
-            centred = box[0] <= (x0 + x1) / 2 <= box[2] and box[1] <= (y0 + y1) / 2 <= box[3]
+            cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+            centred = box[0] <= cx <= box[2] and box[1] <= cy <= box[3] and not any(
+                e[0] <= cx <= e[2] and e[1] <= cy <= e[3] for e in exclude)
             if ch.c.isspace():
                 flush()
                 if centred:

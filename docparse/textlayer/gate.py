@@ -102,6 +102,8 @@ def decide(
     bbox: Sequence[float],
     label: str,
     mode: Literal["auto", "prefer"],
+    *,
+    exclude: Sequence[Sequence[float]] = (),
 ) -> TextLayerDecision:
     """Whether the text layer may replace recognition for one block, and why.
 
@@ -110,6 +112,7 @@ def decide(
         bbox: the block's ``(x0, y0, x1, y1)`` in page pixels.
         label: the block's layout label.
         mode: ``"auto"`` checks everything; ``"prefer"`` only the hard failures.
+        exclude: boxes of other blocks that own the characters inside them.
 
     Example:
         >>> from docparse.textlayer.model import TextChar, TextLine, TextSpan
@@ -130,7 +133,8 @@ def decide(
     )
     if area <= 0 or on_page < 0.5 * area:
         return TextLayerDecision(None, "off_page")
-    found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1)))
+    owned = [(float(e[0]), float(e[1]), float(e[2]), float(e[3])) for e in exclude]
+    found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1), exclude=owned))
     hard = _hard_failure(found)
     if hard is not None:
         return TextLayerDecision(None, hard)
@@ -140,14 +144,19 @@ def decide(
         scan = layer.image_coverage >= SCAN_IMAGE_COVERAGE
         return TextLayerDecision(None, "scanned_page" if scan else "invisible_text")
     if found.invisible:
-        found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1), visible_only=True))
+        found = _stray_glyphs_dropped(text_in_box(layer, (x0, y0, x1, y1), visible_only=True,
+                                                      exclude=owned))
         hard = _hard_failure(found)
         if hard is not None:
             return TextLayerDecision(None, hard)
     soft = _soft_failure(found.text, found.orphans)
     if soft is not None:
         return TextLayerDecision(None, soft)
-    if found.row_area < MIN_COVERAGE * area:
+    # Only the part of the box no other block owns has this block's text to cover.
+    own_area = max(area - sum(
+        max(0.0, min(x1, e[2]) - max(x0, e[0])) * max(0.0, min(y1, e[3]) - max(y0, e[1]))
+        for e in owned), 0.1 * area)
+    if found.row_area < MIN_COVERAGE * own_area:
         return TextLayerDecision(None, "low_coverage")
     return TextLayerDecision(found.text, "ok")
 

@@ -7,6 +7,7 @@ OCR does for the same case.
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Sequence
 
 from docparse.content import ExtraBlock
@@ -39,27 +40,34 @@ def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
     return out
 
 
-def _group(lines: Sequence[TextLine]) -> list[Box]:
-    """Neighbouring lines (small vertical gap, overlapping horizontally) form one block."""
-    groups: list[list[float]] = []
+def _group(lines: Sequence[TextLine]) -> list[tuple[Box, list[TextLine]]]:
+    """Neighbouring lines (small vertical gap, overlapping horizontally) form one block: its
+    box and its lines."""
+    groups: list[tuple[list[float], list[TextLine]]] = []
     for line in sorted(lines, key=lambda ln: (ln.bbox[1], ln.bbox[0])):
         x1, y1, x2, y2 = line.bbox
         height = max(1.0, y2 - y1)
-        for g in groups:
+        for g, members in groups:
             overlaps = min(g[2], x2) - max(g[0], x1) > 0
             if overlaps and y1 - g[3] < 1.2 * height:
                 g[0], g[1], g[2], g[3] = min(g[0], x1), min(g[1], y1), max(g[2], x2), max(g[3], y2)
+                members.append(line)
                 break
         else:
-            groups.append([x1, y1, x2, y2])
-    return [(g[0], g[1], g[2], g[3]) for g in groups]
+            groups.append(([x1, y1, x2, y2], [line]))
+    return [((g[0], g[1], g[2], g[3]), members) for g, members in groups]
 
 
 def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "auto") -> list[ExtraBlock]:
-    """Text blocks for the trustworthy text-layer lines that lie outside every box."""
+    """Text blocks for the trustworthy text-layer lines that lie outside every box.
+
+    Each block reads its own lines only: a block's box (their hull) may reach over lines
+    that layout boxes cover or that another block holds (a nested table's cells beside its
+    caption), which are read there."""
     extra: list[ExtraBlock] = []
-    for group in _group(_uncovered(layer, boxes)):
-        decision = decide(layer, group, "text", "prefer" if mode == "prefer" else "auto")
+    for group, lines in _group(_uncovered(layer, boxes)):
+        own = dataclasses.replace(layer, lines=tuple(lines))
+        decision = decide(own, group, "text", "prefer" if mode == "prefer" else "auto")
         if decision.text:
             bbox = (int(group[0]), int(group[1]), int(group[2] + 0.999), int(group[3] + 0.999))
             extra.append(ExtraBlock(label="text", bbox=bbox, content=decision.text, source="text-layer"))

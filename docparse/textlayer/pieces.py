@@ -37,7 +37,7 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
             run: list[TextChar] = []
             # Space glyphs are skipped: some PDFs stretch them across a cell gap.
             for c in (c for c in span.chars if not c.c.isspace() and _centre_inside(c, b)):
-                if run and c.bbox[0] - run[-1].bbox[2] > GAP * span.size:
+                if run and _gap(run[-1], c) > GAP * span.size:
                     out.append(_piece(run, span.size))
                     run = []
                 run.append(c)
@@ -79,12 +79,18 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
     return out
 
 
+def _gap(prev: TextChar, c: TextChar) -> float:
+    """The blank between two characters next to each other in the text, whichever way the
+    line runs: right-to-left text (Arabic, Persian, Hebrew) lists them leftwards."""
+    return max(c.bbox[0] - prev.bbox[2], prev.bbox[0] - c.bbox[2])
+
+
 def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
     parts = [chars[0].c]
     for prev, c in pairwise(chars):
         # As in chars.WORD_GAP: words set apart without space glyphs.
         word_gap = (WORD_GAP if between_words(prev.c, c.c) else 0.15) * size
-        parts.append((" " if c.bbox[0] - prev.bbox[2] > word_gap else "") + c.c)
+        parts.append((" " if _gap(prev, c) > word_gap else "") + c.c)
     text = "".join(parts)
     return text, (
         min(c.bbox[0] for c in chars),

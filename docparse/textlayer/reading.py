@@ -61,10 +61,11 @@ def read_page(
     snapped = snap_to_lines(layer, [q.bbox for q in queries], [q.wants_text for q in queries])
     texts: dict[int, str] = {}
     grown: dict[int, IntBox] = {}
+    owners = _owners(queries, snapped)
     for q, box in zip(queries, snapped, strict=True):
         if not q.wants_text:
             continue
-        decision = decide(layer, box, q.label, mode)
+        decision = decide(layer, box, q.label, mode, exclude=owners[q.block_id])
         if decision.text is not None:
             texts[q.block_id] = decision.text
             grown[q.block_id] = (int(box[0]), int(box[1]), int(box[2] + 0.999), int(box[3] + 0.999))
@@ -78,3 +79,28 @@ def read_page(
         outside=tuple(blocks_outside(layer, final_boxes, mode=mode)),
         requests_saved=sum(1 for q in taken if q.official_request),
     )
+
+
+def _owners(queries: Sequence[TextLayerQuery],
+            boxes: Sequence[Sequence[float]]) -> dict[int, list[Sequence[float]]]:
+    """block_id → the boxes of other text blocks that own the characters where they overlap it.
+
+    Layout boxes overlap (the small model boxes a nested table's cell and the table around it,
+    two paragraphs over one line); each character is read once, by the smaller box holding
+    it (as OCR lines go to the smallest box), the earlier block on a tie: read by both, the
+    overlap's text would come out twice."""
+    wanting = [(q, b) for q, b in zip(queries, boxes, strict=True) if q.wants_text]
+    out: dict[int, list[Sequence[float]]] = {q.block_id: [] for q, _ in wanting}
+
+    def size(b: Sequence[float]) -> float:
+        return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+
+    for q, b in wanting:
+        for other, ob in wanting:
+            if other.block_id == q.block_id:
+                continue
+            if min(b[2], ob[2]) <= max(b[0], ob[0]) or min(b[3], ob[3]) <= max(b[1], ob[1]):
+                continue
+            if (size(ob), other.block_id) < (size(b), q.block_id):
+                out[q.block_id].append(ob)
+    return out

@@ -313,3 +313,38 @@ def test_prose_with_inline_math_called_a_table_gives_a_finite_grid() -> None:
     html = lines_to_table_html(lines)
     for word in ("converges", "surely,", "convex.", "Each"):
         assert word in html
+
+
+def test_a_right_to_left_table_lists_its_rightmost_column_first() -> None:
+    # Hebrew: "name" | "amount" headers over two rows; the first column is on the right.
+    lines = [cell("שם", 400, 0), cell("סכום", 100, 0),
+             cell("דוד", 400, 40), cell("120", 100, 40),
+             cell("שרה", 400, 80), cell("75", 100, 80)]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("שם", 1), ("סכום", 1)], [("דוד", 1), ("120", 1)], [("שרה", 1), ("75", 1)]]
+    # The same positions in Latin script read left to right, as before.
+    latin = [cell("Amount", 100, 0), cell("Name", 400, 0), cell("120", 100, 40),
+             cell("David", 400, 40), cell("75", 100, 80), cell("Sarah", 400, 80)]
+    assert rows_of(lines_to_table_html(latin))[0] == [("Amount", 1), ("Name", 1)]
+
+
+def test_right_to_left_pieces_keep_their_word_spaces_and_split_at_cell_gaps() -> None:
+    from pathlib import Path
+
+    import pytest
+
+    dejavu = Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf")
+    if not dejavu.exists():
+        pytest.skip(f"needs a Hebrew font at {dejavu}")
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=300)
+    archive = pymupdf.Archive(str(dejavu.parent))
+    css = f"@font-face {{font-family: dv; src: url({dejavu.name});}} p {{font-family: dv}}"
+    # Two cells of one row, the first on the right, each of several words.
+    page.insert_htmlbox(pymupdf.Rect(330, 100, 560, 130), "<p dir='rtl'>שם המוצר המלא</p>",
+                        css=css, archive=archive)
+    page.insert_htmlbox(pymupdf.Rect(40, 100, 250, 130), "<p dir='rtl'>מחיר ליחידה</p>",
+                        css=css, archive=archive)
+    layer = extract_page(page, 1.0)
+    pieces = sorted(pieces_in_box(layer, (0, 0, 600, 300)), key=lambda p: -p[1][0])
+    assert [text for text, _ in pieces] == ["שם המוצר המלא", "מחיר ליחידה"]

@@ -50,3 +50,21 @@ def test_boxes_grow_to_whole_lines_and_never_share_one() -> None:
     assert small == other  # the line went to the box it overlaps most
     table = snap_to_lines(layer, [cut], [False])
     assert table == [cut]
+
+
+def test_each_block_reads_only_its_own_lines_where_block_boxes_overlap() -> None:
+    # A caption and a cell missed by the layout, then a line under both that joins the first
+    # block: that block's box now reaches over the second block's line, which must not be
+    # read twice.
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=600)
+    page.insert_text((40, 200), "Left caption words", fontsize=11)
+    page.insert_text((260, 200), "Right cell", fontsize=11)
+    page.insert_text((40, 214), "A long line running under both of them, and on past the cell", fontsize=11)
+    layer = extract_page(page, 2.0)
+    contents = [b.content for b in blocks_outside(layer, [])]
+    words = " ".join(contents).split()
+    assert sorted(words) == sorted(
+        "Left caption words Right cell A long line running under both of them, and on past the cell"
+        .split())
+    assert "Right cell" in contents
