@@ -8,6 +8,7 @@ to this backend: PP-DocLayoutV2/V3 have their own post-processing and never run 
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 import re
 from collections.abc import Callable, Sequence
@@ -25,6 +26,8 @@ _TABLE_SUSPECTS = frozenset({"text", "reference_content", "image"})
 _MIN_PICTURE_PIECES = 30
 #: A picture covering this share of the page is read as well (see read_big_pictures).
 _BIG_PICTURE = 0.4
+#: On a page with a text layer, only a picture this big with no text box inside is read.
+_COVER_PICTURE = 0.7
 
 
 Piece = tuple[str, tuple[float, float, float, float]]
@@ -67,7 +70,7 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
-    return text_the_model_missed(refined, evidence)
+    return text_the_model_missed(footer_lines(refined, evidence), evidence)
 
 
 #: Words at most this many of their heights above a table box can be its header row.
@@ -382,6 +385,64 @@ def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[R
     return out
 
 
+#: The page's last line is a footer when it lies in this bottom share of the page, stands
+#: this many of its heights below the text above it, and holds at most this many words.
+_FOOT_MARGIN = 0.12
+_FOOT_GAP = 2.5
+_FOOT_WORDS = 12
+#: ... or sits right under the text, its items short and spread over this share of its width.
+_FOOT_ITEM_WORDS = 4
+_FOOT_SPREAD = 0.7
+
+
+def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """The page's last line of text, set apart at its foot, is a footer even inside a text
+    box: a form's issue date, a cover's "Revision: 2.4   P/N 119-036   10 June 2019". Body
+    text runs on at its line spacing to the bottom margin; a footer keeps its distance, or
+    spreads short items over the width under the last line of prose. The line becomes a
+    ``footer`` region and the box holding it ends above it."""
+    if not _has_words(evidence) or not evidence.furniture:
+        return list(regions)
+    from docparse.textlayer.tables import hull, rows_of
+
+    height = float(evidence.height) or 1.0
+    rows = rows_of([p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
+                    if p[0].strip()])
+    if len(rows) < 3:
+        return list(regions)
+    last, above = rows[-1], rows[-2]
+    x1, top, x2, bottom = hull(last)
+    line = bottom - top
+    gap = top - max(p[1][3] for p in above)
+    words = sum(len(p[0].split()) for p in last)
+    # Or set as footers are, right under the text: short items at the left, the middle and
+    # the right of the line under a line of prose ("Revision 2.4   P/N 119-036   10 June").
+    span = max(p[1][2] for p in above) - min(p[1][0] for p in above)
+    spread = (len(last) >= 2 and len(above) == 1
+              and all(len(p[0].split()) <= _FOOT_ITEM_WORDS for p in last)
+              and x2 - x1 >= _FOOT_SPREAD * span)
+    if top < (1 - _FOOT_MARGIN) * height or words > _FOOT_WORDS or (
+            gap < _FOOT_GAP * line and not spread):
+        return list(regions)
+    if any(r.label in ("footer", "number") and _centre_in((x1, top, x2, bottom), r.bbox)
+           for r in regions):
+        return list(regions)
+    # The gap must be blank: a picture or a table in it makes the line its caption or note.
+    if any(r.label not in _HEAD_PARTS and r.bbox[3] > top - gap + line and r.bbox[1] < top
+           for r in regions):
+        return list(regions)
+    out: list[Region] = []
+    for r in regions:
+        if r.label in _HEAD_PARTS and r.bbox[1] < top - gap / 2 and r.bbox[3] > top:
+            # The box ran down over the footer: it ends above it.
+            r = dataclasses.replace(r, bbox=(r.bbox[0], r.bbox[1], r.bbox[2], top - gap / 2))
+        elif r.label in _HEAD_PARTS and _centre_in(r.bbox, (0, top - gap / 2, evidence.width, height)):
+            continue  # a box of the footer line alone: the footer region replaces it
+        out.append(r)
+    out.append(Region("footer", (x1, top, x2, bottom), 0.5, LABELS.index("footer"), None))
+    return out
+
+
 def _same_row(box: Sequence[float], head: Sequence[float]) -> bool:
     """One line beside ``head``: about its height, and overlapping most of it vertically."""
     h, hh = box[3] - box[1], head[3] - head[1]
@@ -418,13 +479,23 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
     On scans and photos the small model often calls a whole table or half a page a picture;
     a picture that big is read too (as the official ``use_ocr_for_image_block`` does): a
     ``text`` region with the same box follows it, and is dropped again if nothing is read."""
-    if evidence.page_has_text:
-        return list(regions)
+    from docparse.labels import TEXT_LIKE_LABELS
+
     area = float(evidence.width * evidence.height) or 1.0
     out: list[Region] = []
     for r in regions:
         out.append(r)
         x1, y1, x2, y2 = r.bbox
+        if evidence.page_has_text:
+            # A born-digital page that is one picture (a cover, a poster) with no text box
+            # in it: its words are in the picture, the few the PDF has as text among them.
+            if (r.label != "image" or (x2 - x1) * (y2 - y1) < _COVER_PICTURE * area
+                    or any(o.label in TEXT_LIKE_LABELS and _centre_in(o.bbox, r.bbox)
+                           for o in regions)):
+                continue
+            out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,
+                              tentative=True))
+            continue
         if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * area:
             if not _read_already(r, regions, evidence):
                 out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,

@@ -24,7 +24,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from docparse.geometry import Box
-from docparse.textlayer.chars import CJK_CLASS, CJK_ENUMERATOR
+from docparse.textlayer.chars import CJK_CLASS, CJK_ENUMERATOR, joins_at_line_break
 
 
 @dataclass(frozen=True)
@@ -230,7 +230,7 @@ def _glue(left: str, right: str) -> str:
         and right[:1].islower()
     ):
         return left[:-1] + right
-    if CJK.match(left[-1]) and CJK.match(right[:1]):
+    if joins_at_line_break(left[-1], right[:1]):
         return left + right
     return left + " " + right
 

@@ -35,8 +35,9 @@ from itertools import pairwise
 import numpy as np
 
 from docparse.geometry import Box
-from docparse.recognize.line_order import CJK, OcrLine, group_rows, median_height
+from docparse.recognize.line_order import OcrLine, group_rows, median_height
 from docparse.recognize.table_rules import TableRules
+from docparse.textlayer.chars import joins_at_line_break
 
 
 @dataclass(frozen=True)
@@ -255,7 +256,7 @@ def _join_cell(left: str, right: str) -> str:
     """One cell's pieces joined: a space between words, none between CJK characters."""
     if not left:
         return right
-    return left + right if CJK.match(left[-1]) and CJK.match(right[:1]) else left + " " + right
+    return left + right if joins_at_line_break(left[-1], right[:1]) else left + " " + right
 
 
 def _span_unruled(

@@ -32,6 +32,7 @@ from docparse.textlayer.chars import (
     Glyph,
     is_cjk,
     is_rtl_text,
+    joins_at_line_break,
     row_text,
 )
 from docparse.textlayer.model import TextLayerPage, TextLine
@@ -323,7 +324,8 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
 
 
 def _glue(left: str, right: str) -> str:
-    """Join two rows of one paragraph: no space between CJK characters; a line-end hyphen
+    """Join two rows of one paragraph: no space between Chinese or Japanese characters
+    (:func:`~docparse.textlayer.chars.joins_at_line_break`); a line-end hyphen
     (or soft hyphen) after a letter is dropped when the next row starts lowercase."""
     if left.endswith("\u00ad"):
         return left[:-1] + right
@@ -335,6 +337,6 @@ def _glue(left: str, right: str) -> str:
         and right[:1].islower()
     ):
         return left[:-1] + right
-    if left and right and is_cjk(left[-1]) and is_cjk(right[0]):
+    if left and right and joins_at_line_break(left[-1], right[0]):
         return left + right
     return left + " " + right

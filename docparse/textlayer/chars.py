@@ -106,6 +106,19 @@ def is_cjk(ch: str) -> bool:
     return any(lo <= o <= hi for lo, hi in _CJK_RANGES)
 
 
+def joins_at_line_break(left: str, right: str) -> bool:
+    """Whether a line ending in ``left`` and the next starting with ``right`` (characters)
+    join without a space: Chinese and Japanese break lines between any two characters and
+    set no spaces. Korean sets spaces between words and word processors break its lines
+    there by default, so a break beside a Hangul syllable is a space."""
+    return bool(left and right) and is_cjk(left) and is_cjk(right) and not (
+        _is_hangul(left) or _is_hangul(right))
+
+
+def _is_hangul(ch: str) -> bool:
+    return 0xAC00 <= ord(ch) <= 0xD7AF or 0x1100 <= ord(ch) <= 0x11FF or 0x3130 <= ord(ch) <= 0x318F
+
+
 def is_rtl_text(text: str) -> bool:
     """True when strong right-to-left letters outnumber left-to-right ones."""
     rtl = ltr = 0

@@ -463,10 +463,11 @@ def _latex(glyphs: Sequence[Glyph], depth: int, rules: tuple[Box, ...] = ()) -> 
     rest = [g for g in scripts if id(g) not in claimed]
     stacked, claimed = _script_fractions(rest, items, base, size, depth, rules)
     items = sorted(items + stacked, key=lambda it: (it.x0, it.x1))
+    limit_of = _limit_runs([g for g in rest if id(g) not in claimed], items, base, size)
     for g in sorted(rest, key=lambda g: g.x0):
         if id(g) in claimed:
             continue
-        owner = _owner(items, g, size)
+        owner = limit_of.get(id(g)) or _owner(items, g, size)
         if owner is None:
             owner = _Item(g.x0, g.x0, latex="{}")
             items.append(owner)
@@ -629,6 +630,46 @@ def _frac(
     num = [g for g in members if g.baseline < split]
     den = [g for g in members if g.baseline >= split]
     return f"\\frac{{{_latex(num, depth + 1, rules)}}}{{{_latex(den, depth + 1, rules)}}}"
+
+
+def _limit_runs(scripts: Sequence[Glyph], items: Sequence[_Item], base: float,
+                size: float) -> dict[int, _Item]:
+    r"""id of a script glyph → the operator whose limit it is part of. A limit is a run of
+    scripts under (or over) the operator, letters next to each other with nothing on the
+    line between them; a long one (``\sum_{s, Rs = I_i}``) reaches past the operator on
+    both sides, where its end glyphs would otherwise be read as scripts of their neighbours."""
+    out: dict[int, _Item] = {}
+    for side in (True, False):
+        run: list[Glyph] = []
+        for g in sorted((g for g in scripts if (g.baseline < base) is side), key=lambda g: g.x0):
+            if run and (g.x0 - run[-1].x1 > 0.3 * g.size or any(
+                    not it.limits and run[-1].x1 <= (it.x0 + it.x1) / 2 <= g.x0 for it in items)):
+                _claim(run, items, size, out)
+                run = []
+            run.append(g)
+        _claim(run, items, size, out)
+    return out
+
+
+def _claim(run: Sequence[Glyph], items: Sequence[_Item], size: float,
+           out: dict[int, _Item]) -> None:
+    """The run is the limit of the operator (a big operator or ``lim``; a big delimiter
+    takes none) one of its glyphs stands under or over: the one nearest its middle."""
+    if not run:
+        return
+    ops = [it for it in items
+           if it.limits and (it.glyph is None or it.glyph.c in _BIG_OPERATORS)
+           and any(it.x0 - 0.5 * size <= g.cx <= it.x1 + 0.5 * size for g in run)]
+    if ops:
+        middle = (run[0].x0 + run[-1].x1) / 2
+        op = min(ops, key=lambda it: abs((it.x0 + it.x1) / 2 - middle))
+        out.update((id(h), op) for h in run)
+        return
+    # Any other run of scripts is one script of the item its first glyph belongs to: a
+    # superscript "ψ(gs)" whose ")" ends past the left edge of a tall bracket after it.
+    owner = _owner(items, run[0], size)
+    if owner is not None:
+        out.update((id(h), owner) for h in run)
 
 
 def _owner(items: Sequence[_Item], g: Glyph, size: float) -> _Item | None:

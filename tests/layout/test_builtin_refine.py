@@ -382,3 +382,42 @@ def test_a_page_number_and_its_row_are_furniture() -> None:
                            ocr_lines=tuple(low))
     out2 = refine_builtin([Region("text", (585.0, 1228.0, 605.0, 1248.0), 0.9, 22, 1)], page2)
     assert [r.label for r in out2] == ["text"]
+
+
+def _footer_page(last: list[tuple[float, str]], last_y: float, body_rows: int = 40
+                 ) -> TextLayerPage:
+    """A page of prose down to y = 60 + 14 * body_rows pt, then ``last`` (x, text) at ``last_y``."""
+    rows = [(60, 60 + 14 * i, PROSE[i % len(PROSE)]) for i in range(body_rows)]
+    return page_of(rows + [(x, last_y, text) for x, text in last])
+
+
+def test_a_footer_line_under_the_text_becomes_a_footer() -> None:
+    # Short items spread over the width right under the last line of prose (a cover's
+    # "Revision 2.4   P/N 119-036   10 June 2019"), inside the text box the model drew.
+    layer = _footer_page([(60, "Revision: 2.4"), (250, "P/N 119-036"), (440, "10 June 2019")],
+                         60 + 14 * 49 + 16, body_rows=50)
+    body = Region("text", px(55, 48, 530, 780), 0.9, 22)
+    out = refine_builtin([body], evidence(layer))
+    assert [r.label for r in out] == ["text", "footer"]
+    footer = out[1].bbox
+    assert out[0].bbox[3] < footer[1]  # the text box ends above it
+    assert text_in_box(layer, footer).text == "Revision: 2.4 P/N 119-036 10 June 2019"
+    # A line set well apart at the foot is one too.
+    layer = _footer_page([(60, "Form 12-B issued March 2021")], 775, body_rows=45)
+    out = refine_builtin([Region("text", px(55, 48, 530, 690), 0.9, 22)], evidence(layer))
+    assert [r.label for r in out] == ["text", "footer"]
+
+
+def test_the_last_line_of_the_text_and_a_caption_under_a_picture_stay() -> None:
+    # Prose running on to the bottom at its line spacing: its last line is text.
+    layer = _footer_page([], 0, body_rows=52)
+    body = Region("text", px(55, 48, 530, 790), 0.9, 22)
+    assert refine_builtin([body], evidence(layer)) == [body]
+    # A short caption under a picture at the page's foot is the picture's caption.
+    layer = page_of([(60, 60 + 14 * i, PROSE[i % len(PROSE)]) for i in range(30)]
+                    + [(200, 775, "Figure 3: the site")])
+    picture = Region("image", px(60, 490, 500, 760), 0.9, 3)
+    caption = Region("figure_title", px(195, 765, 320, 780), 0.9, 4)
+    out = refine_builtin([Region("text", px(55, 48, 530, 480), 0.9, 22), picture, caption],
+                         evidence(layer))
+    assert "footer" not in [r.label for r in out]

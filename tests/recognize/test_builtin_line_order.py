@@ -57,6 +57,12 @@ def test_cjk_lines_join_without_space() -> None:
     assert join_paragraphs(lines) == "这是第一行文字这是第二行"
 
 
+def test_korean_lines_join_with_a_space() -> None:
+    # Korean sets spaces between words, and its lines break there.
+    lines = [line("보험회사에서 그동안 판매했거나", 0, 0, 300), line("향후 판매하게 될 보험상품", 0, 22, 240)]
+    assert join_paragraphs(lines) == "보험회사에서 그동안 판매했거나 향후 판매하게 될 보험상품"
+
+
 def test_cjk_enumerators_start_paragraphs() -> None:
     # A workbook answer key: section titles and numbered answers set without a space after
     # their marker, each on its own line; the full-width wrapped line runs on.

@@ -198,6 +198,26 @@ def test_each_sum_takes_the_limits_under_it() -> None:
     assert row_latex(first + second + under + rest) == r"\sum_{i=1}\sum_{j=1}x=1"
 
 
+def test_a_limit_wider_than_its_sum_stays_whole() -> None:
+    # TeX centres a long limit under the sum; both its ends reach past the sign, where they
+    # were taken for scripts of the "=" before it and of the "x" after it.
+    left = run("λ=", 80, 200)
+    total = [Glyph("∑", 120, 185, 134, 215, 210, 14.0, "CMEX10")]
+    under = run("s,Rs=Iab", 109.6, 222, size=8, advance=0.55)
+    after = run("x", 150, 200)
+    assert row_latex(left + total + under + after) == r"\lambda=\sum_{s,Rs=Iab}x"
+
+
+def test_a_superscript_run_stays_with_its_base_beside_a_tall_bracket() -> None:
+    # "ζ^{ψ(gs)}]": the bracket is set in a big font whose glyph box starts left of the
+    # superscript's last character.
+    open_ = [Glyph("[", 90, 180, 98, 220, 210, 14.0, "CMEX10")]
+    zeta = run("ζ", 100, 200)
+    sup = run("ψ(gs)", right(zeta), 194, size=8, advance=0.55)
+    close = [Glyph("]", right(sup) - 3, 180, right(sup) + 5, 220, 210, 14.0, "CMEX10")]
+    assert row_latex(open_ + zeta + sup + close) == r"[\zeta^{\psi(gs)}]"
+
+
 def test_a_radical_covers_what_is_under_its_bar() -> None:
     root = [Glyph("√", 100, 186, 110, 200, 200, 14.0, "CMSY10")]
     radicand = run("b", 110, 210) + run("2", 118, 204, size=10, font="CMR10") + run("−4", 126, 210, font="CMR10")
