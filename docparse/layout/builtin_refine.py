@@ -474,7 +474,8 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
 
 
 def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """On pages without a text layer, also read what the built-in model calls a big picture.
+    """On pages without a text layer, also read what the built-in model calls a big picture
+    (on born-digital pages only a picture that is nearly the whole page: a cover, a poster).
 
     On scans and photos the small model often calls a whole table or half a page a picture;
     a picture that big is read too (as the official ``use_ocr_for_image_block`` does): a
