@@ -424,7 +424,8 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     if top < (1 - _FOOT_MARGIN) * height or words > _FOOT_WORDS or (
             gap < _FOOT_GAP * line and not spread):
         return list(regions)
-    if any(r.label in ("footer", "number") and _centre_in((x1, top, x2, bottom), r.bbox)
+    # A row the model or the rules above already made furniture is left as it is.
+    if any(r.label in ("footer", "number", "header") and r.bbox[1] < bottom and r.bbox[3] > top
            for r in regions):
         return list(regions)
     # The gap must be blank: a picture or a table in it makes the line its caption or note.
