@@ -37,7 +37,7 @@ import numpy as np
 from docparse.geometry import Box
 from docparse.recognize.line_order import OcrLine, group_rows, median_height
 from docparse.recognize.table_rules import TableRules
-from docparse.textlayer.chars import joins_at_line_break
+from docparse.textlayer.chars import is_rtl_text, joins_at_line_break
 
 
 @dataclass(frozen=True)
@@ -107,19 +107,8 @@ def lines_to_table_html(
 
 
 def _right_to_left(cells: Sequence[GridCell]) -> bool:
-    """Whether the table is written right to left: more of its letters are of a
-    right-to-left script (Arabic, Persian, Hebrew) than of any other."""
-    import unicodedata
-
-    rtl = other = 0
-    for cell in cells:
-        for ch in cell.text:
-            if ch.isalpha():
-                if unicodedata.bidirectional(ch) in ("R", "AL"):
-                    rtl += 1
-                else:
-                    other += 1
-    return rtl > other
+    """Whether the table is written right to left (Arabic, Persian, Hebrew)."""
+    return is_rtl_text("".join(c.text for c in cells))
 
 
 def build_grid(

@@ -39,6 +39,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Literal
 
+from docparse.geometry import intersection
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.textlayer.block_text import BoxText, text_in_box
 from docparse.textlayer.model import TextLayerPage
@@ -153,9 +154,7 @@ def decide(
     if soft is not None:
         return TextLayerDecision(None, soft)
     # Only the part of the box no other block owns has this block's text to cover.
-    own_area = max(area - sum(
-        max(0.0, min(x1, e[2]) - max(x0, e[0])) * max(0.0, min(y1, e[3]) - max(y0, e[1]))
-        for e in owned), 0.1 * area)
+    own_area = max(area - sum(intersection((x0, y0, x1, y1), e) for e in owned), 0.1 * area)
     if found.row_area < MIN_COVERAGE * own_area:
         return TextLayerDecision(None, "low_coverage")
     return TextLayerDecision(found.text, "ok")

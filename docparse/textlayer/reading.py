@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import Literal
 
 from docparse.content import BlockContent, ExtraBlock
-from docparse.geometry import IntBox
+from docparse.geometry import Box, IntBox, area, intersection
 from docparse.textlayer.model import TextLayerPage
 
 TextLayerMode = Literal["auto", "prefer"]
@@ -81,8 +81,7 @@ def read_page(
     )
 
 
-def _owners(queries: Sequence[TextLayerQuery],
-            boxes: Sequence[Sequence[float]]) -> dict[int, list[Sequence[float]]]:
+def _owners(queries: Sequence[TextLayerQuery], boxes: Sequence[Box]) -> dict[int, list[Box]]:
     """block_id → the boxes of other text blocks that own the characters where they overlap it.
 
     Layout boxes overlap (the small model boxes a nested table's cell and the table around it,
@@ -90,17 +89,11 @@ def _owners(queries: Sequence[TextLayerQuery],
     it (as OCR lines go to the smallest box), the earlier block on a tie: read by both, the
     overlap's text would come out twice."""
     wanting = [(q, b) for q, b in zip(queries, boxes, strict=True) if q.wants_text]
-    out: dict[int, list[Sequence[float]]] = {q.block_id: [] for q, _ in wanting}
-
-    def size(b: Sequence[float]) -> float:
-        return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
+    out: dict[int, list[Box]] = {q.block_id: [] for q, _ in wanting}
 
     for q, b in wanting:
         for other, ob in wanting:
-            if other.block_id == q.block_id:
-                continue
-            if min(b[2], ob[2]) <= max(b[0], ob[0]) or min(b[3], ob[3]) <= max(b[1], ob[1]):
-                continue
-            if (size(ob), other.block_id) < (size(b), q.block_id):
+            if other.block_id != q.block_id and intersection(b, ob) > 0 and (
+                    (area(ob), other.block_id) < (area(b), q.block_id)):
                 out[q.block_id].append(ob)
     return out
