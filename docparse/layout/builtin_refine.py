@@ -537,19 +537,23 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     from docparse.textlayer.tables import (
         bands_of,
         clearly_not_table,
-        columns_of,
         hull,
         looks_like_table,
     )
 
     table_id = LABELS.index("table")
     out: list[Region] = []
+    reorder = False
     for r in regions:
         if r.label == "table":
             # Lessons of the built-in model: its "tables" sometimes swallow prose or lists.
             pieces = _words_in(evidence, r.bbox)
             if clearly_not_table(pieces) or _gapless_lines(evidence, r.bbox):
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
+            elif (parts := prose_columns_split(r, pieces, _loose_gutter(evidence))) is not None:
+                out.extend(parts)
+                reorder = True
+                continue
             out.extend(_prose_edges_split(r, pieces))
             continue
         if r.label not in _TABLE_SUSPECTS:
@@ -572,12 +576,11 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             # brochure pages and ruled invoice tables pictures.
             out.append(r)
             if not any(kinds):
-                # Text in columns (side-by-side cards, a two-column brochure): bands across
-                # the whole box would read both columns line by line, so each column is
-                # banded on its own and the page's reading order takes them column-wise,
-                # as OCR of the same box reads them.
-                bands = [b for column in columns_of(pieces, gutter=_gutter(evidence))
-                         for b in bands_of(column)]
+                # Text in columns (side-by-side cards, a two-column brochure, a newspaper
+                # page): bands across the whole box would read the columns line by line, so
+                # the words are cut at their gutters and blank bands (an XY-cut) and the
+                # page's reading order takes the blocks column-wise.
+                bands = _cut_blocks(pieces, _loose_gutter(evidence))
                 kinds = [False] * len(bands)
         elif not any(kinds):
             out.append(r)
@@ -588,6 +591,12 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 out.append(Region("table", box, r.score, table_id, None))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))
+    if reorder:
+        # The parts of a page-sized "table" are the page's own columns and articles: the
+        # order the model's boxes had no longer holds, so the page is ordered again.
+        from docparse.layout.reading_order import order_regions
+
+        return order_regions(out, evidence.width, evidence.height)
     return out
 
 
@@ -640,6 +649,220 @@ def _prose_tables_by_lines(regions: Sequence[Region], evidence: LayoutEvidence) 
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
         out.append(r)
     return out
+
+
+#: A block of text is prose when most of its rows are one run of text this long on average
+#: (characters: CJK prose has no word spaces), mostly letters, and most rows nearly as wide as
+#: the block (a column's lines run its width, all but a paragraph's last).
+_PROSE_ROW_CHARS = 12
+_PROSE_LETTERS = 0.6
+_PROSE_SINGLE = 0.8
+_PROSE_WIDE = 0.75
+#: A "table" is prose columns when its prose blocks hold this share of its characters.
+_PROSE_COLUMNS_SHARE = 0.4
+
+
+def _prose_block(pieces: Sequence[Piece]) -> bool:
+    from docparse.textlayer.tables import rows_of
+
+    rows = rows_of(pieces)
+    if len(rows) < 2:
+        return False
+    chars = "".join(p[0] for p in pieces).replace(" ", "")
+    if not chars or sum(1 for c in chars if c.isalpha()) < _PROSE_LETTERS * len(chars):
+        return False
+    if _row_chars(pieces) < _PROSE_ROW_CHARS:
+        return False
+    if sum(1 for row in rows if len(row) == 1) < _PROSE_SINGLE * len(rows):
+        return False
+    x1 = min(p[1][0] for p in pieces)
+    x2 = max(p[1][2] for p in pieces)
+    wide = sum(1 for row in rows if row[-1][1][2] - row[0][1][0] >= _PROSE_WIDE * (x2 - x1))
+    return wide >= 0.5 * len(rows)
+
+
+#: Pieces that may cross a column gutter: this share of the rows (a detector joins the odd
+#: line across a narrow gutter), and the fewest rows a column holds.
+_GUTTER_CROSSING = 0.05
+_COLUMN_ROWS = 3
+#: A group of pieces this short on average per row is list markers or item numbers.
+_MARKER_CHARS = 4
+#: The narrowest gutter on OCR lines, in line heights: none. The detector does not split a
+#: line at a word space, so any strip between its lines is a gutter. (Text-layer pieces break
+#: at cell-wide gaps, so there a gutter is as wide as everywhere else: _GUTTER_TEXT_LAYER.)
+_LOOSE_GUTTER_OCR = 0.0
+
+
+def _loose_gutter(evidence: LayoutEvidence) -> float:
+    return _GUTTER_TEXT_LAYER if evidence.text_layer is not None else _LOOSE_GUTTER_OCR
+
+
+def _columns_loose(pieces: Sequence[Piece], gutter: float) -> list[list[Piece]]:
+    """Pieces split at the vertical strips at least ``gutter`` line heights wide that (nearly)
+    no piece crosses. On OCR lines any width will do: their boxes are padded, and a Federal
+    Register or newspaper gutter between them is a pixel or two (and a detector does not
+    split a line at a word space). A few pieces may cross (lines joined across it), and each
+    side must hold rows of its own. Left to right; one group when there is no such strip."""
+    from docparse.textlayer.tables import rows_of
+
+    rows = rows_of(pieces)
+    if len(rows) < 2 * _COLUMN_ROWS:
+        return [list(pieces)]
+    heights = sorted(p[1][3] - p[1][1] for p in pieces)
+    min_gap = gutter * heights[len(heights) // 2]
+    allowance = int(_GUTTER_CROSSING * len(rows))
+    x_lo = min(p[1][0] for p in pieces)
+    x_hi = max(p[1][2] for p in pieces)
+    # Coverage as a step function: +1 where a piece starts, -1 past where it ends.
+    events = sorted([(p[1][0], 1) for p in pieces] + [(p[1][2], -1) for p in pieces],
+                    key=lambda e: (e[0], e[1]))
+    cuts: list[float] = []
+    depth = 0
+    start: float | None = None
+    for x, step in events:
+        depth += step
+        if depth <= allowance and start is None and x_lo < x < x_hi:
+            start = x
+        elif depth > allowance and start is not None:
+            if x > start and x - start >= min_gap:
+                cuts.append((start + x) / 2)
+            start = None
+    if not cuts:
+        return [list(pieces)]
+    groups: list[list[Piece]] = [[] for _ in range(len(cuts) + 1)]
+    for piece in pieces:
+        centre = (piece[1][0] + piece[1][2]) / 2
+        groups[sum(1 for c in cuts if centre > c)].append(piece)
+    # A ragged edge or a stray label is not a column, nor are list markers or item numbers
+    # ("■", "23."): such groups join the next one (the text they mark), or the last.
+    merged: list[list[Piece]] = []
+    pending: list[Piece] = []
+    for group in groups:
+        if len(rows_of(group)) < _COLUMN_ROWS or _row_chars(group) < _MARKER_CHARS:
+            pending.extend(group)
+            continue
+        merged.append(pending + list(group))
+        pending = []
+    if pending:
+        if not merged:
+            return [list(pieces)]
+        merged[-1].extend(pending)
+    return merged if len(merged) > 1 else [list(pieces)]
+
+
+def _grids_joined(columns: list[list[Piece]]) -> list[list[Piece]]:
+    """Neighbouring columns that form a table together (a sidebar's labels and values) are
+    one part: their gutter is between cells, not between columns of text."""
+    from docparse.textlayer.tables import bands_of, looks_like_table
+
+    def has_prose(column: list[Piece]) -> bool:
+        return any(_prose_block(b) for b in bands_of(column))
+
+    out = [columns[0]]
+    for column in columns[1:]:
+        if looks_like_table(out[-1] + column) and not has_prose(out[-1]) and not has_prose(column):
+            out[-1] = out[-1] + column
+        else:
+            out.append(column)
+    return out
+
+
+def _cut_blocks(pieces: list[Piece], gutter: float, top: bool = False) -> list[list[Piece]]:
+    """Pieces cut recursively at the gutters and blank bands that run through them (an XY-cut
+    of the words, columns first), in reading order. A part that looks like a table on its own
+    is not cut further: its columns are cells."""
+    from docparse.textlayer.tables import bands_of, looks_like_table
+
+    if not top and looks_like_table(pieces):
+        return [pieces]
+    columns = _grids_joined(_columns_loose(pieces, gutter))
+    if len(columns) > 1:
+        return [b for c in columns for b in _cut_blocks(c, gutter)]
+    bands = bands_of(pieces)
+    if len(bands) > 1:
+        return [b for band in bands for b in _cut_blocks(band, gutter)]
+    return [pieces]
+
+
+def prose_columns_split(table: Region, pieces: Sequence[Piece], gutter: float) -> list[Region] | None:
+    """A "table" that is the page's columns of prose (the small model boxes a whole
+    newspaper or Federal Register page, or a report's sidebar and body, as one table): its
+    words cut at the gutters and blank bands that run through them, each part a text region,
+    or a table where the part is a grid on its own. None when the box is a table after all.
+
+    A table whose rows split into columns of long cells (a term and its explanation) is not
+    cut: one of its columns then holds only short labels, or its cells start level with
+    each other row after row, or its prose is one cell level with the grid's rows beside it."""
+    from docparse.textlayer.tables import hull, looks_like_table
+
+    columns = _grids_joined(_columns_loose(pieces, gutter))
+    if len(columns) < 2:
+        return None
+    parts = _cut_blocks(list(pieces), gutter, top=True)
+    grids = [looks_like_table(p) for p in parts]
+    prose = [not g and _prose_block(p) for p, g in zip(parts, grids, strict=True)]
+    size = sum(len(p[0].replace(" ", "")) for p in pieces)
+    in_prose = sum(len(q[0].replace(" ", "")) for p, is_prose in zip(parts, prose, strict=True)
+                   if is_prose for q in p)
+    if not size or in_prose < _PROSE_COLUMNS_SHARE * size:
+        return None
+    for column in columns:
+        column_parts = [i for i, p in enumerate(parts) if p[0] in column]
+        # A column of labels beside explanations: short rows, no prose and no grid of its own.
+        if not any(prose[i] or grids[i] for i in column_parts) and _row_chars(column) < _PROSE_ROW_CHARS:
+            return None
+    if _cells_level(columns, parts) or _cell_beside_grid(parts, prose, grids):
+        return None
+    table_id, text_id = LABELS.index("table"), LABELS.index("text")
+    return [Region("table", hull(p), table.score, table_id, None) if g
+            else Region("text", hull(p), table.score, text_id, None)
+            for p, g in zip(parts, grids, strict=True)]
+
+
+def _row_chars(pieces: Sequence[Piece]) -> float:
+    from docparse.textlayer.tables import rows_of
+
+    rows = rows_of(pieces)
+    return sum(len(p[0].replace(" ", "")) for p in pieces) / len(rows) if rows else 0.0
+
+
+def _cell_beside_grid(parts: Sequence[Sequence[Piece]], prose: Sequence[bool],
+                      grids: Sequence[bool]) -> bool:
+    """Is a block of prose level with a grid beside it, within the grid's rows? Then it is
+    one of the table's cells (a note spanning the rows of a rating scale), not a column."""
+    from docparse.textlayer.tables import hull
+
+    for p, is_prose in zip(parts, prose, strict=True):
+        if not is_prose:
+            continue
+        x1, y1, x2, y2 = hull(p)
+        for g, is_grid in zip(parts, grids, strict=True):
+            if not is_grid:
+                continue
+            gx1, gy1, gx2, gy2 = hull(g)
+            beside = gx1 >= x2 or gx2 <= x1
+            within = min(y2, gy2) - max(y1, gy1) >= 0.8 * (y2 - y1)
+            if beside and within:
+                return True
+    return False
+
+
+def _cells_level(columns: Sequence[Sequence[Piece]], parts: Sequence[Sequence[Piece]]) -> bool:
+    """Do the blocks of one column start level with blocks of the next, block after block
+    (a table's rows of long cells), rather than where the text happens to break?"""
+    tops = []
+    for column in columns:
+        own = [p for p in parts if p[0] in column]
+        tops.append([min(q[1][1] for q in p) for p in own])
+    height = sorted(q[1][3] - q[1][1] for c in columns for q in c)
+    unit = height[len(height) // 2]
+    for a, b in itertools.pairwise(tops):
+        if min(len(a), len(b)) < 3:
+            continue
+        level = sum(1 for t in a if any(abs(t - u) < 0.5 * unit for u in b))
+        if level >= 0.8 * len(a):
+            return True
+    return False
 
 
 def _gapless_lines(evidence: LayoutEvidence, box: Sequence[float]) -> bool:

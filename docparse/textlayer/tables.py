@@ -61,7 +61,7 @@ def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE
         return False
     # Cells after the first are short (amounts, dates, names); a long second piece is a list
     # item's text after its number, not a cell.
-    later = sorted(len(p[0].split()) for r in multi for p in r[1:])
+    later = sorted(word_count(p[0]) for r in multi for p in r[1:])
     if later[len(later) // 2] > MAX_CELL_WORDS:
         return False
     # Cells must line up: some column edge (left, or right for right-aligned numbers) is
@@ -78,6 +78,23 @@ def looks_like_table(pieces: Sequence[Piece], *, min_table_rows: int = MIN_TABLE
 
 _PAGE_NUMBER = re.compile(r"[.\s·…]*(\d{1,4}|[ivxlcdm]{1,7})", re.IGNORECASE)
 _ROMAN = {"i": 1, "v": 5, "x": 10, "l": 50, "c": 100, "d": 500, "m": 1000}
+
+
+#: CJK text sets no spaces between words; a word is this many characters on average.
+_CJK_WORD_CHARS = 2
+
+
+def word_count(text: str) -> int:
+    """Words in ``text``: its space-separated tokens, a run of CJK characters counting as
+    one word per two characters (CJK sets no spaces, so a whole CJK line would otherwise be
+    one "word" and prose would pass for short cells)."""
+    from docparse.textlayer.chars import is_cjk
+
+    count = 0
+    for token in text.split():
+        cjk = sum(1 for c in token if is_cjk(c))
+        count += max(1, round(cjk / _CJK_WORD_CHARS)) if cjk else 1
+    return count
 
 
 def _contents_list(rows: Sequence[Sequence[Piece]]) -> bool:
@@ -119,7 +136,7 @@ def _prose(rows: Sequence[Sequence[Piece]]) -> bool:
     # Punctuation left between citation links ("(", ",", ")."): not words of either kind.
     # Dashes stay: tables print them in empty cells.
     words = [w for w in words if w.strip(_CITATION_PUNCTUATION)] or words
-    per_row = len(words) / len(rows)
+    per_row = sum(word_count(w) for w in words) / len(rows)
     alphabetic = sum(1 for w in words if w.strip(".,;:()'\"").isalpha()) / len(words)
     return per_row >= PROSE_WORDS_PER_ROW and alphabetic >= PROSE_ALPHA_SHARE
 
