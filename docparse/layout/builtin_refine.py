@@ -64,9 +64,10 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """Tables found in the text layer, prose "tables" relabelled, displayed formulas found,
-    big pictures on scans read, running heads completed, text no box holds boxed."""
-    refined = tables_outside_boxes(tables_from_text(regions, evidence), evidence)
+    """Tables found in the text layer and its ruled grids, prose "tables" relabelled,
+    displayed formulas found, big pictures on scans read, running heads completed, text no
+    box holds boxed."""
+    refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
@@ -444,6 +445,53 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     return out
 
 
+#: Labels a ruled grid takes into its table: the text the model boxed inside it (not page
+#: furniture, which the grid's rules cannot be about).
+_RULED_MEMBERS = frozenset({"text", "reference_content", "paragraph_title", "doc_title", "abstract",
+                            "content", "footnote", "vertical_text", "figure_title", "table"})
+#: A picture or chart covering this share of a grid is what the rules belong to (its axes,
+#: gridlines or frame).
+_RULED_PICTURE = 0.5
+
+
+def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A lattice of rules drawn on a born-digital page, with text in its cells, is a table
+    (:mod:`docparse.textlayer.lattice`): the text regions the model boxed inside it become
+    that one table. Word processors draw every table's borders; the small model reads ruled
+    tables of ODT and DOCX exports, nested ones above all, as paragraphs side by side."""
+    layer = evidence.text_layer
+    if layer is None or not layer.vertical_rules or not layer.rules:
+        return list(regions)
+    from docparse.textlayer.lattice import ruled_grids
+    from docparse.textlayer.tables import rows_of
+
+    out = list(regions)
+    table_id = LABELS.index("table")
+    for grid in ruled_grids(layer.rules, layer.vertical_rules, scale=layer.scale):
+        if len(rows_of(_words_in(evidence, grid))) < 2:
+            continue  # no text in its cells: a frame, a chart's plot area
+        area = max(1.0, _area(grid))
+        if any(r.label in ("image", "chart") and _overlap(r.bbox, grid) >= _RULED_PICTURE * area
+               for r in out):
+            continue
+        if any(r.label == "table" and _overlap(r.bbox, grid) >= 0.9 * area for r in out):
+            continue  # the model's table already
+        members = [i for i, r in enumerate(out) if r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)]
+        if not members:
+            if any(_overlap(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
+                continue  # text reaching into the grid from a box of its own: unclear
+            # A grid no box touches (the model saw nothing there): its own table, in place.
+            from docparse.geometry import insert_position
+
+            out.insert(insert_position([r.bbox for r in out], grid),
+                       Region("table", grid, 0.5, table_id, None))
+            continue
+        table = Region("table", grid, max(out[i].score for i in members), table_id, None)
+        out = [table if i == members[0] else r for i, r in enumerate(out)
+               if i == members[0] or i not in members]
+    return out
+
+
 def _same_row(box: Sequence[float], head: Sequence[float]) -> bool:
     """One line beside ``head``: about its height, and overlapping most of it vertically."""
     h, hh = box[3] - box[1], head[3] - head[1]
@@ -467,10 +515,15 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
              if not covered(p[1])]
     if len(loose) < 6:
         return list(regions)
+    from docparse.geometry import insert_position
+
     out = list(regions)
     for band in bands_of(loose):
         if looks_like_table(band):
-            out.append(Region("table", hull(band), 0.5, LABELS.index("table"), None))
+            # Where it stands in the reading order, not after everything else on the page.
+            box = hull(band)
+            out.insert(insert_position([r.bbox for r in out], box),
+                       Region("table", box, 0.5, LABELS.index("table"), None))
     return out
 
 

@@ -84,6 +84,8 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
             [bbox for kind, bbox in log if kind == "fill-image"], width, height
         ),
         rules=_rules(log, affine, scale),
+        vertical_rules=_rules(log, affine, scale, vertical=True),
+        scale=scale,
     )
 
 
@@ -94,15 +96,19 @@ _RULE_ASPECT = 3.0
 _MAX_RULES = 2000
 
 
-def _rules(log: Sequence[tuple[str, Sequence[float]]], affine: Affine, scale: float) -> tuple[Box, ...]:
-    """Thin horizontal lines and bars drawn on the page, from the bbox log the extraction has
-    anyway: formula readers find fraction and radical bars among them."""
+def _rules(log: Sequence[tuple[str, Sequence[float]]], affine: Affine, scale: float, *,
+           vertical: bool = False) -> tuple[Box, ...]:
+    """Thin horizontal (or ``vertical``) lines and bars drawn on the page, from the bbox log
+    the extraction has anyway: formula readers find fraction and radical bars among them, the
+    layout's checks the rules of ruled tables."""
     out: list[Box] = []
     for kind, raw in log:
         if not kind.endswith("-path"):
             continue
         box = _transform(raw, affine)
         height, width = box[3] - box[1], box[2] - box[0]
+        if vertical:
+            height, width = width, height
         if height <= _RULE_THICKNESS * scale and width >= max(_RULE_ASPECT * height, scale):
             out.append(box)
             if len(out) >= _MAX_RULES:

@@ -44,3 +44,7 @@ class TextLayerPage:
     image_coverage: float = 0.0
     #: Thin horizontal strokes and fills (fraction bars, radical bars, table rules), as boxes.
     rules: tuple[tuple[float, float, float, float], ...] = ()
+    #: Thin vertical strokes and fills (table rules, column separators), as boxes.
+    vertical_rules: tuple[tuple[float, float, float, float], ...] = ()
+    #: Page pixels per PDF point (the render scale the boxes are at).
+    scale: float = 1.0
