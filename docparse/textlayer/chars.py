@@ -232,13 +232,8 @@ def _host(bases: Sequence[Glyph], mark: Glyph) -> Glyph | None:
 
 
 def _ligature_tail(mark: Glyph) -> bool:
-    """A zero-width left-to-right letter: what a mapped ligature leaves after its first letter
-    (right-to-left letters split off a lam-alef keep the nearest-centre rule)."""
-    return (
-        unicodedata.category(mark.c).startswith("L")
-        and unicodedata.combining(mark.c) == 0
-        and unicodedata.bidirectional(mark.c) == "L"
-    )
+    """A zero-width letter: what a mapped ligature leaves after its first letter."""
+    return unicodedata.category(mark.c).startswith("L") and unicodedata.combining(mark.c) == 0
 
 
 def _compose_accents(bases: list[Glyph]) -> list[Glyph]:

@@ -234,6 +234,17 @@ def test_visual_order_arabic_with_split_lam_alef_is_rebuilt() -> None:
     assert found.orphans == 0
 
 
+def test_lam_alef_tail_at_the_glyphs_edge_follows_the_lam() -> None:
+    # "الأد" as MuPDF gives a Word export's lam-alef: the ligature's glyph mapped to lam,
+    # the alef-hamza after it zero-width at the glyph's right edge (where it starts, in a
+    # right-to-left row), which is also the left edge of the article's alef beside it.
+    # Nearest centre would give the hamza to that alef: "األد", as plain extraction reads.
+    boxes = [("\u0627", (379.8, 10.0, 382.2, 22.0)), ("\u0623", (379.8, 10.0, 379.8, 22.0)),
+             ("\u0644", (373.3, 10.0, 379.8, 22.0)), ("\u062f", (369.2, 10.0, 373.2, 22.0))]
+    layer = _page(_span("".join(c for c, _ in boxes), [b for _, b in boxes]))
+    assert text_in_box(layer, PAGE).text == "\u0627\u0644\u0623\u062f"
+
+
 def test_ligature_mapped_to_letters_keeps_them_in_order() -> None:
     # A PDF mapping its "fi" / "ffi" ligature glyphs to letters gives the first letter the
     # glyph's advance and the rest zero width at its right edge, which is where the next
