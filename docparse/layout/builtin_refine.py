@@ -70,7 +70,8 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
-    refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
+    refined = running_heads(page_numbers(read_big_pictures(titles_not_headers(refined, evidence),
+                                                           evidence), evidence), evidence)
     return text_the_model_missed(footer_lines(refined, evidence), evidence)
 
 
@@ -341,6 +342,52 @@ def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
             out[regions.index(r)] = number
         else:
             out.append(number)
+    return out
+
+
+#: A "header" set this much larger than the page's body text, right above it, is a title.
+_TITLE_SIZE = 1.1
+_TITLE_GAP = 2.5
+
+
+def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A "header" the model found whose type is larger than the page's body text, with the
+    body right under it, is the page's title: running heads are set in small type and stand
+    apart. (The small model calls the title of a one-page article at the top a header, and
+    Markdown would then drop it as page furniture.) Born-digital pages only: font sizes."""
+    layer = evidence.text_layer
+    if layer is None or not any(r.label == "header" for r in regions):
+        return list(regions)
+    sizes = sorted((span.size, len(span.text.strip())) for line in layer.lines for span in line.spans
+                   if span.text.strip())
+    total = sum(n for _, n in sizes)
+    if not total:
+        return list(regions)
+    body, seen = sizes[-1][0], 0
+    for size, n in sizes:
+        seen += n
+        if 2 * seen >= total:
+            body = size
+            break
+    has_title = any(r.label == "doc_title" for r in regions)
+    out = list(regions)
+    for i, r in enumerate(regions):
+        if r.label != "header":
+            continue
+        own = [span for line in layer.lines if _centre_in(line.bbox, r.bbox)
+               for span in line.spans if span.text.strip()]
+        if not own or min(span.size for span in own) < _TITLE_SIZE * body:
+            continue
+        height = r.bbox[3] - r.bbox[1]
+        below = [o.bbox[1] - r.bbox[3] for o in regions
+                 if o is not r and o.label not in ("header", "footer", "number")
+                 and o.bbox[1] >= r.bbox[3] - 0.5 * height
+                 and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])]
+        if not below or min(below) > _TITLE_GAP * height:
+            continue
+        label = "paragraph_title" if has_title else "doc_title"
+        has_title = True
+        out[i] = Region(label, r.bbox, r.score, LABELS.index(label), r.order, r.polygon)
     return out
 
 

@@ -421,3 +421,27 @@ def test_the_last_line_of_the_text_and_a_caption_under_a_picture_stay() -> None:
     out = refine_builtin([Region("text", px(55, 48, 530, 480), 0.9, 22), picture, caption],
                          evidence(layer))
     assert "footer" not in [r.label for r in out]
+
+
+def _titled_page(head: str, head_size: float, head_y: float) -> TextLayerPage:
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=800)
+    page.insert_text((60, head_y), head, fontsize=head_size, fontname="helv")
+    for i, line in enumerate(PROSE):
+        page.insert_text((60, 110 + 14 * i), line, fontsize=10, fontname="helv")
+    with pymupdf.open(stream=doc.tobytes(), filetype="pdf") as again:
+        return extract_page(again[0], SCALE)
+
+
+def test_a_header_in_large_type_right_above_the_body_is_the_title() -> None:
+    # A one-page article: the small model calls its title, at the top, a header.
+    body = Region("text", px(55, 98, 540, 160), 0.9, 1)
+    layer = _titled_page("Productivity through programming", 14, 88)
+    head = Region("header", px(55, 74, 330, 92), 0.8, 1)
+    out = refine_builtin([head, body], evidence(layer))
+    assert [r.label for r in out] == ["doc_title", "text"]
+    # A running head in small type, or one standing apart from the body, stays a header.
+    for size, y in ((8, 88), (14, 30)):
+        layer = _titled_page("Productivity through programming", size, y)
+        head = Region("header", px(55, y - size - 2, 330, y + 4), 0.8, 1)
+        assert refine_builtin([head, body], evidence(layer))[0].label == "header", (size, y)
