@@ -210,10 +210,12 @@ def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
 
 #: One CJK character (set without spaces between words).
 CJK = re.compile(f"[{CJK_CLASS}]")
-# A list marker is followed by a space, or (CJK text sets none) directly by a CJK character.
+# A list marker is followed by a space, or (CJK text sets none) directly by a CJK character,
+# or stands alone: a detector reads a checkbox or bullet set apart as a line of its own, and
+# the item's text beside it joins it on the same row.
 _LIST_MARKER = re.compile(
     r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
-    f"|{CJK_ENUMERATOR})(?:\\s|(?=[{CJK_CLASS}]))"
+    f"|{CJK_ENUMERATOR})(?:\\s|$|(?=[{CJK_CLASS}]))"
 )
 
 

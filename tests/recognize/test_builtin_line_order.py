@@ -129,3 +129,16 @@ def test_rotated_and_vertical_lines_are_flagged() -> None:
     assert OcrLine("tilted", (0, 0, 100, 100), angle=45.0).is_rotated
     assert not OcrLine("I", (0, 0, 8, 20)).is_rotated
     assert not OcrLine("normal", (0, 0, 60, 20)).is_rotated
+
+
+def test_a_checkbox_read_as_a_line_of_its_own_starts_an_item() -> None:
+    # The detector reads each item's checkbox apart from its text: the square joins the
+    # text beside it, and each square starts a new item even where the item before wrapped.
+    lines = [OcrLine("■", (297, 109, 316, 126)),
+             OcrLine("They work in parallel to State funded practitioners who take", (332, 110, 957, 134)),
+             OcrLine("assignments for legal aid", (332, 135, 614, 156)),
+             OcrLine("■", (296, 166, 317, 187)),
+             OcrLine("They coordinate appointments of private practitioners", (333, 171, 953, 191))]
+    assert join_paragraphs(lines) == (
+        "■ They work in parallel to State funded practitioners who take assignments for legal aid\n"
+        "■ They coordinate appointments of private practitioners")
