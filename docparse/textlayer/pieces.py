@@ -6,7 +6,7 @@ separated by gaps far wider than a word space, so each piece is (part of) one ce
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Container, Sequence
 from itertools import pairwise
 
 from docparse.geometry import Box
@@ -35,14 +35,25 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
             if span.render_mode == 3 or abs(span.direction[1]) > 0.2:
                 continue
             run: list[TextChar] = []
-            # Space glyphs are skipped: some PDFs stretch them across a cell gap.
-            for c in (c for c in span.chars if not c.c.isspace() and _centre_inside(c, b)):
+            # Characters with a space glyph before them: condensed type (Korean set tight)
+            # leaves a word space narrower than any gap rule would take for one.
+            spaced: set[int] = set()
+            space: TextChar | None = None
+            for c in (c for c in span.chars if _centre_inside(c, b)):
+                if c.c.isspace():
+                    # Space glyphs make no gap of their own: some PDFs stretch them across
+                    # a cell gap, which must still split the pieces.
+                    space = c
+                    continue
                 if run and _gap(run[-1], c) > GAP * span.size:
-                    out.append(_piece(run, span.size))
+                    out.append(_piece(run, span.size, spaced))
                     run = []
+                elif run and space is not None and _between(space, run[-1], c):
+                    spaced.add(id(c))
+                space = None
                 run.append(c)
             if run:
-                out.append(_piece(run, span.size))
+                out.append(_piece(run, span.size, spaced))
     return _bullets_joined([p for p in out if p[0]])
 
 
@@ -79,18 +90,25 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
     return out
 
 
+def _between(space: TextChar, a: TextChar, b: TextChar) -> bool:
+    """Does the space glyph stand between the two characters (whichever way the line runs)?"""
+    mid = (space.bbox[0] + space.bbox[2]) / 2
+    lo, hi = sorted(((a.bbox[0] + a.bbox[2]) / 2, (b.bbox[0] + b.bbox[2]) / 2))
+    return lo < mid < hi
+
+
 def _gap(prev: TextChar, c: TextChar) -> float:
     """The blank between two characters next to each other in the text, whichever way the
     line runs: right-to-left text (Arabic, Persian, Hebrew) lists them leftwards."""
     return max(c.bbox[0] - prev.bbox[2], prev.bbox[0] - c.bbox[2])
 
 
-def _piece(chars: Sequence[TextChar], size: float) -> tuple[str, Box]:
+def _piece(chars: Sequence[TextChar], size: float, spaced: Container[int] = frozenset()) -> tuple[str, Box]:
     parts = [chars[0].c]
     for prev, c in pairwise(chars):
         # As in chars.WORD_GAP: words set apart without space glyphs.
         word_gap = (WORD_GAP if between_words(prev.c, c.c) else 0.15) * size
-        parts.append((" " if _gap(prev, c) > word_gap else "") + c.c)
+        parts.append((" " if id(c) in spaced or _gap(prev, c) > word_gap else "") + c.c)
     text = "".join(parts)
     return text, (
         min(c.bbox[0] for c in chars),

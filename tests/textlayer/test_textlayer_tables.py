@@ -154,3 +154,20 @@ def test_justified_prose_with_citation_links_is_not_a_table() -> None:
             pieces.append((text, (x, 30.0 * r, x + 9.0 * len(text), 30.0 * r + 18.0)))
             x += 9.0 * len(text) + 20.0
     assert not looks_like_table(pieces)
+
+
+def test_condensed_words_keep_the_space_glyphs_between_them() -> None:
+    # Korean set with negative tracking: glyph boxes overlap, and the word space glyph
+    # leaves a blank narrower than any gap rule would take for a space.
+    from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
+
+    text = "마시는 물 또는"
+    boxes, x = [], 200.0
+    for ch in text:
+        width = 5.0 if ch == " " else 15.0
+        boxes.append((x, 750.0, x + width, 771.0))
+        x += width - 1.8
+    chars = tuple(TextChar(c, b) for c, b in zip(text, boxes, strict=True))
+    span = TextSpan(text, (200.0, 750.0, x, 771.0), "Gulim", 18.0, chars=chars)
+    layer = TextLayerPage(1200, 1600, (TextLine((span,), span.bbox),))
+    assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["마시는 물 또는"]
