@@ -210,12 +210,14 @@ def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
 
 #: One CJK character (set without spaces between words).
 CJK = re.compile(f"[{CJK_CLASS}]")
-# A list marker is followed by a space, or (CJK text sets none) directly by a CJK character,
-# or stands alone: a detector reads a checkbox or bullet set apart as a line of its own, and
-# the item's text beside it joins it on the same row.
+# A list marker is followed by a space, or (CJK text sets none) directly by a CJK character.
+# A bullet or checkbox may stand alone: a detector reads one set apart as a line of its own,
+# and the item's text beside it joins it on the same row. ("a." or "5." alone is as often
+# the end of a sentence wrapped onto the next line.)
 _LIST_MARKER = re.compile(
-    r"^(?:[•·▪◦●○■□‣⁃*\-–—]|\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
-    f"|{CJK_ENUMERATOR})(?:\\s|$|(?=[{CJK_CLASS}]))"
+    r"^(?:[•·▪◦●○■□‣⁃*\-–—](?:\s|$)"
+    r"|(?:\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
+    f"|{CJK_ENUMERATOR})(?:\\s|(?=[{CJK_CLASS}])))"
 )
 
 

@@ -142,3 +142,10 @@ def test_a_checkbox_read_as_a_line_of_its_own_starts_an_item() -> None:
     assert join_paragraphs(lines) == (
         "■ They work in parallel to State funded practitioners who take assignments for legal aid\n"
         "■ They coordinate appointments of private practitioners")
+
+
+def test_a_sentence_end_wrapped_alone_onto_the_next_line_is_no_item() -> None:
+    # "... at 0.5 s and 1.5" / "S." : a letter and a full stop alone end the sentence.
+    lines = [OcrLine("d. Find the acceleration of the potato at 0.5 s and 1.5", (100, 100, 900, 130)),
+             OcrLine("S.", (100, 135, 130, 165))]
+    assert join_paragraphs(lines) == "d. Find the acceleration of the potato at 0.5 s and 1.5 S."
