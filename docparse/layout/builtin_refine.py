@@ -131,19 +131,21 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     layer = evidence.text_layer
     if layer is None or not any(r.label in _FORMULA_SUSPECTS for r in regions):
         return list(regions)
-    from docparse.textlayer.math import glyphs_in_box, is_math_glyph, rows_of
+    from docparse.textlayer.math import glyphs_in_box, may_hold_math, rows_of
 
     # One pass over the page's characters; a page without a math glyph (most pages of prose)
     # has no formula to find, only the model's formula boxes to check.
     page = glyphs_in_box(layer, (0, 0, layer.width, layer.height))
-    if not any(r.label == "display_formula" for r in regions) and not any(map(is_math_glyph, page)):
+    if not any(r.label == "display_formula" for r in regions) and not may_hold_math(page):
         return list(regions)
 
     def inside(box: Sequence[float]) -> list[Glyph]:
         return [g for g in page if box[0] <= g.cx <= box[2] and box[1] <= g.cy <= box[3]]
 
+    found = _formulas_outside_boxes(regions, page, evidence)
+    changed = found is not None
+    regions = found if found is not None else regions
     out: list[Region] = []
-    changed = False
     for r in regions:
         if r.label not in _FORMULA_SUSPECTS:
             out.append(r)
@@ -189,6 +191,62 @@ def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     if not any(r.label == "display_formula" for r in out):
         return out if changed else list(regions)
     return _equation_numbers_joined(_formulas_grown(out, page), inside)
+
+
+#: Glyphs further apart than this many font sizes on a row belong to different blocks.
+_SEGMENT_GAP = 2.0
+#: A displayed formula no box holds has at least this many glyphs.
+_LOOSE_FORMULA_GLYPHS = 3
+
+
+def _formulas_outside_boxes(
+    regions: Sequence[Region], page: Sequence[Glyph], evidence: LayoutEvidence
+) -> list[Region] | None:
+    """Displayed formulas among the glyphs no box holds, as formula regions where they stand
+    in the reading order (None when there are none). The small model leaves equations set
+    in a text font unboxed ("eiπ + 1 = 0" on a card of a web page's export); their text
+    would otherwise come out as a paragraph of loose symbols. Rows of loose glyphs are cut
+    at wide gaps (side-by-side cards), a segment is a formula when its glyphs are math
+    (:func:`docparse.textlayer.math.is_math_row`), and segments stacked close together
+    (a system of equations, a sum's limits) are one formula."""
+    from docparse.geometry import insert_position
+    from docparse.textlayer.math import is_math_row, rows_of
+
+    margin = _MISSED_MARGIN * evidence.height
+    loose = [g for g in page if margin < g.cy < evidence.height - margin
+             and not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
+    if len(loose) < _LOOSE_FORMULA_GLYPHS:
+        return None
+    segments: list[list[Glyph]] = []
+    for row in rows_of(loose):
+        size = sorted(g.size for g in row)[len(row) // 2]
+        current = [row[0]]
+        for left, right in itertools.pairwise(row):
+            if right.x0 - left.x1 > _SEGMENT_GAP * size:
+                segments.append(current)
+                current = []
+            current.append(right)
+        segments.append(current)
+    math = [s for s in segments if len(s) >= _LOOSE_FORMULA_GLYPHS and is_math_row(s)]
+    if not math:
+        return None
+    boxes: list[list[float]] = []
+    for seg in sorted(math, key=lambda s: min(g.y0 for g in s)):
+        x1, y1 = min(g.x0 for g in seg), min(g.y0 for g in seg)
+        x2, y2 = max(g.x1 for g in seg), max(g.y1 for g in seg)
+        size = max(g.size for g in seg)
+        for held in boxes:
+            if min(held[2], x2) > max(held[0], x1) and y1 - held[3] < size:
+                held[:] = [min(held[0], x1), min(held[1], y1), max(held[2], x2), max(held[3], y2)]
+                break
+        else:
+            boxes.append([x1, y1, x2, y2])
+    out = list(regions)
+    formula_id = LABELS.index("display_formula")
+    for found in boxes:
+        box = (found[0], found[1], found[2], found[3])
+        out.insert(insert_position([r.bbox for r in out], box), Region("display_formula", box, 0.5, formula_id))
+    return out
 
 
 def _math_rows(rows: Sequence[Sequence[Glyph]]) -> list[bool]:

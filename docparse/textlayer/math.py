@@ -224,7 +224,7 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
     glyphs = [g for g in row if g.c not in _BULLETS]
     if len(glyphs) < 2:
         return False
-    math = sum(1 for g in glyphs if is_math_glyph(g))
+    math = sum(1 for g in glyphs if is_math_glyph(g)) or _italic_variables(glyphs)
     if not math or _stacked_lines(glyphs):
         return False
     # Text set in a math font (a sample of Fraktur or Euler script) is words, not variables:
@@ -238,6 +238,30 @@ def is_math_row(row: Sequence[Glyph]) -> bool:
     return not words or (
         all(applied for _, applied in words) and len(words) <= 2 and math >= 3 * len(words)
     )
+
+
+_ITALIC = re.compile(r"italic|oblique|-it\b|-ital", re.IGNORECASE)
+_RELATIONS = frozenset("=<>≤≥≠≈")
+
+
+def _italic_variables(glyphs: Sequence[Glyph]) -> int:
+    """Math set in a text font (a word processor's or a web page's equation in Times):
+    letters standing alone in italics, as variables are set, in a row with a relation sign
+    ("a² + b² = c²"). Their count, or 0 when the row has no relation or fewer than two."""
+    if not any(g.c in _RELATIONS for g in glyphs):
+        return 0
+    single = [w for w, _ in _text_words(glyphs, math_fonts=True) if len(w) <= 2]
+    italic = sum(1 for g in glyphs if g.c.isalpha() and _ITALIC.search(g.font))
+    return italic if italic >= 2 and len(single) >= 2 else 0
+
+
+def may_hold_math(glyphs: Sequence[Glyph]) -> bool:
+    """Whether any formula can be among ``glyphs``: a math glyph, or a relation sign and
+    letters in italics (math set in a text font). Most pages of prose have neither."""
+    if any(map(is_math_glyph, glyphs)):
+        return True
+    return any(g.c in _RELATIONS for g in glyphs) and any(
+        g.c.isalpha() and _ITALIC.search(g.font) for g in glyphs)
 
 
 def is_prose_row(row: Sequence[Glyph]) -> bool:

@@ -266,7 +266,12 @@ def test_the_builtin_default_writes_the_paper_s_formulas_as_latex(tmp_path: Path
 def test_a_formula_box_holding_only_prose_is_text() -> None:
     layer = extract_page(_formula_page()[0], 2.0)
     box = Region("display_formula", (70, 100, 740, 160), 0.9, 5)
-    assert [r.label for r in formulas_from_text([box], LayoutEvidence(800, 600, layer, True))] == ["text"]
+    out = formulas_from_text([box], LayoutEvidence(800, 600, layer, True))
+    assert [r.label for r in out if r.bbox == box.bbox] == ["text"]
+    # The page's formula, which the box left out, is found among the glyphs no box holds.
+    (formula,) = [r for r in out if r.bbox != box.bbox]
+    assert formula.label == "display_formula"
+    assert row_latex(glyphs_in_box(layer, formula.bbox)) == r"E=mc^{2}+\pi"
 
 
 def test_an_equation_number_boxed_apart_joins_its_formula() -> None:
@@ -365,3 +370,29 @@ def test_lines_of_text_run_together_are_not_a_formula() -> None:
     # A display fraction's numerator and denominator sit closer to the line.
     frac = run("x=", 100, 200) + run("abc", 130, 190) + run("def", 130, 210)
     assert is_math_row(frac)
+
+
+def test_equations_no_box_holds_are_found_in_a_text_font() -> None:
+    # Two cards side by side, each with its equation set in Times (italic variables, roman
+    # operators and raised digits) and left unboxed by the model; a line of prose with an
+    # italic variable and "=" in it is no formula.
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=400)
+    writer = pymupdf.TextWriter(page.rect)
+    roman, italic = pymupdf.Font("tiro"), pymupdf.Font("tiit")
+    for x0 in (60, 360):
+        for dx, text, font, size, rise in [(0, "a", italic, 14, 0), (8, "2", roman, 10, 6),
+                                           (16, "+", roman, 14, 0), (28, "b", italic, 14, 0),
+                                           (36, "2", roman, 10, 6), (44, "=", roman, 14, 0),
+                                           (56, "c", italic, 14, 0), (63, "2", roman, 10, 6)]:
+            writer.append((x0 + dx, 120 - rise), text, font=font, fontsize=size)
+    writer.append((60, 200), "We set the value of ", font=roman, fontsize=11)
+    writer.append((160, 200), "x", font=italic, fontsize=11)
+    writer.append((168, 200), "= 5 in every run of the study.", font=roman, fontsize=11)
+    writer.write_text(page)
+    layer = extract_page(doc[0], 2.0)
+    out = formulas_from_text([Region("text", (50, 40, 1150, 80), 0.9, 1)], LayoutEvidence(1200, 800, layer, True))
+    formulas = [r for r in out if r.label == "display_formula"]
+    assert len(formulas) == 2
+    assert [row_latex(glyphs_in_box(layer, r.bbox)) for r in formulas] == ["a^{2}+b^{2}=c^{2}"] * 2
+    assert all(r.bbox[3] < 300 for r in formulas)  # the prose line is not one
