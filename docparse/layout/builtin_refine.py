@@ -227,7 +227,7 @@ def _formulas_outside_boxes(
                 current = []
             current.append(right)
         segments.append(current)
-    math = [s for s in segments if len(s) >= _LOOSE_FORMULA_GLYPHS and is_math_row(s)]
+    math = [s for s in segments if len(s) >= _LOOSE_FORMULA_GLYPHS and not _leaders(s) and is_math_row(s)]
     if not math:
         return None
     boxes: list[list[float]] = []
@@ -247,6 +247,13 @@ def _formulas_outside_boxes(
         box = (found[0], found[1], found[2], found[3])
         out.insert(insert_position([r.bbox for r in out], box), Region("display_formula", box, 0.5, formula_id))
     return out
+
+
+def _leaders(glyphs: Sequence[Glyph]) -> bool:
+    """Dot leaders (a table of contents' "...... 7"): TeX sets them in its math italic font,
+    so they pass for math glyphs."""
+    dots = sum(1 for g in glyphs if g.c in ".·…")
+    return dots >= 4 and dots >= 0.3 * len(glyphs)
 
 
 def _math_rows(rows: Sequence[Sequence[Glyph]]) -> list[bool]:

@@ -396,3 +396,19 @@ def test_equations_no_box_holds_are_found_in_a_text_font() -> None:
     assert len(formulas) == 2
     assert [row_latex(glyphs_in_box(layer, r.bbox)) for r in formulas] == ["a^{2}+b^{2}=c^{2}"] * 2
     assert all(r.bbox[3] < 300 for r in formulas)  # the prose line is not one
+
+
+def test_dot_leaders_in_a_math_font_are_no_formula() -> None:
+    # A table of contents whose leaders TeX set in its math font, the entry's title boxed
+    # by the model and the leaders and page number left loose.
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=400)
+    writer = pymupdf.TextWriter(page.rect)
+    writer.append((60, 120), "5 Path searching", font=pymupdf.Font("tiro"), fontsize=11)
+    writer.append((160, 120), ". " * 30, font=pymupdf.Font("symbol"), fontsize=11)
+    writer.append((520, 120), "7", font=pymupdf.Font("tiro"), fontsize=11)
+    writer.write_text(page)
+    layer = extract_page(doc[0], 2.0)
+    title = Region("text", (110, 220, 300, 250), 0.9, 1)
+    out = formulas_from_text([title], LayoutEvidence(1200, 800, layer, True))
+    assert [r.label for r in out] == ["text"]
