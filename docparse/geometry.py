@@ -3,7 +3,7 @@ shares, with the few measures they all need."""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 
 #: A box in page pixels, as detectors and the text layer give it.
 Box = tuple[float, float, float, float]
@@ -36,11 +36,10 @@ def to_int(box: Box) -> IntBox:
     return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
 
 
-def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
-    """Indices of ``boxes`` (text lines) in connected groups, in first-member order: lines of
-    one paragraph (stacked, overlapping in x, vertical gap under ``unit``) or of one row (side
-    by side, horizontal gap under two ``unit``)."""
-    parent = list(range(len(boxes)))
+def connected_groups(count: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
+    """Indices ``0..count-1`` in the connected groups the ``links`` (pairs of indices) make,
+    in first-member order (union-find)."""
+    parent = list(range(count))
 
     def find(i: int) -> int:
         while parent[i] != i:
@@ -48,17 +47,26 @@ def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
             i = parent[i]
         return i
 
-    for i, a in enumerate(boxes):
-        for j in range(i + 1, len(boxes)):
-            b = boxes[j]
-            x_gap = max(a[0], b[0]) - min(a[2], b[2])
-            y_gap = max(a[1], b[1]) - min(a[3], b[3])
-            if (x_gap < 0 and y_gap < unit) or (y_gap < 0 and x_gap < 2 * unit):
-                parent[find(i)] = find(j)
+    for i, j in links:
+        parent[find(i)] = find(j)
     groups: dict[int, list[int]] = {}
-    for i in range(len(boxes)):
+    for i in range(count):
         groups.setdefault(find(i), []).append(i)
     return list(groups.values())
+
+
+def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
+    """Indices of ``boxes`` (text lines) in connected groups, in first-member order: lines of
+    one paragraph (stacked, overlapping in x, vertical gap under ``unit``) or of one row (side
+    by side, horizontal gap under two ``unit``)."""
+
+    def near(a: Box, b: Box) -> bool:
+        x_gap = max(a[0], b[0]) - min(a[2], b[2])
+        y_gap = max(a[1], b[1]) - min(a[3], b[3])
+        return (x_gap < 0 and y_gap < unit) or (y_gap < 0 and x_gap < 2 * unit)
+
+    return connected_groups(len(boxes), ((i, j) for i, a in enumerate(boxes)
+                                         for j in range(i + 1, len(boxes)) if near(a, boxes[j])))
 
 
 def insert_position(boxes: Sequence[Box], box: Box) -> int:

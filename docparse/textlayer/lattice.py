@@ -7,9 +7,9 @@ model reads the ruled tables of ODT and DOCX exports (nested ones above all) as 
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 
-Box = tuple[float, float, float, float]
+from docparse.geometry import Box, connected_groups
 
 #: Rules meet when their boxes come this close (page pixels per unit of scale: a point).
 _TOUCH = 2.0
@@ -39,30 +39,21 @@ def ruled_grids(horizontal: Sequence[Box], vertical: Sequence[Box], *, scale: fl
     rules = sorted([(b, True) for b in horizontal] + [(b, False) for b in vertical],
                    key=lambda r: r[0][0])
     tol = _TOUCH * scale
-    parent = list(range(len(rules)))
-
-    def find(i: int) -> int:
-        while parent[i] != i:
-            parent[i] = parent[parent[i]]
-            i = parent[i]
-        return i
 
     # Rules meeting in a corner or a cross join, and so do rules of one kind touching end to
     # end (a rule drawn in segments). Sorted by left edge, a rule's partners start before its
     # right edge: the scan stops there.
-    for i, (a, _) in enumerate(rules):
-        for j in range(i + 1, len(rules)):
-            if rules[j][0][0] > a[2] + tol:
-                break
-            if _touch(a, rules[j][0], tol):
-                ri, rj = find(i), find(j)
-                if ri != rj:
-                    parent[ri] = rj
-    groups: dict[int, list[tuple[Box, bool]]] = {}
-    for i, rule in enumerate(rules):
-        groups.setdefault(find(i), []).append(rule)
+    def links() -> Iterator[tuple[int, int]]:
+        for i, (a, _) in enumerate(rules):
+            for j in range(i + 1, len(rules)):
+                if rules[j][0][0] > a[2] + tol:
+                    break
+                if _touch(a, rules[j][0], tol):
+                    yield i, j
+
+    groups = [[rules[i] for i in group] for group in connected_groups(len(rules), links())]
     out: list[Box] = []
-    for members in groups.values():
+    for members in groups:
         h = _distinct([b[1] for b, flat in members if flat], tol)
         v = _distinct([b[0] for b, flat in members if not flat], tol)
         if min(h, v) < _MIN_EACH or max(h, v) < _MIN_ONE_KIND:
