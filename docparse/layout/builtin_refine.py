@@ -796,11 +796,30 @@ def _prose_tables_by_lines(regions: Sequence[Region], evidence: LayoutEvidence) 
         return list(regions)
     from docparse.textlayer.tables import rows_of
 
-    out = []
+    out: list[Region] = []
+    # Parts of a page-sized "table" cut into its prose columns: their boxes, and the boxes
+    # they get once padded to the letters.
+    widened: dict[tuple[float, float, float, float], tuple[float, float, float, float]] = {}
     for r in regions:
         if r.label == "table":
+            lines: list[Piece] = [("", b) for b in evidence.line_boxes if _centre_in(b, r.bbox)]
+            # The found lines hold the letters' x-height band. Padded to the letters in
+            # height, a paragraph's lines are as close as lines of text are; in width only
+            # once the page is ordered: padded lines would close a narrow gutter.
+            heights = sorted(b[3] - b[1] for _, b in lines) or [0.0]
+            dx = _MISSED_PAD_X * heights[len(heights) // 2]
+            dy = _MISSED_PAD_Y * heights[len(heights) // 2]
+            padded = [(t, (b[0], max(r.bbox[1], b[1] - dy), b[2], min(r.bbox[3], b[3] + dy)))
+                      for t, b in lines]
+            if (parts := prose_columns_split(r, padded, _LOOSE_GUTTER_OCR)) is not None:
+                # A page-sized "table" of prose columns, as with words (tables_from_text).
+                for part in parts:
+                    x1, y1, x2, y2 = part.bbox
+                    widened[part.bbox] = (max(r.bbox[0], x1 - dx), y1, min(r.bbox[2], x2 + dx), y2)
+                out.extend(parts)
+                continue
             y1, y2 = r.bbox[1], r.bbox[3]
-            rows = rows_of([("", b) for b in evidence.line_boxes if _centre_in(b, r.bbox)])
+            rows = rows_of(lines)
             single = [row for row in rows if len(row) == 1]
             # Prose lines run the width of their column, all but a paragraph's last.
             widest = max((p[1][2] - p[1][0] for row in rows for p in row), default=0.0)
@@ -813,6 +832,11 @@ def _prose_tables_by_lines(regions: Sequence[Region], evidence: LayoutEvidence) 
                     and span >= _PROSE_LINE_COVER * (y2 - y1)):
                 r = Region("text", r.bbox, r.score, LABELS.index("text"), None)
         out.append(r)
+    if widened:
+        from docparse.layout.reading_order import order_regions
+
+        return [dataclasses.replace(r, bbox=widened.get(r.bbox, r.bbox))
+                for r in order_regions(out, evidence.width, evidence.height)]
     return out
 
 
@@ -834,7 +858,8 @@ def _prose_block(pieces: Sequence[Piece]) -> bool:
     if len(rows) < 2:
         return False
     chars = "".join(p[0] for p in pieces).replace(" ", "")
-    if not chars or sum(1 for c in chars if c.isalpha()) < _PROSE_LETTERS * len(chars):
+    # Found lines carry no text (the server path on scans): their shapes must do.
+    if chars and sum(1 for c in chars if c.isalpha()) < _PROSE_LETTERS * len(chars):
         return False
     if _row_chars(pieces) < _PROSE_ROW_CHARS:
         return False
@@ -918,14 +943,14 @@ def _columns_loose(pieces: Sequence[Piece], gutter: float) -> list[list[Piece]]:
 def _grids_joined(columns: list[list[Piece]]) -> list[list[Piece]]:
     """Neighbouring columns that form a table together (a sidebar's labels and values) are
     one part: their gutter is between cells, not between columns of text."""
-    from docparse.textlayer.tables import bands_of, looks_like_table
+    from docparse.textlayer.tables import bands_of
 
     def has_prose(column: list[Piece]) -> bool:
         return any(_prose_block(b) for b in bands_of(column))
 
     out = [columns[0]]
     for column in columns[1:]:
-        if looks_like_table(out[-1] + column) and not has_prose(out[-1]) and not has_prose(column):
+        if _is_grid(out[-1] + column) and not has_prose(out[-1]) and not has_prose(column):
             out[-1] = out[-1] + column
         else:
             out.append(column)
@@ -936,9 +961,9 @@ def _cut_blocks(pieces: list[Piece], gutter: float, top: bool = False) -> list[l
     """Pieces cut recursively at the gutters and blank bands that run through them (an XY-cut
     of the words, columns first), in reading order. A part that looks like a table on its own
     is not cut further: its columns are cells."""
-    from docparse.textlayer.tables import bands_of, looks_like_table
+    from docparse.textlayer.tables import bands_of
 
-    if not top and looks_like_table(pieces):
+    if not top and _is_grid(pieces):
         return [pieces]
     columns = _grids_joined(_columns_loose(pieces, gutter))
     if len(columns) > 1:
@@ -958,16 +983,16 @@ def prose_columns_split(table: Region, pieces: Sequence[Piece], gutter: float) -
     A table whose rows split into columns of long cells (a term and its explanation) is not
     cut: one of its columns then holds only short labels, or its cells start level with
     each other row after row, or its prose is one cell level with the grid's rows beside it."""
-    from docparse.textlayer.tables import hull, looks_like_table
+    from docparse.textlayer.tables import hull
 
     columns = _grids_joined(_columns_loose(pieces, gutter))
     if len(columns) < 2:
         return None
     parts = _cut_blocks(list(pieces), gutter, top=True)
-    grids = [looks_like_table(p) for p in parts]
+    grids = [_is_grid(p) for p in parts]
     prose = [not g and _prose_block(p) for p, g in zip(parts, grids, strict=True)]
-    size = sum(len(p[0].replace(" ", "")) for p in pieces)
-    in_prose = sum(len(q[0].replace(" ", "")) for p, is_prose in zip(parts, prose, strict=True)
+    size = sum(_piece_chars(p) for p in pieces)
+    in_prose = sum(_piece_chars(q) for p, is_prose in zip(parts, prose, strict=True)
                    if is_prose for q in p)
     if not size or in_prose < _PROSE_COLUMNS_SHARE * size:
         return None
@@ -988,7 +1013,28 @@ def _row_chars(pieces: Sequence[Piece]) -> float:
     from docparse.textlayer.tables import rows_of
 
     rows = rows_of(pieces)
-    return sum(len(p[0].replace(" ", "")) for p in pieces) / len(rows) if rows else 0.0
+    return sum(_piece_chars(p) for p in pieces) / len(rows) if rows else 0.0
+
+
+def _piece_chars(piece: Piece) -> float:
+    """Characters in a piece; for a found line without text (padded to the letters), its
+    length in half its heights, about a character's width."""
+    text, box = piece
+    if text.strip():
+        return float(len(text.replace(" ", "")))
+    return (box[2] - box[0]) / max(1.0, 0.5 * (box[3] - box[1]))
+
+
+def _is_grid(pieces: Sequence[Piece]) -> bool:
+    """Does a part look like a table on its own: by its words (textlayer.tables), or for
+    found lines without text, by rows split into several lines, row after row."""
+    from docparse.textlayer.tables import MIN_SHARE, MIN_TABLE_ROWS, looks_like_table, rows_of
+
+    if any(p[0].strip() for p in pieces):
+        return looks_like_table(pieces)
+    rows = rows_of(pieces)
+    multi = [row for row in rows if len(row) > 1]
+    return len(multi) >= MIN_TABLE_ROWS and len(multi) >= MIN_SHARE * len(rows)
 
 
 def _cell_beside_grid(parts: Sequence[Sequence[Piece]], prose: Sequence[bool],

@@ -170,3 +170,28 @@ def test_a_note_beside_the_rows_of_a_grid_is_a_cell_of_it() -> None:
     evidence = _scan(note + grid, width=1600, height=2300)
     out = refine_builtin([Region("table", (90, 590, 1450, 930), 0.99, 6)], evidence)
     assert [r.label for r in out] == ["table"]
+
+
+def _found_lines(x: float, y: float, width: float, rows: int, pitch: float = 13.0) -> list[tuple[float, float, float, float]]:
+    """Lines as the pre-processing pass finds them on a scan: the letters' x-height band,
+    5 px tall, every line the column's width but a paragraph's last."""
+    return [(x, y + i * pitch, x + (width if i < rows - 1 else 0.5 * width), y + i * pitch + 5.0)
+            for i in range(rows)]
+
+
+def test_on_the_server_path_prose_columns_are_cut_from_the_found_lines() -> None:
+    # A Federal Register page sent to a PaddleOCR-VL server: no OCR on the client, only the
+    # found lines, three columns 2 px apart. The "table" is sent as three text blocks, in
+    # column order, padded to the letters; without the cut the server would get one table.
+    columns = [_found_lines(40 + 177 * k, 62, 175, 50) for k in range(3)]
+    evidence = LayoutEvidence(width=612, height=792, text_layer=None, page_has_text=False,
+                              line_boxes=tuple(b for column in columns for b in column))
+    out = refine_builtin([Region("table", (38, 58, 570, 740), 0.99, 6)], evidence)
+    assert [r.label for r in out] == ["text", "text", "text"]
+    for region, column in zip(out, columns, strict=True):
+        assert region.bbox[1] < column[0][1] and region.bbox[3] > column[-1][3]  # padded
+        assert all(region.bbox[0] <= b[0] and b[2] <= region.bbox[2] for b in column)
+    # A grid of short found lines (a table's cells) stays a table.
+    cells = tuple((x, 100.0 + 20 * i, x + 60.0, 105.0 + 20 * i) for i in range(8) for x in (50.0, 250.0, 450.0))
+    grid = LayoutEvidence(width=612, height=792, text_layer=None, page_has_text=False, line_boxes=cells)
+    assert [r.label for r in refine_builtin([Region("table", (40, 90, 520, 260), 0.99, 6)], grid)] == ["table"]
