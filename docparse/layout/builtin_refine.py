@@ -14,6 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
+from docparse.geometry import area, intersection
 from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
 
@@ -213,8 +214,7 @@ def _formulas_outside_boxes(
     from docparse.textlayer.math import is_math_row, rows_of
 
     margin = _MISSED_MARGIN * evidence.height
-    loose = [g for g in page if margin < g.cy < evidence.height - margin
-             and not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
+    loose = [g for g in _unheld(page, regions) if margin < g.cy < evidence.height - margin]
     if len(loose) < _LOOSE_FORMULA_GLYPHS:
         return None
     segments: list[list[Glyph]] = []
@@ -247,6 +247,11 @@ def _formulas_outside_boxes(
         box = (found[0], found[1], found[2], found[3])
         out.insert(insert_position([r.bbox for r in out], box), Region("display_formula", box, 0.5, formula_id))
     return out
+
+
+def _unheld(page: Sequence[Glyph], regions: Sequence[Region]) -> list[Glyph]:
+    """The glyphs whose centre no region holds."""
+    return [g for g in page if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
 
 
 def _leaders(glyphs: Sequence[Glyph]) -> bool:
@@ -291,7 +296,7 @@ def _formulas_grown(regions: list[Region], page: Sequence[Glyph]) -> list[Region
     from docparse.textlayer.math import is_math_glyph
 
     out = _formulas_merged(regions)
-    loose = [g for g in page if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in out)]
+    loose = _unheld(page, out)
     if not loose:
         return out
     for i, r in enumerate(out):
@@ -320,7 +325,7 @@ def _formulas_merged(regions: list[Region]) -> list[Region]:
                 continue
             for j in range(i + 1, len(out)):
                 b = out[j]
-                if b.label == "display_formula" and _overlap(a.bbox, b.bbox) > 0:
+                if b.label == "display_formula" and intersection(a.bbox, b.bbox) > 0:
                     box = (min(a.bbox[0], b.bbox[0]), min(a.bbox[1], b.bbox[1]),
                            max(a.bbox[2], b.bbox[2]), max(a.bbox[3], b.bbox[3]))
                     out[i] = Region(a.label, box, max(a.score, b.score), a.cls_id, a.order, a.polygon)
@@ -582,15 +587,15 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     for grid in ruled_grids(layer.rules, layer.vertical_rules, scale=layer.scale):
         if len(rows_of(_words_in(evidence, grid))) < 2:
             continue  # no text in its cells: a frame, a chart's plot area
-        area = max(1.0, _area(grid))
-        if any(r.label in ("image", "chart") and _overlap(r.bbox, grid) >= _RULED_PICTURE * area
+        size = max(1.0, area(grid))
+        if any(r.label in ("image", "chart") and intersection(r.bbox, grid) >= _RULED_PICTURE * size
                for r in out):
             continue
-        if any(r.label == "table" and _overlap(r.bbox, grid) >= 0.9 * area for r in out):
+        if any(r.label == "table" and intersection(r.bbox, grid) >= 0.9 * size for r in out):
             continue  # the model's table already
         members = [i for i, r in enumerate(out) if r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)]
         if not members:
-            if any(_overlap(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
+            if any(intersection(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
                 continue  # text reaching into the grid from a box of its own: unclear
             # A grid no box touches (the model saw nothing there): its own table, in place.
             from docparse.geometry import insert_position
@@ -648,7 +653,7 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
     ``text`` region with the same box follows it, and is dropped again if nothing is read."""
     from docparse.labels import TEXT_LIKE_LABELS
 
-    area = float(evidence.width * evidence.height) or 1.0
+    page_area = float(evidence.width * evidence.height) or 1.0
     out: list[Region] = []
     for r in regions:
         out.append(r)
@@ -656,14 +661,14 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
         if evidence.page_has_text:
             # A born-digital page that is one picture (a cover, a poster) with no text box
             # in it: its words are in the picture, the few the PDF has as text among them.
-            if (r.label != "image" or (x2 - x1) * (y2 - y1) < _COVER_PICTURE * area
+            if (r.label != "image" or (x2 - x1) * (y2 - y1) < _COVER_PICTURE * page_area
                     or any(o.label in TEXT_LIKE_LABELS and _centre_in(o.bbox, r.bbox)
                            for o in regions)):
                 continue
             out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,
                               tentative=True))
             continue
-        if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * area:
+        if r.label == "image" and (x2 - x1) * (y2 - y1) >= _BIG_PICTURE * page_area:
             if not _read_already(r, regions, evidence):
                 out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,
                                   tentative=True))
@@ -1154,10 +1159,10 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
         # A text-like region inside the picture that overlaps the prose takes all of it.
         mates = [
             j for j, o in enumerate(out)
-            if o.label in TEXT_LIKE_LABELS and _overlap(o.bbox, cut) > 0.3 * _area(cut)
+            if o.label in TEXT_LIKE_LABELS and intersection(o.bbox, cut) > 0.3 * area(cut)
         ]
         if mates:
-            j = max(mates, key=lambda j: _overlap(out[j].bbox, cut))
+            j = max(mates, key=lambda j: intersection(out[j].bbox, cut))
             o = out[j]
             grown = (min(o.bbox[0], cut[0]), min(o.bbox[1], cut[1]),
                      max(o.bbox[2], cut[2]), max(o.bbox[3], cut[3]))
@@ -1192,14 +1197,6 @@ def _is_prose_band(band: Sequence[tuple[str, tuple[float, float, float, float]]]
         return False
     alpha = sum(1 for w in words if w.strip(".,;:()'\"").isalpha()) / len(words)
     return len(words) / len(rows) >= _PROSE_BAND_WORDS and alpha >= _PROSE_BAND_ALPHA
-
-
-def _area(b: tuple[float, float, float, float]) -> float:
-    return max(0.0, b[2] - b[0]) * max(0.0, b[3] - b[1])
-
-
-def _overlap(a: tuple[float, float, float, float], b: tuple[float, float, float, float]) -> float:
-    return _area((max(a[0], b[0]), max(a[1], b[1]), min(a[2], b[2]), min(a[3], b[3])))
 
 
 def _prose_edges_split(
