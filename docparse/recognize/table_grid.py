@@ -6,6 +6,10 @@ HTML-escaped, no ``<thead>``/``<th>``).
 
 How the grid is found:
 
+* A table that rules every cell's border (:mod:`~docparse.recognize.table_lattice`) is read
+  from its rules: the lines inside a ruled cell are that cell's text, however many rows
+  they make (wrapped text, paragraphs, a list, a nested table). The steps below read every
+  other table, from the positions of its lines.
 * Rows: lines overlapping vertically form one row. A row whose filled columns are a subset of
   the row above and that sits much closer to it than rows usually do is a wrapped cell's
   continuation and is merged into it.
@@ -36,6 +40,7 @@ import numpy as np
 
 from docparse.geometry import Box
 from docparse.recognize.line_order import OcrLine, group_rows, median_height
+from docparse.recognize.table_lattice import Lattice, find_lattice
 from docparse.recognize.table_rules import TableRules
 from docparse.textlayer.chars import is_rtl_text, joins_at_line_break
 
@@ -116,10 +121,13 @@ def build_grid(
 ) -> tuple[int, list[GridCell]]:
     """(column count, cells) of the table the lines form; cells sorted by row then column.
     ``rules``: what the box's image shows, in the lines' coordinates, if known."""
-    lines = [_ink(line) for line in lines if line.text.strip()]
+    lines = [line for line in lines if line.text.strip()]
     if not lines:
         return 0, []
     unit = median_height(lines)
+    if rules is not None and (ruled := _lattice_grid(lines, rules, unit)) is not None:
+        return ruled
+    lines = [_ink(line) for line in lines]
     gutters, spanners = _find_gutters(lines, unit)
     x_min = min(line.bbox[0] for line in lines)
     x_max = max(line.bbox[2] for line in lines)
@@ -151,6 +159,134 @@ def build_grid(
     n_cols = max([n_cols, *(c.col + c.colspan for c in cells)])
     # Where the rules told which cells span rows, the guess from empty header slots is moot.
     return n_cols, cells if spanned else _header_rowspans(cells, n_cols)
+
+
+def _lattice_grid(
+    lines: Sequence[OcrLine], rules: TableRules, unit: float
+) -> tuple[int, list[GridCell]] | None:
+    """The grid of a table that rules every cell's border (see
+    :mod:`~docparse.recognize.table_lattice`): the lines inside each ruled cell are its
+    text, however many rows they make. None when the rules draw no such lattice, or when
+    text lies outside it (a caption or note in the box: the word grid places those)."""
+    lattice = find_lattice(rules, unit)
+    if lattice is None:
+        return None
+    fx0, fy0, fx1, fy1 = lattice.frame
+    slots: dict[int, list[OcrLine]] = {}
+    above: list[OcrLine] = []
+    below: list[OcrLine] = []
+    for line in lines:
+        cx, cy = (line.bbox[0] + line.bbox[2]) / 2, (line.bbox[1] + line.bbox[3]) / 2
+        if cy < fy0:
+            above.append(line)
+        elif cy > fy1:
+            below.append(line)
+        elif not fx0 - unit <= cx <= fx1 + unit:
+            return None  # text beside the rules: they frame only part of the table
+        else:
+            k = min(range(len(lattice.cells)),
+                    key=lambda i: _distance(lattice.cells[i].box, cx, cy))
+            slots.setdefault(k, []).append(line)
+    if not _rules_its_rows(lattice, slots):
+        return None
+    for k, cell in enumerate(lattice.cells):
+        # A cell holding rows of words with column gaps and no rules of its own is the
+        # body of a table boxed and ruled only at its header (an invoice's item lines):
+        # its lines are the rows. A nested table inside a cell draws its own rules.
+        if _holds_grid(slots.get(k, []), unit) and not _rules_inside(cell.box, rules, unit):
+            return None
+    # Empty cells too: the rules drew them, and a merged empty cell is one cell, not several.
+    # Text above or below the rules (a heading, a note under the table) is a row of its own
+    # across the table.
+    top = group_rows(above)
+    cells = [GridCell(r, 0, lattice.n_cols, _cell_text(row, unit)) for r, row in enumerate(top)]
+    cells += [
+        GridCell(len(top) + cell.row, cell.col, cell.colspan,
+                 _cell_text(slots.get(k, []), unit), cell.rowspan)
+        for k, cell in enumerate(lattice.cells)
+    ]
+    foot = len(top) + lattice.n_rows
+    cells += [GridCell(foot + r, 0, lattice.n_cols, _cell_text(row, unit))
+              for r, row in enumerate(group_rows(below))]
+    return lattice.n_cols, cells
+
+
+def _distance(box: Box, x: float, y: float) -> float:
+    """How far ``(x, y)`` lies outside ``box`` (0 inside)."""
+    return max(box[0] - x, 0.0, x - box[2]) + max(box[1] - y, 0.0, y - box[3])
+
+
+def _rules_its_rows(lattice: Lattice, slots: dict[int, list[OcrLine]]) -> bool:
+    """Whether the lattice's rows are the table's rows. A table ruled only above and below
+    its header and at its foot, with column rules, is a lattice of two or three bands whose
+    body band holds many rows of cells standing level across the columns; a ruled cell
+    holding a list beside another list looks the same, so only a table that rules at least
+    two of its body rows apart is trusted with cells of several level rows."""
+    if lattice.n_rows >= 3:
+        return True
+    for row in range(lattice.n_rows):
+        in_row = [slots.get(k, []) for k, c in enumerate(lattice.cells) if c.row == row]
+        filled = [group for group in in_row if group]
+        if len(filled) >= 2 and sum(len(group_rows(g)) >= 2 for g in filled) >= 2:
+            return False
+    return True
+
+
+#: Words in one row further apart than this many line heights stand in different columns.
+_COLUMN_GAP = 1.0
+
+
+def _holds_grid(lines: Sequence[OcrLine], unit: float) -> bool:
+    """Whether the lines form rows of several columns: two rows or more, each with a gap
+    wider than a word space."""
+    gapped = 0
+    for row in group_rows(lines):
+        # A list item's marker stands apart from its text (an indent, not a column).
+        if _ITEM_MARKER.match(row[0].text.strip()):
+            row = row[1:]
+        if any(b.bbox[0] - a.bbox[2] > _COLUMN_GAP * unit for a, b in pairwise(row)):
+            gapped += 1
+    return gapped >= 2
+
+
+def _rules_inside(box: Box, rules: TableRules, unit: float) -> bool:
+    """Whether rules are drawn inside ``box``, clear of its borders (a nested table)."""
+    pad = max(3.0, 0.15 * unit)
+    x0, y0, x1, y1 = box[0] + pad, box[1] + pad, box[2] - pad, box[3] - pad
+    return any(
+        x0 < r[0] < x1 and x0 < r[2] < x1 and y0 < r[1] < y1 for r in rules.lines
+    ) or any(x0 < r[0] < x1 and y0 < r[1] and r[3] < y1 for r in rules.verticals)
+
+
+def _cell_text(lines: Sequence[OcrLine], unit: float) -> str:
+    """A ruled cell's text: its visual rows top to bottom, words in reading order (right to
+    left in a right-to-left cell). Pieces that touch (a superscript, a comma set in another
+    weight) join without a space."""
+    text = ""
+    for row in group_rows(lines):
+        if is_rtl_text("".join(ln.text for ln in row)):
+            row = row[::-1]
+            gaps = [0.0, *(a.bbox[0] - b.bbox[2] for a, b in pairwise(row))]
+        else:
+            gaps = [0.0, *(b.bbox[0] - a.bbox[2] for a, b in pairwise(row))]
+        for i, (line, gap) in enumerate(zip(row, gaps, strict=True)):
+            piece = line.text.strip()
+            if i == 0:
+                piece = _UNMAPPED_BULLET.sub("\u2022", piece)
+            if i and gap < _TOUCHING * unit:
+                text += piece
+            else:
+                text = _join_cell(text, piece)
+    return text
+
+
+#: A list item's marker on its own: a bullet, a dash, an unmapped glyph, "3." or "b)".
+_ITEM_MARKER = re.compile(r"^(?:[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7"
+                          r"\ufffd\x80-\x9f\u2013\u2014-]|\(?\w{1,3}[.)])$")
+#: A glyph the PDF has no character for, opening a row of a cell: a list item's bullet.
+_UNMAPPED_BULLET = re.compile(r"^[\ufffd\x80-\x9f](?=\s|$)")
+#: Pieces closer than this many line heights touch (no word space between them).
+_TOUCHING = 0.1
 
 
 #: A table rules "most" of its row boundaries when this share of them has a rule.

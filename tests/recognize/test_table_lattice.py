@@ -1,0 +1,252 @@
+"""Cells of fully ruled tables: the rules' rectangles, and the grid built from them."""
+
+# pymupdf ships without complete type hints.
+# mypy: disallow-untyped-calls=False
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+import numpy as np
+import pymupdf
+import pytest
+
+from docparse.geometry import Box
+from docparse.recognize import RecognitionTask
+from docparse.recognize.builtin import BuiltinRecognizer, structures_from_text_layer
+from docparse.recognize.builtin_engine import RapidOcrEngine
+from docparse.recognize.line_order import OcrLine
+from docparse.recognize.table_grid import build_grid, lines_to_table_html
+from docparse.recognize.table_lattice import find_lattice
+from docparse.recognize.table_rules import TableRules, find_rules
+from docparse.sources import PageImage
+from docparse.textlayer.extract import extract_page
+
+MU: Any = pymupdf
+H = 20.0
+
+
+def hline(y: float, x0: float, x1: float) -> Box:
+    return (x0, y, x1, y)
+
+
+def vline(x: float, y0: float, y1: float) -> Box:
+    return (x, y0, x, y1)
+
+
+def grid_rules(xs: list[float], ys: list[float]) -> TableRules:
+    """Every row and column boundary ruled from edge to edge."""
+    return TableRules(
+        lines=tuple(hline(y, xs[0], xs[-1]) for y in ys),
+        verticals=tuple(vline(x, ys[0], ys[-1]) for x in xs),
+    )
+
+
+def spans(rules: TableRules) -> list[tuple[int, int, int, int]]:
+    lattice = find_lattice(rules, unit=H)
+    assert lattice is not None
+    return [(c.row, c.col, c.rowspan, c.colspan) for c in lattice.cells]
+
+
+# ---------------------------------------------------------------------------------------
+# The lattice
+
+
+def test_a_full_grid_is_its_cells() -> None:
+    rules = grid_rules([0, 200, 400], [0, 40, 80, 120])
+    assert spans(rules) == [(r, c, 1, 1) for r in range(3) for c in range(2)]
+
+
+def test_a_missing_rule_segment_merges_the_cells_beside_it() -> None:
+    rules = TableRules(
+        lines=(*(hline(y, 0, 300) for y in (0, 40, 120)),
+               hline(80, 0, 100), hline(80, 200, 300)),  # no rule under the middle column's row 1
+        verticals=(vline(0, 0, 120), vline(300, 0, 120),
+                   vline(100, 40, 120), vline(200, 40, 120)),  # the header row is one cell
+    )
+    assert spans(rules) == [(0, 0, 1, 3),
+                            (1, 0, 1, 1), (1, 1, 2, 1), (1, 2, 1, 1),
+                            (2, 0, 1, 1), (2, 2, 1, 1)]
+
+
+def test_rules_inside_a_cell_stay_inside_it() -> None:
+    # A nested table in the lower right cell, a strikethrough in the upper left one.
+    rules = grid_rules([0, 200, 400], [0, 40, 160])
+    inner = TableRules(
+        lines=(*rules.lines, hline(20, 20, 120),
+               *(hline(y, 215, 385) for y in (60, 100, 140))),
+        verticals=(*rules.verticals, *(vline(x, 60, 140) for x in (215, 300, 385))),
+    )
+    assert spans(inner) == spans(rules)
+
+
+def test_open_sides_with_column_rules_are_a_lattice() -> None:
+    # Ruled above and below every row, columns ruled between them, no rule at the sides.
+    rules = TableRules(lines=tuple(hline(y, 0, 400) for y in (0, 40, 80)),
+                       verticals=(vline(150, 0, 80),))
+    assert spans(rules) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+
+
+def test_rules_between_rows_only_are_no_lattice() -> None:
+    booktabs = TableRules(lines=tuple(hline(y, 0, 400) for y in (0, 40, 200)))
+    assert find_lattice(booktabs, unit=H) is None
+    # Nor is a frame around a table whose columns are not ruled, nor three sides of one.
+    framed = TableRules(lines=(hline(0, 0, 400), hline(40, 0, 400), hline(200, 0, 400)),
+                        verticals=(vline(0, 0, 200), vline(400, 0, 200)))
+    assert spans(framed) == [(0, 0, 1, 1), (1, 0, 1, 1)]
+    no_bottom = TableRules(lines=(hline(0, 0, 400), hline(40, 0, 400)),
+                           verticals=(vline(0, 0, 200), vline(200, 0, 200), vline(400, 0, 200)))
+    assert find_lattice(no_bottom, unit=H) is not None  # the header row alone is ruled
+    assert find_lattice(TableRules(lines=(hline(0, 0, 400),), verticals=(vline(0, 0, 99),)),
+                        unit=H) is None
+
+
+def test_a_fill_edge_closes_a_cell_as_a_rule_does() -> None:
+    # A coloured header row: its top is a fill's edge, not a drawn rule.
+    rules = TableRules(lines=(hline(40, 0, 400), hline(80, 0, 400)),
+                       band_edges=(hline(0, 0, 400),),
+                       verticals=(vline(200, 0, 80),))
+    assert spans(rules) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
+
+
+# ---------------------------------------------------------------------------------------
+# The grid built from it
+
+
+def line(text: str, x: float, y: float) -> OcrLine:
+    return OcrLine(text, (x, y, x + 10.0 * len(text), y + H))
+
+
+def cells_of(html: str) -> list[list[str]]:
+    return [re.findall(r"<td[^>]*>(.*?)</td>", row) for row in re.findall(r"<tr>(.*?)</tr>", html)]
+
+
+def test_wrapped_lines_and_lists_in_a_ruled_cell_are_one_cell() -> None:
+    lines = [line("Name", 10, 5), line("Meaning", 210, 5),
+             line("USAGE", 10, 45), line("Usage setting:", 210, 45),
+             line("\ufffd", 220, 70), line("ALLOWED: may use", 250, 70),
+             line("\ufffd", 220, 95), line("DENIED: may not", 250, 95),
+             line("TYPE", 10, 125), line("Type of the", 210, 125), line("profile.", 210, 150)]
+    rules = grid_rules([0, 200, 420], [0, 40, 120, 180])
+    assert cells_of(lines_to_table_html(lines, rules)) == [
+        ["Name", "Meaning"],
+        ["USAGE", "Usage setting: \u2022 ALLOWED: may use \u2022 DENIED: may not"],
+        ["TYPE", "Type of the profile."],
+    ]
+    # Without the rules, the word grid makes rows of the wrapped lines.
+    assert len(cells_of(lines_to_table_html(lines))) > 3
+
+
+def test_touching_pieces_join_without_a_space_and_empty_cells_stay() -> None:
+    lines = [line("x", 10, 5), OcrLine("2", (20.0, 3.0, 26.0, 15.0)), line("H", 30, 5),
+             line("a", 210, 5)]
+    rules = grid_rules([0, 200, 400], [0, 40, 80])
+    assert cells_of(lines_to_table_html(lines, rules)) == [["x2 H", "a"], ["", ""]]
+
+
+def test_a_note_under_the_rules_is_a_row_across_the_table() -> None:
+    lines = [line("a", 10, 5), line("b", 210, 5), line("c", 10, 45), line("d", 210, 45),
+             line("Note: as of 2020.", 10, 90)]
+    rules = grid_rules([0, 200, 400], [0, 40, 80])
+    html = lines_to_table_html(lines, rules)
+    assert cells_of(html) == [["a", "b"], ["c", "d"], ["Note: as of 2020."]]
+    assert '<td colspan="2">Note: as of 2020.</td>' in html
+
+
+def test_a_box_ruled_only_at_its_header_keeps_the_word_grid() -> None:
+    # An invoice: a frame, the header row ruled into columns, the item lines unruled.
+    lines = [line("Item", 10, 5), line("Qty", 210, 5), line("Sum", 310, 5),
+             line("Paper", 10, 45), line("1", 210, 45), line("3 EUR", 310, 45),
+             line("Ink", 10, 75), line("2", 210, 75), line("8 EUR", 310, 75)]
+    rules = TableRules(
+        lines=(hline(0, 0, 400), hline(40, 0, 400), hline(110, 0, 400)),
+        verticals=(vline(0, 0, 110), vline(400, 0, 110), vline(200, 0, 40), vline(300, 0, 40)),
+    )
+    assert cells_of(lines_to_table_html(lines, rules)) == [
+        ["Item", "Qty", "Sum"], ["Paper", "1", "3 EUR"], ["Ink", "2", "8 EUR"]]
+
+
+def test_two_bands_of_rows_level_across_columns_keep_the_word_grid() -> None:
+    # Column rules, a header rule, no rules between body rows: the body band's rows stand
+    # level across the columns, so they are rows, not one cell each.
+    lines = [line("Model", 10, 5), line("Acc", 210, 5),
+             line("small", 10, 45), line("81.2", 210, 45),
+             line("large", 10, 75), line("88.9", 210, 75)]
+    rules = grid_rules([0, 200, 400], [0, 40, 110])
+    assert build_grid(lines, rules) == build_grid(lines)
+
+
+# ---------------------------------------------------------------------------------------
+# A drawn table, read from its text layer and by OCR
+
+COLS = (60.0, 200.0, 520.0)  # PDF points
+ROWS = (100.0, 124.0, 186.0, 224.0)
+CELLS = [("Term", ["Meaning"]),
+         ("Usage", ["The setting that tells whether", "the user profile may use the",
+                    "function."]),
+         ("Type", ["User or group."])]
+
+
+def _ruled_pdf() -> bytes:
+    doc = MU.open()
+    page = doc.new_page(width=595, height=842)
+    for y in ROWS:
+        page.draw_line((COLS[0], y), (COLS[-1], y), color=(0, 0, 0), width=0.8)
+    for x in COLS:
+        page.draw_line((x, ROWS[0]), (x, ROWS[-1]), color=(0, 0, 0), width=0.8)
+    for r, (term, meaning) in enumerate(CELLS):
+        page.insert_text((COLS[0] + 6, ROWS[r] + 16), term, fontsize=11)
+        for i, text in enumerate(meaning):
+            page.insert_text((COLS[1] + 6, ROWS[r] + 16 + 14 * i), text, fontsize=11)
+    data: bytes = doc.tobytes()
+    return data
+
+
+def _ruled_page() -> tuple[PageImage, tuple[int, int, int, int]]:
+    scale = 2.0
+    with MU.open(stream=_ruled_pdf(), filetype="pdf") as doc:
+        pix = doc[0].get_pixmap(matrix=MU.Matrix(scale, scale), alpha=False)
+        image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.h, pix.w, 3).copy()
+        layer = extract_page(doc[0], scale)
+    box = (int(COLS[0] * scale) - 4, int(ROWS[0] * scale) - 4,
+           int(COLS[-1] * scale) + 4, int(ROWS[-1] * scale) + 4)
+    return PageImage("ruled.pdf", 0, 1, image, scale, text_layer=layer), box
+
+
+EXPECTED = [["Term", "Meaning"],
+            ["Usage", "The setting that tells whether the user profile may use the function."],
+            ["Type", "User or group."]]
+
+
+def test_the_page_image_shows_the_lattice() -> None:
+    page, box = _ruled_page()
+    lattice = find_lattice(find_rules(page.image, box, 22.0), unit=22.0)
+    assert lattice is not None
+    assert (lattice.n_rows, lattice.n_cols) == (3, 2)
+
+
+def test_ruled_table_from_the_text_layer() -> None:
+    page, box = _ruled_page()
+    result = structures_from_text_layer(page, [RecognitionTask(0, "table", "table", box)])[0]
+    assert result.source == "text-layer"
+    assert cells_of(result.content) == EXPECTED
+
+
+@pytest.fixture(scope="module")
+def engine() -> RapidOcrEngine:
+    engine = RapidOcrEngine()
+    engine.load()
+    return engine
+
+
+def test_ruled_table_read_by_ocr(engine: RapidOcrEngine) -> None:
+    page, box = _ruled_page()
+    scan = PageImage("ruled.png", None, None, page.image)  # pixels only, as a scan
+    recognizer = BuiltinRecognizer(engine, region_mode_max_coverage=1.0)
+    task = RecognitionTask(0, "table", "table", box)
+    got = cells_of(asyncio.run(recognizer.recognize_page(scan, [task], layout_boxes=()))
+                   .results[0].content)
+    assert len(got) == 3 and [len(row) for row in got] == [2, 2, 2]
+    assert got[1][0] == "Usage" and "profile may use" in got[1][1] and got[1][1].endswith("function.")
