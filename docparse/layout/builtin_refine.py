@@ -71,8 +71,8 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
-    refined = running_heads(page_numbers(read_big_pictures(titles_not_headers(refined, evidence),
-                                                           evidence), evidence), evidence)
+    refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
+    refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
     return text_the_model_missed(footer_lines(refined, evidence), evidence)
 
 
@@ -513,6 +513,22 @@ _FOOT_ITEM_WORDS = 4
 _FOOT_SPREAD = 0.7
 
 
+def equations_not_furniture(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A "header" or "footer" the model found that states a relation ("X² + Y² = Z" alone
+    at the foot of a page) is text: a displayed equation is set apart from the prose as
+    page furniture is, but running heads and footers state no equations."""
+    out = list(regions)
+    for i, r in enumerate(regions):
+        if r.label in ("header", "footer") and _RELATION.search(
+                " ".join(text for text, _ in _words_in(evidence, r.bbox))):
+            out[i] = Region("text", r.bbox, r.score, LABELS.index("text"), r.order, r.polygon)
+    return out
+
+
+#: A relation sign set between spaces, as an equation has it (not "a=b" in a web address).
+_RELATION = re.compile(r"\S\s+[=<>\u2260\u2264\u2265\u2248\u2261]\s+\S")
+
+
 def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """The page's last line of text, set apart at its foot, is a footer even inside a text
     box: a form's issue date, a cover's "Revision: 2.4   P/N 119-036   10 June 2019". Body
@@ -541,6 +557,10 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
               and x2 - x1 >= _FOOT_SPREAD * span)
     if top < (1 - _FOOT_MARGIN) * height or words > _FOOT_WORDS or (
             gap < _FOOT_GAP * line and not spread):
+        return list(regions)
+    # A displayed equation keeps its distance from the text too ("X² + Y² = Z" ending a
+    # page); a footer states no relation.
+    if _RELATION.search(" ".join(p[0] for p in last)):
         return list(regions)
     # A row the model or the rules above already made furniture is left as it is.
     if any(r.label in ("footer", "number", "header") and r.bbox[1] < bottom and r.bbox[3] > top

@@ -408,6 +408,22 @@ def test_a_footer_line_under_the_text_becomes_a_footer() -> None:
     assert [r.label for r in out] == ["text", "footer"]
 
 
+def test_an_equation_at_the_foot_is_no_footer() -> None:
+    # A displayed equation set apart under the last paragraph keeps its distance as a
+    # footer does; it states a relation, so it stays text.
+    layer = _footer_page([(250, "X2 + Y2 = Z")], 775, body_rows=45)
+    out = refine_builtin([Region("text", px(55, 48, 530, 690), 0.9, 22)], evidence(layer))
+    assert "footer" not in [r.label for r in out]
+    # The same when the model itself calls it a footer; a real footer stays one.
+    for text, label in (("X2 + Y2 = Z", "text"), ("Form 12-B issued March 2021", "footer"),
+                        ("see https://example.org/?a=b", "footer")):
+        layer = _footer_page([(250, text)], 775, body_rows=45)
+        footer = Region("footer", px(245, 762, 420, 780), 0.9, 14)
+        out = refine_builtin([Region("text", px(55, 48, 530, 690), 0.9, 22), footer],
+                             evidence(layer))
+        assert [r.label for r in out] == ["text", label], text
+
+
 def test_the_last_line_of_the_text_and_a_caption_under_a_picture_stay() -> None:
     # Prose running on to the bottom at its line spacing: its last line is text.
     layer = _footer_page([], 0, body_rows=52)
