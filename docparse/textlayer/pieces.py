@@ -10,7 +10,7 @@ from collections.abc import Container, Sequence
 from itertools import pairwise
 
 from docparse.geometry import Box
-from docparse.textlayer.chars import WORD_GAP, between_words
+from docparse.textlayer.chars import WORD_GAP, between_words, is_rtl_text
 from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
@@ -39,7 +39,7 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
             # leaves a word space narrower than any gap rule would take for one.
             spaced: set[int] = set()
             space: TextChar | None = None
-            for c in (c for c in span.chars if _centre_inside(c, b)):
+            for c in _tails_after_hosts([c for c in span.chars if _centre_inside(c, b)], span.size):
                 if c.c.isspace():
                     # Space glyphs make no gap of their own: some PDFs stretch them across
                     # a cell gap, which must still split the pieces.
@@ -55,6 +55,23 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
             if run:
                 out.append(_piece(run, span.size, spaced))
     return _bullets_joined([p for p in out if p[0]])
+
+
+def _tails_after_hosts(chars: list[TextChar], size: float) -> list[TextChar]:
+    """The characters with each ligature's tail after its first letter. A mapped ligature
+    gives its first letter the glyph's advance and the rest zero width at the glyph's
+    start; in right-to-left text the extraction lists that tail before the letter
+    ("کاال" for "کالا", the lam-alef ligature), as it does for the text blocks
+    (:func:`docparse.textlayer.chars._host`)."""
+    out = list(chars)
+    tol = 0.05 * size
+    for i in range(len(out) - 1):
+        tail, host = out[i], out[i + 1]
+        if (tail.bbox[2] - tail.bbox[0] <= tol and tail.c.isalpha() and host.c.isalpha()
+                and host.bbox[2] - host.bbox[0] > tol and abs(host.bbox[2] - tail.bbox[0]) <= tol
+                and is_rtl_text(host.c)):
+            out[i], out[i + 1] = host, tail
+    return out
 
 
 def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
@@ -105,10 +122,13 @@ def _gap(prev: TextChar, c: TextChar) -> float:
 
 def _piece(chars: Sequence[TextChar], size: float, spaced: Container[int] = frozenset()) -> tuple[str, Box]:
     parts = [chars[0].c]
+    anchor = chars[0]  # gaps are measured from the last glyph with a width, not a tail
     for prev, c in pairwise(chars):
         # As in chars.WORD_GAP: words set apart without space glyphs.
         word_gap = (WORD_GAP if between_words(prev.c, c.c) else 0.15) * size
-        parts.append((" " if id(c) in spaced or _gap(prev, c) > word_gap else "") + c.c)
+        parts.append((" " if id(c) in spaced or _gap(anchor, c) > word_gap else "") + c.c)
+        if c.bbox[2] - c.bbox[0] > 0.05 * size:
+            anchor = c
     text = "".join(parts)
     return text, (
         min(c.bbox[0] for c in chars),

@@ -3,6 +3,7 @@ from __future__ import annotations
 import pymupdf
 
 from docparse.textlayer.extract import extract_page
+from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 from docparse.textlayer.pieces import pieces_in_box
 from docparse.textlayer.tables import bands_of, clearly_not_table, looks_like_table
 
@@ -159,7 +160,6 @@ def test_justified_prose_with_citation_links_is_not_a_table() -> None:
 def test_condensed_words_keep_the_space_glyphs_between_them() -> None:
     # Korean set with negative tracking: glyph boxes overlap, and the word space glyph
     # leaves a blank narrower than any gap rule would take for a space.
-    from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
     text = "마시는 물 또는"
     boxes, x = [], 200.0
@@ -171,3 +171,16 @@ def test_condensed_words_keep_the_space_glyphs_between_them() -> None:
     span = TextSpan(text, (200.0, 750.0, x, 771.0), "Gulim", 18.0, chars=chars)
     layer = TextLayerPage(1200, 1600, (TextLine((span,), span.bbox),))
     assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["마시는 물 또는"]
+
+
+def test_a_lam_alef_tail_follows_its_lam_in_a_piece() -> None:
+    # "کالای" as MuPDF gives a Persian form's cell: the lam-alef ligature's glyph mapped to
+    # lam, its alef a zero-width tail listed before it at the glyph's right edge.
+    chars = (TextChar("\u06a9", (853.1, 183.6, 861.5, 210.1)),  # kaf
+             TextChar("\u0627", (846.8, 183.6, 853.1, 210.1)),  # alef
+             TextChar("\u0627", (846.8, 183.6, 846.8, 210.1)),  # the ligature's alef
+             TextChar("\u0644", (834.9, 183.6, 846.8, 210.1)),  # lam, drawing lam-alef
+             TextChar("\u06cc", (820.0, 183.6, 834.9, 210.1)))  # yeh
+    span = TextSpan("", (820.0, 183.6, 861.5, 210.1), "B Nazanin", 18.0, chars=chars)
+    layer = TextLayerPage(1200, 1600, (TextLine((span,), span.bbox),))
+    assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["\u06a9\u0627\u0644\u0627\u06cc"]
