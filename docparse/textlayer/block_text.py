@@ -36,7 +36,7 @@ from docparse.textlayer.chars import (
     row_text,
 )
 from docparse.textlayer.model import TextLayerPage, TextLine
-from docparse.textlayer.row_order import Piece, order_pieces, without_duplicates
+from docparse.textlayer.row_order import Piece, drop_caps, order_pieces, without_duplicates
 
 _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")
@@ -157,18 +157,22 @@ def text_in_box(
     orphans = 0
     frame_box = _to_frame("", (bx0, by0, bx1, by1), 0.0, direction)
     clip = (frame_box.x0, frame_box.y0, frame_box.x1, frame_box.y1)
+    caps = drop_caps(pieces)
     for row in order_pieces(pieces, unit, rtl):
         glyphs = [g for p in row for g in p.glyphs]
         built = row_text(glyphs)
         orphans += built.orphans
         if built.text:
+            # The row's place is its line's, not its drop cap's: the lines beside the cap
+            # are not indented paragraphs, and the row does not reach down over them.
+            own = [p for p in row if not any(p is c for c in caps)] or row
             rows.append(
                 _Row(
                     built.text,
-                    min(p.x0 for p in row),
-                    min(p.y0 for p in row),
-                    max(p.x1 for p in row),
-                    max(p.y1 for p in row),
+                    min(p.x0 for p in own),
+                    min(p.y0 for p in own),
+                    max(p.x1 for p in own),
+                    max(p.y1 for p in own),
                     statistics.median(g.size for g in glyphs),
                     built.rtl,
                 )

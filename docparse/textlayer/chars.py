@@ -148,7 +148,8 @@ def row_text(glyphs: Sequence[Glyph]) -> RowText:
 
 
 def clean_text(text: str) -> str:
-    """Ligatures expanded, invisible format characters dropped, whitespace collapsed, NFC."""
+    """Ligatures expanded, invisible format characters dropped, whitespace collapsed, paired
+    single quotes made one double quote, NFC."""
     out: list[str] = []
     for ch in text:
         if ch in _DROP:
@@ -160,6 +161,8 @@ def clean_text(text: str) -> str:
         else:
             out.append(ch)
     text = " ".join("".join(out).split())
+    # TeX sets a double quote as two single ones (``quote''): one mark to a reader.
+    text = text.replace("\u2018\u2018", "\u201c").replace("\u2019\u2019", "\u201d")
     trailing = _SHY if text.endswith(_SHY) else ""
     return unicodedata.normalize("NFC", text.replace(_SHY, "")) + trailing
 

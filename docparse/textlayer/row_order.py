@@ -193,8 +193,10 @@ def _rows(pieces: list[Piece]) -> list[list[Piece]]:
     """Visual rows top to bottom. A piece joins a row when it overlaps the row's first piece
     by half the smaller height, so a drop cap joins its first line without swallowing the
     next."""
+    caps = drop_caps(pieces)
     rows: list[list[Piece]] = []
-    for p in sorted(pieces, key=lambda p: (p.y0 + p.y1) / 2):
+    for p in sorted((p for p in pieces if not any(p is c for c in caps)),
+                    key=lambda p: (p.y0 + p.y1) / 2):
         if rows:
             ref = rows[-1][0]
             overlap = min(ref.y1, p.y1) - max(ref.y0, p.y0)
@@ -206,7 +208,37 @@ def _rows(pieces: list[Piece]) -> list[list[Piece]]:
                 rows[-1].append(p)
                 continue
         rows.append([p])
+    for cap in caps:
+        # The first line beside it: a drop cap stands level with its paragraph's first line
+        # and reaches down over the next ones.
+        beside = [row for row in rows if cap.y0 - 0.5 * row[0].height <= row[0].y0 < cap.y1
+                  and row[0].x0 >= cap.x1 - 0.5 * row[0].height]
+        if beside:
+            beside[0].insert(0, cap)
+        else:
+            rows.append([cap])
+            rows.sort(key=lambda row: row[0].y0)
     return rows
+
+
+#: A drop cap is this many times as tall as the lines beside it.
+_DROP_CAP = 2.5
+
+
+def drop_caps(pieces: Sequence[Piece]) -> list[Piece]:
+    """Drop caps: a paragraph's first letter set large over several of its lines, alone on
+    its text-layer line, with lines of text right of it. Its centre lies by the second or
+    third line, so it would join that line instead of the first ("Opressure")."""
+    caps = []
+    for p in pieces:
+        letters = "".join(g.c for g in p.glyphs if not g.c.isspace())
+        if not (1 <= len(letters) <= 2 and letters.isalpha()):
+            continue
+        beside = [q for q in pieces if q is not p and q.x0 >= p.x1 - 0.5 * q.height
+                  and p.y0 - 0.5 * q.height <= q.y0 < p.y1]
+        if len(beside) >= 2 and p.height >= _DROP_CAP * max(q.height for q in beside):
+            caps.append(p)
+    return caps
 
 
 def _x_overlap(a: Piece, b: Piece) -> bool:

@@ -314,3 +314,29 @@ def test_empty_box_has_no_text() -> None:
     layer = _page(_span("far", _row("far", x=500, y=700)))
     found = text_in_box(layer, (0, 0, 100, 100))
     assert (found.text, found.chars, found.text_bbox) == ("", 0, None)
+
+
+def test_a_drop_cap_starts_the_first_line_of_its_paragraph() -> None:
+    # "O" set over three lines: its centre lies by the second line, whose row it would join
+    # ("Opressure"); the lines beside it are no indented paragraphs either.
+    doc, page = _new_page()
+    page.insert_text((60, 128), "O", fontsize=44, fontname="tiro")
+    body = ["ver the past three decades increasing", "pressure from organisations has required",
+            "corporations to examine and redress", "their conduct. The second paragraph",
+            "continues at the left margin below it."]
+    for i, text in enumerate(body):
+        x = 96 if i < 3 else 60
+        page.insert_text((x, 100 + 14 * i), text, fontsize=11, fontname="tiro")
+    assert text_in_box(_layer(page), PAGE).text == (
+        "Over the past three decades increasing pressure from organisations has required "
+        "corporations to examine and redress their conduct. The second paragraph continues at "
+        "the left margin below it.")
+    doc.close()
+
+
+def test_paired_single_quotes_are_one_double_quote() -> None:
+    # TeX sets ``quote'' as two single quote glyphs each side.
+    doc, page = _new_page()
+    _write(page, [(60, 100, "The term \u2018\u2018corporate responsibility\u2019\u2019 is vague.")])
+    assert text_in_box(_layer(page), PAGE).text == "The term \u201ccorporate responsibility\u201d is vague."
+    doc.close()
