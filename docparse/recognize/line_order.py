@@ -239,7 +239,10 @@ def _glue(left: str, right: str) -> str:
     return left + " " + right
 
 
-def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, unit: float) -> bool:
+def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, unit: float,
+                      prev_opens: bool = False) -> bool:
+    """Whether ``line`` starts a new paragraph after ``prev``; ``prev_opens``: ``prev`` is
+    its paragraph's first line."""
     if line.bbox[1] < prev.bbox[1] - 0.5 * unit:
         # Jumped up into the next column: the paragraph usually runs on.
         return False
@@ -248,17 +251,42 @@ def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, u
     text = line.text.strip()
     if _LIST_MARKER.match(text):
         return True
+    # An exercise's bare number ("2 Skim the poems ...") after a finished sentence.
+    if _NUMBERED_ITEM.match(text) and prev.text.rstrip()[-1:] in _SENTENCE_END:
+        return True
+    char_w = prev.width / max(1, len(prev.text))
     if line.bbox[0] - left > 0.8 * unit and prev.bbox[0] - left < 0.3 * unit:
-        if not _LIST_MARKER.match(prev.text.strip()):
+        if not _LIST_MARKER.match(prev.text.strip()) and not (
+                prev_opens and _hangs(prev, line, char_w)):
             return True
     # The previous line ended early although the next word would have fitted on it: the
     # writer broke the line on purpose.
-    char_w = prev.width / max(1, len(prev.text))
     if CJK.match(text[:1]):
         # CJK breaks a line between any two characters: the next "word" is one character.
         return right - prev.bbox[2] > 3 * char_w
     first_word = text.split(" ", 1)[0] if text else ""
     return right - prev.bbox[2] > (len(first_word) + 2) * char_w
+
+
+#: A bare item number opening a line, then a capitalised word ("2 Skim the poems").
+_NUMBERED_ITEM = re.compile(r"^\d{1,2}\s+[A-Z]")
+_SENTENCE_END = frozenset(".?!:;。？！：；")
+
+
+#: An item's number or marker as a token of its own ("1", "12.", "(b)", "iv)", "•").
+_ITEM_HEAD = re.compile(r"^(?:\(?\d{1,3}[.)]?|\(?(?:[a-zA-Z]|[ivx]{1,4})[.)]|[•·▪◦●○■□‣⁃*\-–—])$")
+
+
+def _hangs(prev: OcrLine, line: OcrLine, char_w: float) -> bool:
+    """Whether ``line`` is indented to where ``prev``'s text starts after an item number or
+    marker: a hanging indent under an item's number or marker ("1 Do you remember ..."
+    wrapping under "Do"), the item's own next line, not a new paragraph."""
+    text = prev.text.strip()
+    head = text.split(" ", 1)[0]
+    if not _ITEM_HEAD.match(head) or " " not in text:
+        return False
+    body_x = prev.bbox[0] + (len(head) + 1) * char_w
+    return abs(line.bbox[0] - body_x) <= 1.5 * char_w
 
 
 def join_paragraphs(lines: Sequence[OcrLine]) -> str:
@@ -282,7 +310,8 @@ def join_paragraphs(lines: Sequence[OcrLine]) -> str:
             continue
         if prev is not None:
             left, right = _column_edges(lines, line)
-            if tabular_row or _starts_paragraph(prev, line, left, right, unit):
+            if tabular_row or _starts_paragraph(prev, line, left, right, unit,
+                                                prev_opens=current == prev.text.strip()):
                 paragraphs.append(current)
                 current = ""
         tabular_row = False

@@ -149,3 +149,34 @@ def test_a_sentence_end_wrapped_alone_onto_the_next_line_is_no_item() -> None:
     lines = [OcrLine("d. Find the acceleration of the potato at 0.5 s and 1.5", (100, 100, 900, 130)),
              OcrLine("S.", (100, 135, 130, 165))]
     assert join_paragraphs(lines) == "d. Find the acceleration of the potato at 0.5 s and 1.5 S."
+
+
+def test_an_items_wrapped_line_under_its_text_is_the_same_item() -> None:
+    # Exercises numbered "1", "2" with a hanging indent: the wrapped line starts under
+    # "Do", not under the number. Each character is 9 px wide.
+    lines = [
+        line("1 Do you remember any little poems you learned as a child? These", 0, 0),
+        line("little poems might have been the first poetry you learned.", 18, 24, 400),
+        line("2 Skim the poems on the following pages and tick the boxes for each", 0, 48),
+        line("question.", 18, 72, 81),
+    ]
+    assert join_paragraphs(lines) == (
+        "1 Do you remember any little poems you learned as a child? These little poems "
+        "might have been the first poetry you learned.\n"
+        "2 Skim the poems on the following pages and tick the boxes for each question."
+    )
+
+
+def test_a_line_opening_with_a_number_inside_a_paragraph_is_no_item() -> None:
+    # "10 tons ..." continues a sentence; the indented line after it opens a paragraph,
+    # even where the indent happens to fall under the line's second word.
+    lines = [
+        line("manured at the rate of from 8 to", 0, 0, 600),
+        line("10 tons per acre, the turnips were of the most inferior", 0, 24, 600),
+        line("On peat soils, if drained, their advantages are striking", 27, 48, 573),
+        line("and reported by all.", 0, 72, 180),
+    ]
+    assert join_paragraphs(lines) == (
+        "manured at the rate of from 8 to 10 tons per acre, the turnips were of the most "
+        "inferior\nOn peat soils, if drained, their advantages are striking and reported by all."
+    )
