@@ -60,6 +60,17 @@ class LoadsModel(Protocol):
 
 
 @dataclass(frozen=True)
+class DrawnRules:
+    """Thin rules a page image shows (a scan's or photo's table borders), in page pixels:
+    horizontal ``(x0, y, x1, y)`` and vertical ``(x, y0, x, y1)`` segments."""
+
+    horizontal: tuple[tuple[float, float, float, float], ...]
+    vertical: tuple[tuple[float, float, float, float], ...]
+    #: Page pixels per point at the page's resolution: rules meeting within two points join.
+    scale: float = 1.0
+
+
+@dataclass(frozen=True)
 class LayoutEvidence:
     """What a backend's refinement step may consult besides the pixels."""
 
@@ -78,6 +89,9 @@ class LayoutEvidence:
     #: pre-processing found by image processing, ``(x1, y1, x2, y2)`` in page pixels. Where
     #: text is, not what it says; None when not available.
     line_boxes: tuple[tuple[float, float, float, float], ...] | None = None
+    #: On pages read by OCR: the rules the page image shows (None: not looked for). A lattice
+    #: of them with text in its cells is a table, as on born-digital pages.
+    drawn_rules: DrawnRules | None = None
     #: Whether the backend may find page furniture the model missed (the ``detect_furniture``
     #: option: off, the model's own header and footer labels stand alone).
     furniture: bool = True

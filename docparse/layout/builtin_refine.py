@@ -592,19 +592,28 @@ _RULED_PICTURE = 0.5
 
 
 def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """A lattice of rules drawn on a born-digital page, with text in its cells, is a table
+    """A lattice of rules drawn on a page, with text in its cells, is a table
     (:mod:`docparse.textlayer.lattice`): the text regions the model boxed inside it become
     that one table. Word processors draw every table's borders; the small model reads ruled
-    tables of ODT and DOCX exports, nested ones above all, as paragraphs side by side."""
+    tables of ODT and DOCX exports, nested ones above all, as paragraphs side by side, and
+    a scanned form's grid as lines of text. The rules come from the text layer's drawing,
+    or on pages read by OCR from the page's pixels (:class:`~docparse.layout.DrawnRules`)."""
     layer = evidence.text_layer
-    if layer is None or not layer.vertical_rules or not layer.rules:
+    if layer is not None:
+        horizontal, vertical, scale = layer.rules, layer.vertical_rules, layer.scale
+    elif evidence.drawn_rules is not None:  # a scan's or photo's rules, from its pixels
+        drawn = evidence.drawn_rules
+        horizontal, vertical, scale = drawn.horizontal, drawn.vertical, drawn.scale
+    else:
+        return list(regions)
+    if not horizontal or not vertical:
         return list(regions)
     from docparse.textlayer.lattice import ruled_grids
     from docparse.textlayer.tables import rows_of
 
     out = list(regions)
     table_id = LABELS.index("table")
-    for grid in ruled_grids(layer.rules, layer.vertical_rules, scale=layer.scale):
+    for grid in ruled_grids(horizontal, vertical, scale=scale):
         if len(rows_of(_words_in(evidence, grid))) < 2:
             continue  # no text in its cells: a frame, a chart's plot area
         size = max(1.0, area(grid))

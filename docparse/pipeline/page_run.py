@@ -15,11 +15,18 @@ from typing import Any
 from docparse.assemble.page import assemble_page, page_errors
 from docparse.blocks import plan_page
 from docparse.document import ErrorItem, Page
-from docparse.layout import LayoutBackend, Region, layout_evidence, refine_regions
+from docparse.layout import (
+    DrawnRules,
+    LayoutBackend,
+    Region,
+    layout_evidence,
+    refine_regions,
+)
 from docparse.options import ParseOptions
 from docparse.preprocess.page import Preprocessed
 from docparse.recognize import Recognizer
 from docparse.recognize.run import prepared_for, read_ahead, recognize_tasks
+from docparse.recognize.table_rules import page_rules
 from docparse.recognize.tasks import prepare_tasks
 from docparse.sources import PageImage, source_warnings
 from docparse.textlayer.reading import read_page
@@ -93,7 +100,8 @@ async def process_page(
     evidence = dataclasses.replace(layout_evidence(page, use_text),
                                    furniture=options.detect_furniture)
     if lines is not None:
-        evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence())
+        evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence(),
+                                       drawn_rules=_drawn_rules(page, lines.evidence()))
     elif not use_text and preprocessed is not None:
         # A recogniser of crops reads nothing ahead: the lines page pre-processing found (image
         # processing, no model) still say where the text is, at no further cost.
@@ -147,6 +155,17 @@ async def process_page(
         truncated=recognized.truncated,
         timings={"plan": t1 - t0, "recognize": t2 - t1},
     )
+
+
+def _drawn_rules(
+    page: PageImage, lines: Sequence[tuple[str, tuple[float, float, float, float]]]
+) -> DrawnRules | None:
+    """The rules a page read by OCR shows, measured at its text's line height (None on a
+    page without pixels or text)."""
+    heights = sorted(b[3] - b[1] for _, b in lines)
+    if page.image is None or not heights:
+        return None
+    return page_rules(page.image, heights[len(heights) // 2])
 
 
 def uses_text_layer(page: PageImage, options: ParseOptions) -> bool:

@@ -27,6 +27,7 @@ import numpy as np
 import numpy.typing as npt
 
 from docparse.geometry import Box
+from docparse.layout import DrawnRules
 
 #: Darker than the background by this much (0-255, darkest channel) is ink.
 _INK_CONTRAST = 50
@@ -102,6 +103,18 @@ def find_rules(
         for top, bottom, start, end in _stack(_long_runs(across.T, max(unit, 8.0)))
     )
     return TableRules(tuple(lines), tuple(edges), filled, verticals)
+
+
+def page_rules(image: npt.NDArray[np.uint8], unit: float) -> DrawnRules:
+    """The thin rules of a whole page image, for finding ruled tables on scans
+    (:func:`docparse.layout.builtin_refine.ruled_tables`); ``unit`` is the page's text line
+    height in pixels. Rules meet within about a seventh of it (two points at 160 dpi)."""
+    found = find_rules(image, (0, 0, image.shape[1], image.shape[0]), unit)
+    return DrawnRules(found.lines, found.verticals, scale=max(1.0, unit / _UNITS_PER_POINT))
+
+
+#: Text lines are about this many points tall: page pixels per point = line height / this.
+_UNITS_PER_POINT = 16.0
 
 
 def _overlap(a: Box, b: Box) -> bool:

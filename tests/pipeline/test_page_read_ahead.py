@@ -103,3 +103,37 @@ def test_a_scan_with_an_ocr_layer_is_read_as_a_scan_unless_its_layer_is_preferre
     if mode == "auto":
         # Read ahead once; the OCR lines showed the "table" is prose.
         assert first.block_label == "text" and engine.calls == [(1600, 1200)]
+
+
+class RuledListEngine:
+    """A scanned form: three items, each in a ruled box of its own (one column of cells)."""
+
+    ITEMS = ("Name of the applicant", "Address of the applicant", "Date of the application")
+
+    def __call__(self, image: npt.NDArray[np.uint8]) -> list[OcrLine]:
+        if image.shape[:2] != (1600, 1200):
+            return []
+        return [OcrLine(t, (110.0, 410.0 + 60 * i, 560.0, 440.0 + 60 * i))
+                for i, t in enumerate(self.ITEMS)]
+
+
+def _ruled_scan() -> npt.NDArray[np.uint8]:
+    image = np.full((1600, 1200, 3), 255, dtype=np.uint8)
+    for y in (400, 460, 520, 580):
+        image[y : y + 2, 100:1000] = 0
+    for x in (100, 998):
+        image[400:582, x : x + 2] = 0
+    return image
+
+
+def test_a_ruled_grid_on_a_scan_is_found_in_its_pixels_and_read_as_a_table() -> None:
+    # The model calls the form's boxes a paragraph; the page's rules make it a table.
+    page = PageImage("form.png", None, None, _ruled_scan())
+    outcome = asyncio.run(process_page(
+        page, [Region("text", (95.0, 395.0, 1005.0, 585.0), 0.9, 22)],
+        options=ParseOptions(orientation="off"), layout=BuiltinLayout(), settings={},
+        recognizer=BuiltinRecognizer(RuledListEngine())))
+    (block,) = outcome.page.parsing_res_list
+    assert block.block_label == "table"
+    assert block.block_content.count("<tr>") == 3
+    assert "<td>Address of the applicant</td>" in block.block_content

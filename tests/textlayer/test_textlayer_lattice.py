@@ -93,3 +93,41 @@ def test_no_table_without_rules_or_without_text_in_the_cells() -> None:
     # The rules with nothing in their cells (a chart's gridlines and axes): nothing added.
     out = refine_builtin([Region("text", (138, 140, 420, 166), 0.9, 1)], _evidence(_page(plot=True)))
     assert [r.label for r in out] == ["text"]
+
+
+def _scan_evidence(*, ruled: bool = True) -> LayoutEvidence:
+    """A scan of a one-column ruled table (a list in a ruled box per item, a table only by
+    its rules): pixels and OCR lines (taken here from the page's words), no text layer; the
+    rules come from the pixels."""
+    import numpy as np
+
+    from docparse.recognize.table_rules import page_rules
+
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=800)
+    for i, row in enumerate(CELLS):
+        page.insert_text((76, 118 + 30 * i), row[0], fontsize=10, fontname="helv")
+    if ruled:
+        for y in (100, 130, 160, 190):
+            page.draw_line((70, y), (470, y), color=(0, 0, 0), width=0.5)
+        for x in (70, 470):
+            page.draw_line((x, 100), (x, 190), color=(0, 0, 0), width=0.5)
+    pix = page.get_pixmap(matrix=pymupdf.Matrix(SCALE, SCALE), alpha=False)
+    image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.h, pix.w, 3)
+    lines = tuple(pieces_in_box(extract_page(page, SCALE), (0, 0, 1200, 1600)))
+    unit = sorted(b[3] - b[1] for _, b in lines)[len(lines) // 2]
+    return LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False,
+                          ocr_lines=lines, drawn_rules=page_rules(image, unit))
+
+
+def test_a_ruled_grid_on_a_scan_is_found_in_its_pixels() -> None:
+    # The model reads the scanned grid as lines of text.
+    evidence = _scan_evidence()
+    assert evidence.drawn_rules is not None
+    (grid,) = ruled_grids(evidence.drawn_rules.horizontal, evidence.drawn_rules.vertical,
+                          scale=evidence.drawn_rules.scale)
+    assert all(abs(a - b) <= 4 for a, b in zip(grid, (140, 200, 940, 380), strict=True))
+    body = Region("text", (138, 205, 900, 375), 0.9, 1)
+    assert [r.label for r in refine_builtin([body], evidence)] == ["table"]
+    # Without the rules, the model's label stands.
+    assert [r.label for r in refine_builtin([body], _scan_evidence(ruled=False))] == ["text"]
