@@ -6,6 +6,7 @@ separated by gaps far wider than a word space, so each piece is (part of) one ce
 
 from __future__ import annotations
 
+import unicodedata
 from collections.abc import Container, Sequence
 from itertools import pairwise
 
@@ -129,7 +130,11 @@ def _piece(chars: Sequence[TextChar], size: float, spaced: Container[int] = froz
         parts.append((" " if id(c) in spaced or _gap(anchor, c) > word_gap else "") + c.c)
         if c.bbox[2] - c.bbox[0] > 0.05 * size:
             anchor = c
+    # Latin ligature glyphs ("ﬁ") spelt out, as in text blocks.
     text = "".join(parts)
+    if any("\ufb00" <= ch <= "\ufb06" for ch in text):
+        text = "".join(unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb06" else ch
+                       for ch in text)
     return text, (
         min(c.bbox[0] for c in chars),
         min(c.bbox[1] for c in chars),

@@ -6,6 +6,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import re
 from typing import Any
 
@@ -250,3 +251,43 @@ def test_ruled_table_read_by_ocr(engine: RapidOcrEngine) -> None:
                    .results[0].content)
     assert len(got) == 3 and [len(row) for row in got] == [2, 2, 2]
     assert got[1][0] == "Usage" and "profile may use" in got[1][1] and got[1][1].endswith("function.")
+
+
+def _html_table_page(css: str) -> tuple[PageImage, tuple[int, int, int, int]]:
+    """A table laid out by MuPDF's HTML engine (borders as its CSS draws them): a header,
+    then seven one-line rows."""
+    head = "<tr><th>Item</th><th>Description</th><th>Price</th></tr>"
+    rows = "".join(f"<tr><td>Item {i}</td><td>Short text {i}</td><td>{3 * i}.50</td></tr>"
+                   for i in range(1, 8))
+    story = MU.Story(html=f"<table>{head}{rows}</table>",
+                     user_css="table {border-collapse: collapse;} td, th {padding: 3px;} " + css)
+    buffer = io.BytesIO()
+    writer = MU.DocumentWriter(buffer)
+    device = writer.begin_page(MU.paper_rect("a4"))
+    story.place(MU.Rect(50, 50, 545, 792))
+    story.draw(device)
+    writer.end_page()
+    writer.close()
+    scale = 2.0
+    with MU.open(stream=buffer.getvalue(), filetype="pdf") as doc:
+        pix = doc[0].get_pixmap(matrix=MU.Matrix(scale, scale), alpha=False)
+        image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.h, pix.w, 3).copy()
+        layer = extract_page(doc[0], scale)
+        words = doc[0].get_text("words")
+    x0, y0 = min(w[0] for w in words), min(w[1] for w in words)
+    x1, y1 = max(w[2] for w in words), max(w[3] for w in words)
+    box = (int(x0 * scale) - 10, int(y0 * scale) - 10, int(x1 * scale) + 10, int(y1 * scale) + 10)
+    return PageImage("html.pdf", 0, 1, image, scale, text_layer=layer), box
+
+
+def test_column_rules_with_unruled_body_rows_keep_the_rows() -> None:
+    # Rules between the columns and under the header only: the body band's rows stand level
+    # across the columns, so each is a row of its own, not one tall cell per column.
+    page, box = _html_table_page(
+        "td, th {border-left: 1px solid black; border-right: 1px solid black;} "
+        "th {border-bottom: 1px solid black;} "
+        "table {border-top: 1px solid black; border-bottom: 1px solid black;}")
+    result = structures_from_text_layer(page, [RecognitionTask(0, "table", "table", box)])[0]
+    got = cells_of(result.content)
+    assert got[0] == ["Item", "Description", "Price"]
+    assert got[1:] == [[f"Item {i}", f"Short text {i}", f"{3 * i}.50"] for i in range(1, 8)]

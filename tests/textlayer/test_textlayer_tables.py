@@ -184,3 +184,11 @@ def test_a_lam_alef_tail_follows_its_lam_in_a_piece() -> None:
     span = TextSpan("", (820.0, 183.6, 861.5, 210.1), "B Nazanin", 18.0, chars=chars)
     layer = TextLayerPage(1200, 1600, (TextLine((span,), span.bbox),))
     assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["\u06a9\u0627\u0644\u0627\u06cc"]
+
+
+def test_ligature_glyphs_in_a_piece_are_spelt_out() -> None:
+    chars = tuple(TextChar(c, (100.0 + 8 * i, 50.0, 108.0 + 8 * i, 62.0))
+                  for i, c in enumerate("\ufb01gures"))
+    span = TextSpan("", (100.0, 50.0, 156.0, 62.0), "Times", 10.0, chars=chars)
+    layer = TextLayerPage(600, 800, (TextLine((span,), span.bbox),))
+    assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["figures"]
