@@ -145,7 +145,7 @@ def build_grid(
     for line in lines:
         if id(line) in spanners:
             pieces += _place_spanner(line, gutters, edges, extents, verticals)
-    rows = _merge_wrapped_rows(group_rows(lines), pieces, unit)
+    rows = _merge_wrapped_rows(group_rows(lines), pieces, unit, rules or TableRules())
     pieces = _centre_header_spans(rows, pieces, edges)
     rows, open_cols = _rows_between_rules(rows, extents, rules or TableRules())
     cells = _cells(rows, pieces, n_cols)
@@ -629,7 +629,7 @@ def _unseparated(
 
 
 def _merge_wrapped_rows(
-    rows: list[list[OcrLine]], pieces: list[_Piece], unit: float
+    rows: list[list[OcrLine]], pieces: list[_Piece], unit: float, rules: TableRules
 ) -> list[list[OcrLine]]:
     if len(rows) < 2:
         return rows
@@ -678,6 +678,52 @@ def _merge_wrapped_rows(
             for ln in anchors
         )
 
+    # The left and right edges of each column's text (single-column pieces).
+    left_of: dict[int, float] = {}
+    right_of: dict[int, float] = {}
+    for piece in pieces:
+        if piece.colspan == 1:
+            x0, _, x1, _ = piece.line.bbox
+            left_of[piece.col] = min(left_of.get(piece.col, x0), x0)
+            right_of[piece.col] = max(right_of.get(piece.col, x1), x1)
+
+    def ruled_between(a: OcrLine, b: OcrLine) -> bool:
+        lo, hi = (a.bbox[1] + a.bbox[3]) / 2, (b.bbox[1] + b.bbox[3]) / 2
+        return any(lo < r[1] < hi and min(r[2], b.bbox[2]) > max(r[0], b.bbox[0])
+                   for r in (*rules.lines, *rules.band_edges))
+
+    def runs_on(row: list[OcrLine], upper: list[OcrLine]) -> bool:
+        # A line of one column only, under that column's line of the row above, starting in
+        # lower case where that line starts, whose first word would not have fitted at the
+        # end of the line above: the cell's text wrapped (a table ruled at its header and
+        # foot only, its description column wrapping at line spacing).
+        cols = filled(row)
+        if len(cols) != 1 or not cols <= filled(upper) or len(row) != 1:
+            return False
+        (col,) = cols
+        above = [ln for ln in upper if col in cols_of[id(ln)]]
+        if not above or col not in right_of:
+            return False
+        last, line = max(above, key=lambda ln: ln.bbox[3]), row[0]
+        text = line.text.strip()
+        if not text[:1].islower() or gap(upper, row) > 1.5 * max(typical, 0.0) + 0.2 * unit:
+            return False
+        if last.text.rstrip()[-1:] in ".?!:;" or ruled_between(last, line):
+            return False  # a finished sentence, or a rule under it: the next line is a row
+        # A letter's width, spaces left out (they are narrower than letters).
+        char_w = last.width / max(1, len(last.text.replace(" ", "")))
+        needed = (len(text.split(" ", 1)[0]) + 1) * char_w
+        # Room up to the next column's text (two characters of it are the cells' padding,
+        # and the boxes were trimmed towards their ink on both sides: see _ink); in the last
+        # column, up to its widest line, when that is a line of words.
+        if col + 1 in left_of:
+            room = left_of[col + 1] - last.bbox[2] - 2 * char_w - 0.4 * unit
+        elif right_of[col] - left_of[col] >= 15 * char_w:
+            room = right_of[col] - last.bbox[2]
+        else:
+            return False
+        return abs(line.bbox[0] - last.bbox[0]) <= 1.5 * char_w and room < needed
+
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.
     wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
@@ -685,7 +731,7 @@ def _merge_wrapped_rows(
     for row in rows[1:]:
         upper = merged[-1]
         wrapped = wrapped_ok and gap(upper, row) < 0.5 * typical and filled(row) <= filled(upper)
-        if wrapped or straddles(row, upper) or stacked(row, upper):
+        if wrapped or straddles(row, upper) or stacked(row, upper) or runs_on(row, upper):
             merged[-1] = upper + row
         else:
             merged.append(row)

@@ -348,3 +348,53 @@ def test_right_to_left_pieces_keep_their_word_spaces_and_split_at_cell_gaps() ->
     layer = extract_page(page, 1.0)
     pieces = sorted(pieces_in_box(layer, (0, 0, 600, 300)), key=lambda p: -p[1][0])
     assert [text for text, _ in pieces] == ["שם המוצר המלא", "מחיר ליחידה"]
+
+
+def test_a_description_wrapping_at_line_spacing_stays_in_its_cell() -> None:
+    # Rows at line spacing (a table ruled at its header and foot only): a description wraps
+    # onto lines of its own, each starting lower case under the line above, whose first
+    # word would not have fitted at that line's end.
+    lines = [
+        cell("Item", 0, 0), cell("Description", 100, 0), cell("Price", 520, 0),
+        cell("Pen", 0, 24), cell("A long description that wraps onto a", 100, 24),
+        cell("5.50", 520, 24),
+        cell("second line in its cell", 100, 48),
+        cell("Ink", 0, 72), cell("Short text", 100, 72), cell("3.10", 520, 72),
+        cell("Pad", 0, 96), cell("Short text", 100, 96), cell("2.00", 520, 96),
+    ]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Item", 1), ("Description", 1), ("Price", 1)],
+        [("Pen", 1), ("A long description that wraps onto a second line in its cell", 1),
+         ("5.50", 1)],
+        [("Ink", 1), ("Short text", 1), ("3.10", 1)],
+        [("Pad", 1), ("Short text", 1), ("2.00", 1)],
+    ]
+
+
+def test_a_short_line_or_a_capitalised_one_under_a_cell_is_a_row() -> None:
+    # "apple" ended early (a sub-row under a group label), "Banana" starts a new entry, and
+    # a question ended its sentence at the end of the line.
+    for first, second in (("apple", "banana"), ("A long description that wraps onto a",
+                                                "Banana split"),
+                          ("Does it rhyme at the end of the lines?", "repeats words")):
+        lines = [
+            cell("Group", 0, 0), cell("Entry", 100, 0), cell("Price", 520, 0),
+            cell("Fruit", 0, 24), cell(first, 100, 24), cell("1.00", 520, 24),
+            cell(second, 100, 48),
+            cell("Nuts", 0, 72), cell("pecan", 100, 72), cell("3.10", 520, 72),
+        ]
+        assert len(rows_of(lines_to_table_html(lines))) == 4, first
+
+
+def test_a_rule_under_a_full_line_keeps_the_next_line_a_row() -> None:
+    from docparse.recognize.table_rules import TableRules
+
+    lines = [
+        cell("Question", 0, 0), cell("A", 480, 0), cell("B", 520, 0),
+        cell("has rhyming words at the very end of all its", 0, 24),
+        cell("repeats words or phrases", 0, 48),
+        cell("is about sport", 0, 72),
+    ]
+    rules = TableRules(lines=((0.0, 46.0, 560.0, 46.0),))  # under the first question only
+    assert len(rows_of(lines_to_table_html(lines, rules))) == 4
+    assert len(rows_of(lines_to_table_html(lines))) == 3  # unruled, it wrapped

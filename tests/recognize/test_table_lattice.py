@@ -253,12 +253,16 @@ def test_ruled_table_read_by_ocr(engine: RapidOcrEngine) -> None:
     assert got[1][0] == "Usage" and "profile may use" in got[1][1] and got[1][1].endswith("function.")
 
 
-def _html_table_page(css: str) -> tuple[PageImage, tuple[int, int, int, int]]:
+LONG = "A longer description that wraps onto more lines inside its cell as the column is narrow"
+
+
+def _html_table_page(css: str, wrap: bool = False) -> tuple[PageImage, tuple[int, int, int, int]]:
     """A table laid out by MuPDF's HTML engine (borders as its CSS draws them): a header,
-    then seven one-line rows."""
+    then seven rows, every other one's description wrapping when ``wrap``."""
     head = "<tr><th>Item</th><th>Description</th><th>Price</th></tr>"
-    rows = "".join(f"<tr><td>Item {i}</td><td>Short text {i}</td><td>{3 * i}.50</td></tr>"
-                   for i in range(1, 8))
+    rows = "".join(
+        f"<tr><td>Item {i}</td><td>{LONG if wrap and i % 2 else f'Short text {i}'}</td>"
+        f"<td>{3 * i}.50</td></tr>" for i in range(1, 8))
     story = MU.Story(html=f"<table>{head}{rows}</table>",
                      user_css="table {border-collapse: collapse;} td, th {padding: 3px;} " + css)
     buffer = io.BytesIO()
@@ -291,3 +295,17 @@ def test_column_rules_with_unruled_body_rows_keep_the_rows() -> None:
     got = cells_of(result.content)
     assert got[0] == ["Item", "Description", "Price"]
     assert got[1:] == [[f"Item {i}", f"Short text {i}", f"{3 * i}.50"] for i in range(1, 8)]
+
+
+def test_a_table_ruled_at_its_header_and_foot_keeps_wrapped_descriptions_in_their_cells() -> None:
+    # No rules between the rows: the description's wrapped lines, at line spacing like the
+    # rows, are told by their start (lower case, under the line above) and by the line above
+    # having had no room for their first word.
+    page, box = _html_table_page(
+        "td:nth-child(2) {width: 200px;} th {border-bottom: 1px solid black;} "
+        "table {border-top: 1px solid black; border-bottom: 1px solid black;}", wrap=True)
+    result = structures_from_text_layer(page, [RecognitionTask(0, "table", "table", box)])[0]
+    got = cells_of(result.content)
+    assert got[0] == ["Item", "Description", "Price"]
+    assert got[1:] == [[f"Item {i}", LONG if i % 2 else f"Short text {i}", f"{3 * i}.50"]
+                       for i in range(1, 8)]
