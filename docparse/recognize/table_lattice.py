@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import pairwise
 
 from docparse.geometry import Box
 from docparse.recognize.table_rules import TableRules
@@ -143,19 +144,25 @@ def _cut(
     """Cut ``region`` at the rules crossing it from edge to edge, rows first; the parts that
     no rule crosses go to ``leaves``."""
     x0, y0, x1, y1 = region
-    rows = [r[0] for r in horizontal
-            if y0 + tol < r[0] < y1 - tol and _crosses([r], r[0], x0, x1, tol)]
-    if rows and depth < 64:
-        for a, b in zip([y0, *rows], [*rows, y1], strict=True):
-            _cut((x0, a, x1, b), horizontal, vertical, tol, leaves, depth + 1)
-        return
-    cols = [r[0] for r in vertical
-            if x0 + tol < r[0] < x1 - tol and _crosses([r], r[0], y0, y1, tol)]
-    if cols and depth < 64:
-        for a, b in zip([x0, *cols], [*cols, x1], strict=True):
-            _cut((a, y0, b, y1), horizontal, vertical, tol, leaves, depth + 1)
-        return
+    if depth < 64:
+        if rows := _crossing(horizontal, (y0, y1), (x0, x1), tol):
+            for a, b in pairwise([y0, *rows, y1]):
+                _cut((x0, a, x1, b), horizontal, vertical, tol, leaves, depth + 1)
+            return
+        if cols := _crossing(vertical, (x0, x1), (y0, y1), tol):
+            for a, b in pairwise([x0, *cols, x1]):
+                _cut((a, y0, b, y1), horizontal, vertical, tol, leaves, depth + 1)
+            return
     leaves.append(region)
+
+
+def _crossing(
+    rules: Sequence[list[float]], across: tuple[float, float], along: tuple[float, float],
+    tol: float,
+) -> list[float]:
+    """Positions of the rules strictly inside ``across`` that run the whole of ``along``."""
+    return [r[0] for r in rules if across[0] + tol < r[0] < across[1] - tol
+            and _crosses([r], r[0], along[0], along[1], tol)]
 
 
 def _levels(values: Sequence[float], tol: float) -> list[float]:

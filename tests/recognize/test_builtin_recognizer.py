@@ -145,13 +145,6 @@ def table_rows(html: str) -> list[list[str]]:
 
 
 @pytest.fixture(scope="module")
-def engine() -> RapidOcrEngine:
-    engine = RapidOcrEngine()
-    engine.load()
-    return engine
-
-
-@pytest.fixture(scope="module")
 def page() -> PageImage:
     return make_page()
 

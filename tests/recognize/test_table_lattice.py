@@ -12,7 +12,6 @@ from typing import Any
 
 import numpy as np
 import pymupdf
-import pytest
 
 from docparse.geometry import Box
 from docparse.recognize import RecognitionTask
@@ -233,13 +232,6 @@ def test_ruled_table_from_the_text_layer() -> None:
     result = structures_from_text_layer(page, [RecognitionTask(0, "table", "table", box)])[0]
     assert result.source == "text-layer"
     assert cells_of(result.content) == EXPECTED
-
-
-@pytest.fixture(scope="module")
-def engine() -> RapidOcrEngine:
-    engine = RapidOcrEngine()
-    engine.load()
-    return engine
 
 
 def test_ruled_table_read_by_ocr(engine: RapidOcrEngine) -> None:

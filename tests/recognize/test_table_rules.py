@@ -12,7 +12,6 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pymupdf
-import pytest
 
 from docparse.recognize import RecognitionTask
 from docparse.recognize.builtin import BuiltinRecognizer, structures_from_text_layer
@@ -327,13 +326,6 @@ def test_drawn_table_from_the_text_layer_spans_rows() -> None:
     result = structures_from_text_layer(page, [task])[0]
     assert result.source == "text-layer"
     assert cells_of(result.content) == EXPECTED
-
-
-@pytest.fixture(scope="module")
-def engine() -> RapidOcrEngine:
-    engine = RapidOcrEngine()
-    engine.load()
-    return engine
 
 
 def test_drawn_table_read_by_ocr_spans_rows(engine: RapidOcrEngine) -> None:
