@@ -214,8 +214,10 @@ CJK = re.compile(f"[{CJK_CLASS}]")
 # A bullet or checkbox may stand alone: a detector reads one set apart as a line of its own,
 # and the item's text beside it joins it on the same row. ("a." or "5." alone is as often
 # the end of a sentence wrapped onto the next line.)
+#: Bullets and dashes that mark list items (a character class's contents).
+_BULLETS = r"•·▪◦●○■□‣⁃*\-–—"
 _LIST_MARKER = re.compile(
-    r"^(?:[•·▪◦●○■□‣⁃*\-–—](?:\s|$)"
+    rf"^(?:[{_BULLETS}](?:\s|$)"
     r"|(?:\(?\d{1,3}[.)．]|\(?[a-zA-Z][.)]|\[\d+\]"
     f"|{CJK_ENUMERATOR})(?:\\s|(?=[{CJK_CLASS}])))"
 )
@@ -274,7 +276,7 @@ _SENTENCE_END = frozenset(".?!:;。？！：；")
 
 
 #: An item's number or marker as a token of its own ("1", "12.", "(b)", "iv)", "•").
-_ITEM_HEAD = re.compile(r"^(?:\(?\d{1,3}[.)]?|\(?(?:[a-zA-Z]|[ivx]{1,4})[.)]|[•·▪◦●○■□‣⁃*\-–—])$")
+_ITEM_HEAD = re.compile(rf"^(?:\(?\d{{1,3}}[.)]?|\(?(?:[a-zA-Z]|[ivx]{{1,4}})[.)]|[{_BULLETS}])$")
 
 
 def _hangs(prev: OcrLine, line: OcrLine, char_w: float) -> bool:

@@ -12,7 +12,8 @@ How the grid is found:
   other table, from the positions of its lines.
 * Rows: lines overlapping vertically form one row. A row whose filled columns are a subset of
   the row above and that sits much closer to it than rows usually do is a wrapped cell's
-  continuation and is merged into it.
+  continuation and is merged into it; so is a line of one column that starts in lower case
+  under that column's line above, when that line had no room left for its first word.
 * Columns: gutters are vertical strips no line covers. A line that alone hides a gutter
   (removing it reveals a strip with content on both sides within its span) is a spanning
   line: a colspan header, or two cells the OCR read as one line. The second case is split at
@@ -43,6 +44,7 @@ from docparse.recognize.line_order import OcrLine, group_rows, median_height
 from docparse.recognize.table_lattice import Lattice, find_lattice
 from docparse.recognize.table_rules import TableRules
 from docparse.textlayer.chars import is_rtl_text, joins_at_line_break
+from docparse.textlayer.pieces import BULLETS
 
 
 @dataclass(frozen=True)
@@ -166,8 +168,9 @@ def _lattice_grid(
 ) -> tuple[int, list[GridCell]] | None:
     """The grid of a table that rules every cell's border (see
     :mod:`~docparse.recognize.table_lattice`): the lines inside each ruled cell are its
-    text, however many rows they make. None when the rules draw no such lattice, or when
-    text lies outside it (a caption or note in the box: the word grid places those)."""
+    text, however many rows they make. None when the rules draw no such lattice, when text
+    stands beside it (the rules frame only part of the table), or when its cells are not
+    the table's (see :func:`_rules_its_rows` and :func:`_holds_grid`)."""
     lattice = find_lattice(rules, unit)
     if lattice is None:
         return None
@@ -281,8 +284,8 @@ def _cell_text(lines: Sequence[OcrLine], unit: float) -> str:
 
 
 #: A list item's marker on its own: a bullet, a dash, an unmapped glyph, "3." or "b)".
-_ITEM_MARKER = re.compile(r"^(?:[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7"
-                          r"\ufffd\x80-\x9f\u2013\u2014-]|\(?\w{1,3}[.)])$")
+_ITEM_MARKER = re.compile(rf"^(?:[{''.join(sorted(BULLETS))}\ufffd\x80-\x9f\u2013\u2014-]"
+                          r"|\(?\w{1,3}[.)])$")
 #: A glyph the PDF has no character for, opening a row of a cell: a list item's bullet.
 _UNMAPPED_BULLET = re.compile(r"^[\ufffd\x80-\x9f](?=\s|$)")
 #: Pieces closer than this many line heights touch (no word space between them).
