@@ -100,8 +100,9 @@ async def process_page(
     evidence = dataclasses.replace(layout_evidence(page, use_text),
                                    furniture=options.detect_furniture)
     if lines is not None:
-        evidence = dataclasses.replace(evidence, ocr_lines=lines.evidence(),
-                                       drawn_rules=_drawn_rules(page, lines.evidence()))
+        read = lines.evidence()
+        evidence = dataclasses.replace(evidence, ocr_lines=read,
+                                       drawn_rules=_drawn_rules(page, read))
     elif not use_text and preprocessed is not None:
         # A recogniser of crops reads nothing ahead: the lines page pre-processing found (image
         # processing, no model) still say where the text is, at no further cost.

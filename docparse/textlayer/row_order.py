@@ -191,8 +191,8 @@ def _row_bands(pieces: list[Piece]) -> list[list[Piece]]:
 
 def _rows(pieces: list[Piece]) -> list[list[Piece]]:
     """Visual rows top to bottom. A piece joins a row when it overlaps the row's first piece
-    by half the smaller height, so a drop cap joins its first line without swallowing the
-    next."""
+    by half the smaller height; a drop cap (:func:`drop_caps`) goes to the first line beside
+    it."""
     caps = drop_caps(pieces)
     rows: list[list[Piece]] = []
     for p in sorted((p for p in pieces if not any(p is c for c in caps)),
