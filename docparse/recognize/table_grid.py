@@ -224,15 +224,23 @@ def _rules_its_rows(lattice: Lattice, slots: dict[int, list[OcrLine]]) -> bool:
     its header and at its foot, with column rules, is a lattice of two or three bands whose
     body band holds many rows of cells standing level across the columns; a ruled cell
     holding a list beside another list looks the same, so only a table that rules at least
-    two of its body rows apart is trusted with cells of several level rows."""
+    two of its body rows apart is trusted with cells of several level rows, unless those
+    rows are list items (each opening with a bullet or number)."""
     if lattice.n_rows >= 3:
         return True
     for row in range(lattice.n_rows):
         in_row = [slots.get(k, []) for k, c in enumerate(lattice.cells) if c.row == row]
-        filled = [group for group in in_row if group]
-        if len(filled) >= 2 and sum(len(group_rows(g)) >= 2 for g in filled) >= 2:
+        stacked = [g for g in in_row if len(group_rows(g)) >= 2]
+        if len(stacked) >= 2 and not all(map(_list_of_items, stacked)):
             return False
     return True
+
+
+def _list_of_items(lines: Sequence[OcrLine]) -> bool:
+    """Whether a cell's rows are the items of a list: each opens with a bullet or number
+    (a list in each cell is no row of the table)."""
+    return all(_ITEM_MARKER.match(row[0].text.strip().split(" ", 1)[0])
+               for row in group_rows(lines))
 
 
 #: Words in one row further apart than this many line heights stand in different columns.

@@ -301,3 +301,19 @@ def test_a_table_ruled_at_its_header_and_foot_keeps_wrapped_descriptions_in_thei
     assert got[0] == ["Item", "Description", "Price"]
     assert got[1:] == [[f"Item {i}", LONG if i % 2 else f"Short text {i}", f"{3 * i}.50"]
                        for i in range(1, 8)]
+
+
+def test_lists_side_by_side_in_two_ruled_bands_are_cells() -> None:
+    # Two bands of two cells, each cell a bulleted list: the rows are list items, not rows.
+    lines = [line(f"\u2022 R{r}C{c} item {i}", 10 + 200 * (c - 1), 5 + 60 * (r - 1) + 25 * (i - 1))
+             for r in (1, 2) for c in (1, 2) for i in (1, 2)]
+    rules = grid_rules([0, 200, 400], [0, 55, 115])
+    assert cells_of(lines_to_table_html(lines, rules)) == [
+        ["R1C1 item 1 \u2022 R1C1 item 2", "R1C2 item 1 \u2022 R1C2 item 2"],
+        ["R2C1 item 1 \u2022 R2C1 item 2", "R2C2 item 1 \u2022 R2C2 item 2"],
+    ]
+    # Numbered rows beside prices are rows of the table, not a list in a cell.
+    numbered = [line("No", 10, 5), line("Price", 210, 5),
+                line("1. Pen", 10, 45), line("2.50", 210, 45),
+                line("2. Ink", 10, 75), line("3.10", 210, 75)]
+    assert build_grid(numbered, grid_rules([0, 200, 400], [0, 40, 110])) == build_grid(numbered)
