@@ -18,6 +18,7 @@ from docparse.document import ErrorItem, Page
 from docparse.layout import (
     DrawnRules,
     LayoutBackend,
+    RefiningBackend,
     Region,
     layout_evidence,
     refine_regions,
@@ -102,7 +103,7 @@ async def process_page(
     if lines is not None:
         read = lines.evidence()
         evidence = dataclasses.replace(evidence, ocr_lines=read,
-                                       drawn_rules=_drawn_rules(page, read))
+                                       drawn_rules=_drawn_rules(page, read, layout))
     elif not use_text and preprocessed is not None:
         # A recogniser of crops reads nothing ahead: the lines page pre-processing found (image
         # processing, no model) still say where the text is, at no further cost.
@@ -159,12 +160,15 @@ async def process_page(
 
 
 def _drawn_rules(
-    page: PageImage, lines: Sequence[tuple[str, tuple[float, float, float, float]]]
+    page: PageImage,
+    lines: Sequence[tuple[str, tuple[float, float, float, float]]],
+    layout: LayoutBackend,
 ) -> DrawnRules | None:
     """The rules a page read by OCR shows, measured at its text's line height (None on a
-    page without pixels or text)."""
+    page without pixels or text). Measuring takes a fraction of a second: only for a layout
+    backend whose refinement looks at them (the built-in model's)."""
     heights = sorted(b[3] - b[1] for _, b in lines)
-    if page.image is None or not heights:
+    if page.image is None or not heights or not isinstance(layout, RefiningBackend):
         return None
     return page_rules(page.image, heights[len(heights) // 2])
 
