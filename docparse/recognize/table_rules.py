@@ -38,6 +38,8 @@ _SHADE_STEP = 30
 _TINT = 12
 #: A run of ink at least this many line heights long (and 3% of the box) can be a rule.
 _MIN_LENGTH_UNITS = 2.5
+#: A column separator this many line heights tall may close a fill's edge it crosses.
+_CROSSING_UNITS = 1.5
 
 
 @dataclass(frozen=True)
@@ -83,9 +85,29 @@ def find_rules(
         if bottom - top + 1 <= thin:
             y = y0 + (top + bottom + 1) / 2
             lines.append((x0 + left, y, x0 + right, y))
+    # Vertical separators: the shade stepping between pixel columns along a run at least a
+    # line tall (a glyph's stem is shorter than its line).
+    across = np.abs(np.diff(shade, axis=1)) >= _SHADE_STEP
+    runs = _stack(_long_runs(across.T, max(unit, 8.0)))
+    verticals = tuple(
+        (x0 + (top + bottom) / 2 + 1, y0 + start, x0 + (top + bottom) / 2 + 1, y0 + end)
+        for top, bottom, start, end in runs
+    )
     # Where the shade changes from one pixel row to the next along a long run: the top or
     # bottom of a filled band, or two fills meeting (alternating row colours).
     change = np.abs(np.diff(shade, axis=0)) >= _SHADE_STEP
+    # A column rule crossing a fill's edge (a dark rule, or the white line between filled
+    # cells) is the same shade on both pixel rows: no step there, so it would cut the edge
+    # into cell-wide pieces, each shorter than the minimum length. Gaps are closed only where
+    # a separator runs: those between glyphs written on a fill are no rule.
+    # (A rule through a fill's edge runs on past the row; a tall glyph's side may not.)
+    ruled = np.zeros_like(ink)
+    for left, right, start, end in runs:
+        if end - start >= _CROSSING_UNITS * unit:
+            ruled[max(0, start - 1):end + 2, max(0, left - 1):right + 3] = True
+    crossed = np.flatnonzero(ruled[:-1].any(axis=1))  # rows a separator runs through
+    if crossed.size:
+        change[crossed] = _bridged(change[crossed], ruled[crossed], int(thin))
     edges: list[Box] = []
     for top, bottom, left, right in _stack(_long_runs(change, min_len)):
         y = y0 + (top + bottom) / 2 + 1
@@ -95,13 +117,6 @@ def find_rules(
             edges.append(edge)
     # Share of the box in a tint other than the paper's: a table tiled by filled cells.
     filled = float(np.mean(np.abs(shade - background) >= _TINT))
-    # Vertical separators: the shade stepping between pixel columns along a run at least a
-    # line tall (a glyph's stem is shorter than its line).
-    across = np.abs(np.diff(shade, axis=1)) >= _SHADE_STEP
-    verticals = tuple(
-        (x0 + (top + bottom) / 2 + 1, y0 + start, x0 + (top + bottom) / 2 + 1, y0 + end)
-        for top, bottom, start, end in _stack(_long_runs(across.T, max(unit, 8.0)))
-    )
     return TableRules(tuple(lines), tuple(edges), filled, verticals)
 
 
@@ -115,6 +130,26 @@ def page_rules(image: npt.NDArray[np.uint8], unit: float) -> DrawnRules:
 
 #: Text lines are about this many points tall: page pixels per point = line height / this.
 _UNITS_PER_POINT = 16.0
+
+
+def _bridged(
+    steps: npt.NDArray[np.bool_], through: npt.NDArray[np.bool_], max_gap: int
+) -> npt.NDArray[np.bool_]:
+    """``steps`` with each gap of at most ``max_gap`` pixels filled where a separator runs
+    through it (``through``) and steps stand on both sides of it."""
+    out: npt.NDArray[np.bool_] = steps.copy()
+    width = steps.shape[1]
+    for gap in range(1, max_gap + 1):
+        n = width - gap - 1
+        if n <= 0:
+            break
+        # ok[:, i]: steps at i and i + gap + 1, separator pixels from i + 1 to i + gap.
+        ok = steps[:, :n] & steps[:, gap + 1:]
+        for k in range(gap):
+            ok &= through[:, 1 + k:1 + k + n]
+        for k in range(gap):
+            out[:, 1 + k:1 + k + n] |= ok
+    return out
 
 
 def _overlap(a: Box, b: Box) -> bool:

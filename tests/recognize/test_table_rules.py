@@ -52,6 +52,42 @@ def test_thin_rules_bands_and_not_text() -> None:
     ]
 
 
+def test_a_column_rule_through_a_filled_header_does_not_cut_its_edge() -> None:
+    # A header row filled in blue over three cells, the first one narrow, with dark column
+    # rules from the header's top to the table's foot: at each rule the shade does not change
+    # between the fill's last pixel row and the paper's first, so the edge has two gaps.
+    image = _blank()
+    image[40:70, 10:590] = (123, 175, 222)
+    for x in (10, 50, 300, 589):
+        image[40:280, x : x + 2] = (60, 60, 60)
+    for x in range(60, 280, 14):  # text rows touching a rule leave no edge
+        image[120:136, x : x + 10] = 0
+    image[200:260, 12:589] = (40, 60, 90)  # a dark body cell with white text on it:
+    for x in range(60, 280, 12):  # the 2 px between its glyphs join no glyph tops
+        image[220:232, x : x + 10] = 255
+    rules = find_rules(image, (0, 0, 600, 300), unit=16)
+    # The bottom edge runs across the narrow first cell (40 px, under the minimum length
+    # on its own) as one edge.
+    bottoms = [(round(x0), round(x1)) for x0, y, x1, _ in rules.band_edges if round(y) == 70]
+    assert len(bottoms) == 1 and bottoms[0][0] <= 12 and bottoms[0][1] >= 588
+    assert all(round(y) in (40, 70, 200, 260) for _, y, _, _ in rules.band_edges)
+
+
+def test_white_lines_between_filled_cells_do_not_cut_the_header_edge() -> None:
+    # A textbook's grid: a pink header row over peach body rows, cells parted by white
+    # lines; the columns are 70 px wide, under the minimum length each.
+    image = _blank()
+    image[20:60, 10:590] = (240, 160, 160)
+    image[60:280, 10:590] = (250, 215, 190)
+    for x in range(150, 590, 70):
+        image[20:280, x : x + 3] = 255
+    for y in (100, 140, 180, 220):
+        image[y : y + 3, 10:590] = 255
+    rules = find_rules(image, (0, 0, 600, 300), unit=16)
+    header = [(round(x0), round(x1)) for x0, y, x1, _ in rules.band_edges if round(y) == 60]
+    assert len(header) == 1 and header[0][0] <= 12 and header[0][1] >= 588
+
+
 def test_rules_are_in_page_coordinates_of_the_box() -> None:
     image = _blank()
     image[200, 100:400] = 0
