@@ -41,7 +41,7 @@ from docparse.textlayer.row_order import Piece, drop_caps, order_pieces, without
 _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _LIST_MARKER = re.compile(
-    r"^(?:(?:[^\w\s]|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
+    r"^(?:(?:[^\w\s]|[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f]{1,3}|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
     f"|(?:{CJK_ENUMERATOR})\\s*(?=[{CJK_CLASS}]))"
 )
 

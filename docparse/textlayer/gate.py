@@ -192,25 +192,41 @@ def _stray_glyphs_dropped(found: BoxText) -> BoxText:
 
     A list bullet or a math symbol from a font without a Unicode map (TeX's bitmap Type 3
     fonts) is one glyph set apart from the words; refusing the whole paragraph for it would
-    send text the PDF spells out exactly to OCR. Undecodable glyphs inside words, or more
-    than a few in running text, still refuse the box (the font's words are unreadable too);
-    one opening a line is a list marker, and is left out however short the box."""
+    send text the PDF spells out exactly to OCR. A checkbox or bullet may decode to a short
+    run of such codes (U+FFFD and a control code): the run is one glyph. Undecodable glyphs
+    inside words, or more than a few in running text, still refuse the box (the font's words
+    are unreadable too); one opening a line is a list marker, whatever the box's length, and
+    becomes a bullet (``•``)."""
     text = found.text
     bad = [i for i, ch in enumerate(text) if _is_undecodable(ch)]
     if not bad:
         return found
+    runs: list[list[int]] = []
     for i in bad:
-        before = text[i - 1] if i > 0 else " "
-        after = text[i + 1] if i + 1 < len(text) else " "
+        if runs and i == runs[-1][-1] + 1 and len(runs[-1]) < _MAX_RUN:
+            runs[-1].append(i)
+        else:
+            runs.append([i])
+    for run in runs:
+        before = text[run[0] - 1] if run[0] > 0 else " "
+        after = text[run[-1] + 1] if run[-1] + 1 < len(text) else " "
         if not (before.isspace() and after.isspace()):
             return found
     # A glyph opening a line is a list marker, whatever the box's length.
-    inside = [i for i in bad if i > 0 and text[i - 1] != "\n"]
+    inside = [run for run in runs if run[0] > 0 and text[run[0] - 1] != "\n"]
     if len(inside) > min(MAX_STRAY, MAX_STRAY_SHARE * found.chars):
         return found
-    kept = "".join(ch for i, ch in enumerate(text) if i not in set(bad))
+    # A marker keeps its place as a bullet: the line stays a list item.
+    markers = {run[0] for run in runs if run[0] == 0 or text[run[0] - 1] == "\n"}
+    dropped = set(bad)
+    kept = "".join("\u2022" if i in markers else ch for i, ch in enumerate(text)
+                   if i not in dropped or i in markers)
     kept = re.sub(r"[ \t]+", " ", re.sub(r"(?m)^[ \t]+", "", kept))
     return dataclasses.replace(found, text=kept, chars=found.chars - len(bad), unmapped=0)
+
+
+#: Undecodable codes in a row, between spaces, that still are one glyph.
+_MAX_RUN = 3
 
 
 def _hard_failure(found: BoxText) -> str | None:

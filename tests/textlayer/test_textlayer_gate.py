@@ -130,16 +130,38 @@ LONG = "of the estimator converges to the mean almost surely as the sample grows
 
 
 @pytest.mark.parametrize("bad", ["\x88", "\ufffd"])
-def test_a_lone_undecodable_glyph_in_a_paragraph_is_left_out(bad: str) -> None:
+def test_a_lone_undecodable_glyph_opening_a_paragraph_is_a_bullet(bad: str) -> None:
     # A list bullet from a bitmap font without a Unicode map (pdfTeX's Type 3 fonts).
     layer = _layer(_span(f"{bad} The variance {LONG}.", unmapped=int(bad == "\ufffd")))
     auto, prefer = _both(layer, _box_of(layer))
-    assert auto == prefer == TextLayerDecision(f"The variance {LONG}.", "ok")
+    assert auto == prefer == TextLayerDecision(f"\u2022 The variance {LONG}.", "ok")
 
 
-def test_an_undecodable_list_marker_is_left_out_of_a_short_item() -> None:
+def test_an_undecodable_list_marker_opens_a_short_item() -> None:
     layer = _layer(_span("\x88 Each item is short."))
-    assert decide(layer, _box_of(layer), "text", "auto") == TextLayerDecision("Each item is short.", "ok")
+    assert decide(layer, _box_of(layer), "text", "auto") == TextLayerDecision(
+        "\u2022 Each item is short.", "ok"
+    )
+
+
+def test_checkboxes_decoded_as_two_codes_open_list_items() -> None:
+    # A survey's checkbox glyph comes out as U+FFFD and a C1 control code: one glyph, and
+    # every row it opens is an item of its own, not a wrapped line of the item above.
+    layer = _layer(
+        _span("\ufffd\x84 They coordinate appointments of lawyers", y=10.0, unmapped=1),
+        _span("to legal aid cases", x=34.0, y=24.0),
+        _span("\ufffd\x84 They supervise private practitioners", y=38.0, unmapped=1),
+        _span("\ufffd\x84 Other (Please specify)_____", y=52.0, unmapped=1),
+    )
+    assert decide(layer, _box_of(layer), "text", "auto") == TextLayerDecision(
+        "\u2022 They coordinate appointments of lawyers to legal aid cases\n"
+        "\u2022 They supervise private practitioners\n"
+        "\u2022 Other (Please specify)_____",
+        "ok",
+    )
+    # Inside a word the codes still refuse the box.
+    inside = _layer(_span(f"The vari\ufffd\x84nce {LONG}.", unmapped=1))
+    assert decide(inside, _box_of(inside), "text", "auto").text is None
 
 
 def test_undecodable_glyphs_inside_words_or_many_still_refuse_the_box() -> None:
