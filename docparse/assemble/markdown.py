@@ -11,6 +11,9 @@ as centred ``<img>`` tags, ignore labels dropped, blocks joined by a blank line.
   (a figure, a table, the next page's header) follow the joined paragraph.
 * an unlevelled ``paragraph_title`` takes its level from its numbering prefix only (upstream
   counts every ``.`` of the title, so ``1. Intro`` became ``###``).
+* a paragraph that opens with a bullet glyph (``■``, ``◦``, ``–``, a Symbol-font bullet...)
+  is a Markdown list item, ``- ``: Markdown readers, renderers and the peers' output know a
+  list by its marker, not by the glyph the document's font drew. The JSON keeps the glyph.
 """
 
 from __future__ import annotations
@@ -41,6 +44,11 @@ PARAGRAPH_LABELS = frozenset(
 _IMAGE_LIKE = frozenset({"image", "header_image", "footer_image"})
 _ABSTRACT_HEAD = re.compile(r"^\s*(abstract|摘要)(?=$|[\s:：.—–-])[:：.—–-]*\s*", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
+#: A bullet glyph and its space at the start of a paragraph. Hyphens and "*" already are
+#: Markdown markers; an em dash is left alone (it opens dialogue and attributions).
+#: U+F0A7/U+F0B7/U+F0D8: the Wingdings/Symbol bullets of Office exports.
+_BULLET_START = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u25a1\u25ab\u2023\u2043\u2219\u00b7"
+                           r"\u2013\u27a2\u27a4\u25ba\u25b8\uf0a7\uf0b7\uf0d8][ \t]+(?=\S)", re.M)
 
 
 @dataclass(frozen=True)
@@ -234,7 +242,8 @@ def _collapse(s: str) -> str:
 
 
 def _paragraphs(block: Block, _: MarkdownParams) -> str:
-    return block.block_content.replace("\n\n", "\n").replace("\n", "\n\n")
+    text = _BULLET_START.sub("- ", block.block_content)
+    return text.replace("\n\n", "\n").replace("\n", "\n\n")
 
 
 def _doc_title(block: Block, _: MarkdownParams) -> str:

@@ -161,6 +161,27 @@ def test_chart_as_table_when_recognised_else_image() -> None:
     assert 'src="imgs/c1.jpg"' in md and "c0.jpg" not in md
 
 
+def test_bulleted_paragraphs_are_markdown_list_items() -> None:
+    pg = page(
+        0,
+        block(0, "text", "key traits:\n\u2013 Competence.\n\u25e6 Common focus.\n\u25a0 Yes, at the local level"),
+        block(1, "text", "\uf0b7 Symbol-font bullet\n\u2014 Abraham Lincoln\n\u2013 5 is not a bullet?"),
+        block(2, "paragraph_title", "\u25a0 Heading"),
+    )
+    md = render_page(pg, P)
+    toks = tokens(md)
+    items = [toks[i + 2].content for i, t in enumerate(toks) if t.type == "list_item_open"]
+    assert items == [
+        "Competence.", "Common focus.", "Yes, at the local level", "Symbol-font bullet",
+        "5 is not a bullet?",
+    ]
+    # An em dash opens an attribution, not a list; prose and titles keep their text.
+    assert "key traits:" in paragraphs(md) and "\u2014 Abraham Lincoln" in paragraphs(md)
+    assert headings(md) == [("h2", "\u25a0 Heading")]
+    # The JSON keeps the glyph the document drew.
+    assert pg.parsing_res_list[0].block_content.splitlines()[1] == "\u2013 Competence."
+
+
 def _merged_table_doc() -> Any:
     head = ("Name", "Qty")
     frag0 = block(
