@@ -115,6 +115,33 @@ def test_cjk_enumerated_answers_and_early_line_ends_start_paragraphs() -> None:
     ]
 
 
+def test_korean_set_with_wide_leading_and_one_character_indents() -> None:
+    # Korean reports set their lines 1.65 sizes apart and indent a paragraph by one
+    # full-width space: the wrapped lines are one paragraph, the indented row a new one.
+    _, page = _new_page()
+    size, pitch = 11.0, 18.0
+    x, indent = 50.0, 50.0 + 0.9 * size
+    rows = [
+        (indent, "통상 질병보험금에 비해 상해나 재해로 인한 보"),
+        (x, "험금의 경우 보장금액 등이 높게 책정되어 있다 보"),
+        (x, "니 코로나-19를 상해나 재해로 인정할 지 여부에"),
+        (x, "대하여 약관 상 명백한 규정이 없는 한 관련 분쟁이"),
+        (indent, "보험실무상 어떤 보험사는 코로나-19를 재해로"),
+        (x, "인정하여 재해보험금을 지급하고, 다른 보험사는"),
+    ]
+    _write(page, [(rx, 100 + pitch * i, text) for i, (rx, text) in enumerate(rows)], size=size)
+    found = text_in_box(_layer(page), (40, 80, 400, 220))
+    assert found.text.split("\n") == [
+        " ".join(text for _, text in rows[:4]),
+        " ".join(text for _, text in rows[4:]),
+    ]
+    # An infobox's labels, one to a row as far apart, are no wrapped text.
+    _, page = _new_page()
+    _write(page, [(x, 100 + pitch * i, label) for i, label in enumerate(("Died", "Burial", "Spouses"))],
+           size=size)
+    assert text_in_box(_layer(page), (40, 80, 400, 160)).text == "Died\nBurial\nSpouses"
+
+
 LEFT = ["The left column starts", "and runs on over three", "lines of body text."]
 RIGHT = ["The right column follows", "after a narrow gutter", "and ends the block."]
 
