@@ -373,14 +373,15 @@ _HEAD_PARTS = frozenset({"text", "paragraph_title", "reference_content"})
 #: default layout puts it at 82% of a letter page).
 _NUMBER_MARGIN = 0.2
 _PAGE_NUMBER_TEXT = re.compile(
-    r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7})\s*[-–—]?(?:\s*(?:of|/)\s*\d{1,4})?",
+    r"(?:page\s+)?[-–—]?\s*(?:\d{1,4}|[ivxlcdm]{1,7}|[〇零一二三四五六七八九十百]{1,6})\s*[-–—]?"
+    r"(?:\s*(?:of|/)\s*\d{1,4})?",
     re.IGNORECASE,
 )
 
 
 def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """A box holding only a page number ("12", "- 3 -", "Page 4 of 9", "xii"), lowest on the
-    page in its bottom fifth or highest in its top fifth, is the page number (the small
+    """A box holding only a page number ("12", "- 3 -", "Page 4 of 9", "xii", "一一五"), lowest
+    on the page in its bottom fifth or highest in its top fifth, is the page number (the small
     model has no class for it and calls it text). Its row is then furniture too
     (:func:`running_heads`)."""
     if not _has_words(evidence) or not evidence.furniture:

@@ -384,6 +384,18 @@ def test_a_page_number_and_its_row_are_furniture() -> None:
     assert [r.label for r in out2] == ["text"]
 
 
+def test_a_page_number_in_chinese_numerals_is_furniture() -> None:
+    # A Chinese magazine page numbers its pages 一一五 (115), low at the page's foot.
+    body = [(line, (144.0, 300.0 + 22 * i, 780.0, 316.0 + 22 * i)) for i, line in enumerate(PROSE)]
+    for number, is_number in (("一一五", True), ("一一五页的内容", False)):
+        page = LayoutEvidence(width=1200, height=1500, text_layer=None, page_has_text=False,
+                              ocr_lines=(*body, (number, (1000.0, 1400.0, 1080.0, 1420.0))))
+        regions = [Region("text", (144.0, 295.0, 781.0, 400.0), 0.97, 22, 1),
+                   Region("text", (995.0, 1398.0, 1085.0, 1422.0), 0.9, 22, 2)]
+        labels = [r.label for r in refine_builtin(regions, page)]
+        assert (labels[1] == "number") is is_number, (number, labels)
+
+
 def _footer_page(last: list[tuple[float, str]], last_y: float, body_rows: int = 40
                  ) -> TextLayerPage:
     """A page of prose down to y = 60 + 14 * body_rows pt, then ``last`` (x, text) at ``last_y``."""
