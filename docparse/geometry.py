@@ -20,6 +20,11 @@ def intersection(a: Box, b: Box) -> float:
     return max(0.0, min(a[2], b[2]) - max(a[0], b[0])) * max(0.0, min(a[3], b[3]) - max(a[1], b[1]))
 
 
+def union(a: Box, b: Box) -> Box:
+    """The smallest box holding both."""
+    return (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+
+
 def iou(a: Box, b: Box) -> float:
     inter = intersection(a, b)
     return inter / max(area(a) + area(b) - inter, 1e-9)

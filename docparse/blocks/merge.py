@@ -22,7 +22,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
-from docparse.geometry import Box
+from docparse.geometry import Box, union
 from docparse.labels import IMAGE_LABELS
 from docparse.layout import Region
 
@@ -81,10 +81,9 @@ def _overlaps(a: Box, b: Box) -> bool:
 def _union_touches_non_merge(
     regions: Sequence[Region], i: int, prev: int, non_merge: Collection[str]
 ) -> bool:
-    a, b = regions[prev].bbox, regions[i].bbox
-    union = (min(a[0], b[0]), min(a[1], b[1]), max(a[2], b[2]), max(a[3], b[3]))
+    hull = union(regions[prev].bbox, regions[i].bbox)
     return any(
-        k not in (i, prev) and r.label in non_merge and _overlaps(union, r.bbox)
+        k not in (i, prev) and r.label in non_merge and _overlaps(hull, r.bbox)
         for k, r in enumerate(regions)
     )
 

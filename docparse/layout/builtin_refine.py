@@ -14,7 +14,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from docparse.geometry import area, intersection
+from docparse.geometry import area, intersection, union
 from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
 
@@ -418,36 +418,48 @@ def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
 
 #: A "header" set this much larger than the page's body text, right above it, is a title.
 _TITLE_SIZE = 1.1
+_PROSE_OR_TITLE = frozenset({"text", "paragraph_title", "doc_title", "abstract"})
+#: Running heads stand in this top share of the page (a "Downloaded from" line may be above).
+_HEAD_BAND = 0.1
+_TITLE_CHARS = 4
 _TITLE_GAP = 2.5
 
 
 def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """A "header" the model found whose type is larger than the page's body text, with the
     body right under it, is the page's title: running heads are set in small type and stand
-    apart. (The small model calls the title of a one-page article at the top a header, and
-    Markdown would then drop it as page furniture.) Born-digital pages only: font sizes."""
-    layer = evidence.text_layer
-    if layer is None or not any(r.label == "header" for r in regions):
+    apart; nor is one below text of the page a running head. (The small model calls the
+    title of a one-page article at the top a header, or a slide's title banner, and Markdown
+    would then drop it as page furniture.) Type size is the font size on born-digital pages,
+    the line height on OCR'd ones. Headers on the title's row are parts of it ("Unit 2" and
+    "Poems" boxed apart)."""
+    if not any(r.label == "header" for r in regions):
         return list(regions)
-    sizes = sorted((span.size, len(span.text.strip())) for line in layer.lines for span in line.spans
-                   if span.text.strip())
-    total = sum(n for _, n in sizes)
+    rows = _sized_rows(evidence)
+    total = sum(n for _, n, _ in rows)
     if not total:
         return list(regions)
-    body, seen = sizes[-1][0], 0
-    for size, n in sizes:
+    body, seen = max(size for size, _, _ in rows), 0
+    for size, n, _ in sorted(rows, key=lambda row: row[0]):
         seen += n
         if 2 * seen >= total:
             body = size
             break
     has_title = any(r.label == "doc_title" for r in regions)
-    out = list(regions)
+    out: list[Region | None] = list(regions)
+    reorder = False
     for i, r in enumerate(regions):
-        if r.label != "header":
+        if out[i] is not r or r.label != "header":
             continue
-        own = [span for line in layer.lines if _centre_in(line.bbox, r.bbox)
-               for span in line.spans if span.text.strip()]
-        if not own or min(span.size for span in own) < _TITLE_SIZE * body:
+        own = [(size, n) for size, n, box in rows if _centre_in(box, r.bbox)]
+        # A title says something: a logo's three letters ("IBM") do not make one.
+        if sum(n for _, n in own) < _TITLE_CHARS:
+            continue
+        # Below the page's own text no head is running (a slide's title banner under its
+        # section label).
+        under_text = r.bbox[1] > _HEAD_BAND * evidence.height and any(
+            o.label in _PROSE_OR_TITLE and o.bbox[3] <= r.bbox[1] for o in regions)
+        if min(size for size, _ in own) < _TITLE_SIZE * body and not under_text:
             continue
         height = r.bbox[3] - r.bbox[1]
         below = [o.bbox[1] - r.bbox[3] for o in regions
@@ -458,8 +470,43 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
             continue
         label = "paragraph_title" if has_title else "doc_title"
         has_title = True
-        out[i] = Region(label, r.bbox, r.score, LABELS.index(label), r.order, r.polygon)
-    return out
+        # A head is read first; a title under the page's text is read where it stands.
+        reorder = reorder or under_text
+        box = r.bbox
+        for j, o in enumerate(regions):
+            if out[j] is o and o is not r and o.label == "header" and _title_row(box, o.bbox):
+                box, out[j] = union(box, o.bbox), None
+        out[i] = Region(label, box, r.score, LABELS.index(label), r.order,
+                        r.polygon if box == r.bbox else None)
+    kept = [r for r in out if r is not None]
+    if reorder:
+        from docparse.layout.reading_order import order_regions
+
+        return order_regions(kept, evidence.width, evidence.height)
+    return kept
+
+
+def _title_row(title: Sequence[float], other: Sequence[float]) -> bool:
+    """Whether box ``other`` stands on the row of ``title``, at most a title height apart."""
+    height = title[3] - title[1]
+    overlap = min(title[3], other[3]) - max(title[1], other[1])
+    gap = max(other[0] - title[2], title[0] - other[2])
+    return overlap >= 0.5 * min(height, other[3] - other[1]) and gap <= height
+
+
+def _sized_rows(
+    evidence: LayoutEvidence,
+) -> list[tuple[float, int, tuple[float, float, float, float]]]:
+    """(type size, characters, box) of the page's text: each text-layer span with its font
+    size, or each OCR line with its height (a detector's line box is the same multiple of the
+    type size on every line of a page)."""
+    layer = evidence.text_layer
+    if layer is not None:
+        return [(span.size, len(span.text.strip()), line.bbox) for line in layer.lines
+                for span in line.spans if span.text.strip()]
+    # A column of vertical text is no line of type of its height.
+    return [(b[3] - b[1], len(text.strip()), b) for text, b in evidence.ocr_lines or ()
+            if text.strip() and b[3] - b[1] <= 2 * (b[2] - b[0])]
 
 
 def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

@@ -80,7 +80,9 @@ def group_rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
 
     A line joins the current row when its vertical centre lies within half a line height
     of the row's mean centre. Comparing centres (not growing a band) keeps a tall box, such
-    as a table cell spanning two rows, from pulling the next row into this one.
+    as a table cell spanning two rows, from pulling the next row into this one. A line of
+    small type beside a line of much larger type, within its height, joins that row too
+    ("Unit" beside a chapter's big "2", whose centres stand apart).
     """
     rows: list[list[OcrLine]] = []
     centres: list[float] = []
@@ -89,13 +91,32 @@ def group_rows(lines: Sequence[OcrLine]) -> list[list[OcrLine]]:
         if rows:
             row = rows[-1]
             row_h = statistics.median(ln.height for ln in row)
-            if abs(centre - centres[-1]) <= 0.5 * min(line.height, row_h):
+            if abs(centre - centres[-1]) <= 0.5 * min(line.height, row_h) or any(
+                _beside_large_type(line, other) for other in row
+            ):
                 row.append(line)
                 centres[-1] += (centre - centres[-1]) / len(row)
                 continue
         rows.append([line])
         centres.append(centre)
     return [sorted(row, key=lambda ln: ln.bbox[0]) for row in rows]
+
+
+#: A line 1.5 to 3 times taller than another is set in larger type, not a tall cell; taller
+#: still, it is a column of vertical text.
+_LARGE_TYPE = (1.5, 3.0)
+
+
+def _beside_large_type(a: OcrLine, b: OcrLine) -> bool:
+    """Whether one of ``a`` and ``b`` is in much larger type and the other stands within its
+    height (80% of it inside), right beside it (no further than half its height)."""
+    small, large = sorted((a, b), key=lambda ln: ln.height)
+    if not _LARGE_TYPE[0] * small.height <= large.height <= _LARGE_TYPE[1] * small.height:
+        return False
+    gap = max(small.bbox[0] - large.bbox[2], large.bbox[0] - small.bbox[2])
+    if not -0.25 * small.height <= gap <= 0.5 * large.height:
+        return False
+    return _v_overlap(small.bbox, large.bbox) >= 0.8 * small.height
 
 
 def order_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:

@@ -308,6 +308,54 @@ def test_a_big_picture_on_a_scan_is_read_unless_its_lines_were_read_already() ->
     assert not any(r.label == "text" and r.bbox == picture.bbox for r in out)
 
 
+def test_a_header_under_the_pages_text_is_a_title_read_where_it_stands() -> None:
+    # A slide: its section label at the top left, then a title banner the model calls a
+    # header, in type no larger than the body's (OCR line boxes), then the body.
+    section = ("Close reading", (100.0, 90.0, 490.0, 185.0))
+    banner = ("Warm winds make the travellers drunk", (1000.0, 290.0, 1660.0, 383.0))
+    body = [(line, (300.0, 480.0 + 125 * i, 2360.0, 570.0 + 125 * i)) for i, line in enumerate(PROSE)]
+    scan = LayoutEvidence(width=2667, height=1500, text_layer=None, page_has_text=False,
+                          ocr_lines=(section, banner, *body))
+    regions = [Region("header", (1017.0, 297.0, 1662.0, 381.0), 0.8, 12, 0),
+               Region("paragraph_title", (111.0, 93.0, 484.0, 179.0), 0.6, 1, 1),
+               Region("text", (299.0, 485.0, 2349.0, 1324.0), 0.8, 22, 2)]
+    out = sorted(refine_builtin(regions, scan), key=lambda r: r.order or 0)
+    assert [(r.label, r.bbox[1]) for r in out] == [
+        ("paragraph_title", 93.0), ("doc_title", 297.0), ("text", 485.0)]
+    # A running head at the page's top stays one, even under a line of text above it.
+    stamp = ("Downloaded from the archive", (100.0, 10.0, 700.0, 40.0))
+    head = ("Journal of Examples 12", (1000.0, 60.0, 1660.0, 140.0))
+    scan = LayoutEvidence(width=2667, height=1500, text_layer=None, page_has_text=False,
+                          ocr_lines=(stamp, head, *body))
+    regions = [Region("text", (100.0, 10.0, 700.0, 40.0), 0.6, 22, 0),
+               Region("header", (1000.0, 60.0, 1660.0, 140.0), 0.8, 12),
+               Region("text", (299.0, 200.0, 2349.0, 1324.0), 0.8, 22, 1)]
+    assert refine_builtin(regions, scan)[1].label == "header"
+
+
+def test_a_chapter_head_in_large_type_on_a_scan_is_one_title() -> None:
+    # A textbook scan: "Unit 2" and "Poems", twice the body's line height, boxed apart as
+    # two headers on one row, the first section right under them.
+    body = [(line, (240.0, 680.0 + 60 * i, 1630.0, 720.0 + 60 * i)) for i, line in enumerate(PROSE)]
+    chapter = [("Unit", (190.0, 268.0, 424.0, 368.0)), ("2", (424.0, 152.0, 594.0, 375.0)),
+               ("Poems", (690.0, 282.0, 1050.0, 358.0))]
+    section = ("Warming Up", (212.0, 491.0, 557.0, 600.0))
+    scan = LayoutEvidence(width=1806, height=2500, text_layer=None, page_has_text=False,
+                          ocr_lines=(*chapter, section, *body))
+    regions = [Region("header", (201.0, 195.0, 575.0, 359.0), 0.8, 12),
+               Region("header", (688.0, 282.0, 1050.0, 358.0), 0.7, 12),
+               Region("paragraph_title", (223.0, 514.0, 533.0, 642.0), 0.9, 1, 1),
+               Region("text", (243.0, 678.0, 1635.0, 968.0), 0.9, 22, 2)]
+    out = refine_builtin(regions, scan)
+    assert [(r.label, r.bbox) for r in out][:2] == [
+        ("doc_title", (201.0, 195.0, 1050.0, 359.0)), ("paragraph_title", (223.0, 514.0, 533.0, 642.0))]
+    # A logo in large type is no title.
+    logo = LayoutEvidence(width=1806, height=2500, text_layer=None, page_has_text=False,
+                          ocr_lines=(("IBM", (190.0, 268.0, 424.0, 368.0)), section, *body))
+    regions = [Region("header", (185.0, 260.0, 430.0, 370.0), 0.8, 12), *regions[2:]]
+    assert refine_builtin(regions, logo)[0].label == "header"
+
+
 def test_the_rest_of_a_running_head_row_is_furniture() -> None:
     # A book page: the model boxes the page number "400" as a header, the running title as
     # text, and leaves the chapter mark unboxed. Words of the row tell the rest.

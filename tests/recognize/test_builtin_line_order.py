@@ -2,7 +2,13 @@
 
 from __future__ import annotations
 
-from docparse.recognize.line_order import OcrLine, join_paragraphs, join_rows, order_lines
+from docparse.recognize.line_order import (
+    OcrLine,
+    group_rows,
+    join_paragraphs,
+    join_rows,
+    order_lines,
+)
 
 H = 20.0
 
@@ -180,3 +186,17 @@ def test_a_line_opening_with_a_number_inside_a_paragraph_is_no_item() -> None:
         "manured at the rate of from 8 to 10 tons per acre, the turnips were of the most "
         "inferior\nOn peat soils, if drained, their advantages are striking and reported by all."
     )
+
+
+def test_a_line_beside_a_much_larger_glyph_reads_on_its_row() -> None:
+    # A chapter head: "Unit" beside a big "2", bottom-aligned, centres 54 px apart.
+    unit = OcrLine("Unit", (189.0, 268.0, 424.0, 368.0))
+    two = OcrLine("2", (424.0, 152.0, 594.0, 375.0))
+    poems = OcrLine("Poems", (690.0, 282.0, 1050.0, 358.0))
+    assert join_rows(order_lines([two, unit, poems])) == "Unit 2 Poems"
+    # A column of vertical text beside lines of body text does not pull them into one row.
+    # (A newspaper's vertical headline 4 px right of a column's 13 px lines.)
+    column = OcrLine("金农工程山东率先引入云计算", (932.0, 79.0, 982.0, 562.0))
+    body = [OcrLine(f"正文第{i}行的文字", (741.0, 304.0 + 13 * i, 927.0, 317.0 + 13 * i))
+            for i in range(3)]
+    assert all(len([ln for ln in row if ln in body]) == 1 for row in group_rows([*body, column]))
