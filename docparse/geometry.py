@@ -76,8 +76,16 @@ def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
 
 def insert_position(boxes: Sequence[Box], box: Box) -> int:
     """Where a block found outside every layout box belongs among ``boxes`` (in reading
-    order): before the first one that starts below it and shares its horizontal extent."""
+    order): before the first one that starts below it and shares its horizontal extent; with
+    none, right after the one right above it in its column, at most twice its own height
+    away (the foot of a left column, read before the right one), else at the end."""
+    above: int | None = None
+    reach = box[1] - 2 * (box[3] - box[1])
     for i, b in enumerate(boxes):
-        if min(b[2], box[2]) - max(b[0], box[0]) > 0 and b[1] >= box[1]:
-            return i
-    return len(boxes)
+        if min(b[2], box[2]) - max(b[0], box[0]) > 0:
+            if b[1] >= box[1]:
+                return i
+            ends_above = reach <= b[3] <= box[1] + 0.2 * (box[3] - box[1])
+            if ends_above and (above is None or b[3] >= boxes[above][3]):
+                above = i
+    return len(boxes) if above is None else above + 1
