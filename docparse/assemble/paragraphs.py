@@ -165,8 +165,9 @@ def starts_mid_sentence(first: str, second: str) -> bool:
         return True
     if last in "-,":
         return True
+    # In lower case: "... heading level 2: A" ends on a label, not on the article.
     words = first.split()
-    return bool(words) and words[-1].lower() in _FUNCTION_WORDS
+    return bool(words) and words[-1] in _FUNCTION_WORDS
 
 
 def font_size(box: Sequence[int], text: str) -> float:

@@ -98,6 +98,9 @@ def test_text_rules() -> None:
     assert starts_mid_sentence("results shown", "Then") is False
     assert starts_mid_sentence("文档解析", "系统的结果") is True
     assert starts_mid_sentence("see", "1. item") is False
+    # A heading ending on a label letter does not run into the paragraph under it.
+    assert starts_mid_sentence("Heading level 2: A", "Contrary to popular belief") is False
+    assert starts_mid_sentence("a sentence that ends on a", "Table 2 show") is True
     # One 20-px line of 40 characters ≈ 16 px font (0.5 em glyphs, 1.2 em lines).
     assert round(font_size((0, 0, 320, 20), "x" * 40)) == 16
 
