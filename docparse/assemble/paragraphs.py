@@ -142,7 +142,16 @@ def is_continuation(
     if not starts_mid_sentence(first, second):
         return False
     fa, fb = font_size(box_a, first), font_size(box_b, second)
+    # A box no wider than two lines of the other's type and three times as tall holds text
+    # running up the margin ("Downloaded from ... on 24 October 2020"), no paragraph's part.
+    if _vertical(box_a, fb) or _vertical(box_b, fa):
+        return False
     return max(fa, fb) <= FONT_RATIO * min(fa, fb)
+
+
+def _vertical(box: Sequence[int], size: float) -> bool:
+    width, height = box[2] - box[0], box[3] - box[1]
+    return width < 2 * size and height > 3 * width
 
 
 def open_ending(text: str) -> bool:

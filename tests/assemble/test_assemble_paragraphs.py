@@ -91,6 +91,23 @@ def test_different_font_size_is_not_a_continuation() -> None:
     assert all(not b.links for b in join_paragraphs(doc).blocks)
 
 
+def test_vertical_margin_text_is_not_a_continuation() -> None:
+    # A journal's "Downloaded from ... on 24 October 2020" runs up the page margin, read
+    # after a paragraph that ends without a stop.
+    doc = document(page(
+        0,
+        _body(0, "Key words: Turner syndrome, transition, puberty, aortic dilatation", 1201, 1243, 109, 764),
+        _body(1, "on 24 October 2020", 1006, 1159, 1024, 1041),
+    ))
+    assert all(not b.links for b in join_paragraphs(doc).blocks)
+    # A column of prose taller than wide does continue into the next column.
+    column = " ".join([BODY] * 30) + "and a low threshold"
+    doc = document(page(0, _body(0, column, 145, 1299, 108, 522),
+                        _body(1, "for investigations. " + " ".join([BODY] * 11), 109, 545, 548, 962)))
+    assert join_paragraphs(doc).pages[0].blocks[0].links == (
+        Link(kind="continues_on", ref="pages/0/blocks/1"),)
+
+
 def test_text_rules() -> None:
     assert open_ending("and then the") and not open_ending('He said "stop."')
     assert starts_mid_sentence("the results of", "Table 2 show") is True
