@@ -29,6 +29,7 @@ from docparse.geometry import Box
 from docparse.textlayer.chars import (
     CJK_CLASS,
     CJK_ENUMERATOR,
+    UNDECODABLE_CLASS,
     Glyph,
     is_cjk,
     is_rtl_text,
@@ -41,7 +42,7 @@ from docparse.textlayer.row_order import Piece, drop_caps, order_pieces, without
 _UNMAPPED = frozenset("\ufffd\x00")
 _HYPHENS = ("-", "\u2010", "\u00ad")
 _LIST_MARKER = re.compile(
-    r"^(?:(?:[^\w\s]|[\ufffd\x00-\x08\x0e-\x1f\x7f-\x9f]{1,3}|\(?\d{1,3}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
+    rf"^(?:(?:[^\w\s]|[{UNDECODABLE_CLASS}]{{1,3}}|\(?\d{{1,3}}[.)]|\(?[a-zA-Z][.)]|\[\d+\])\s"
     f"|(?:{CJK_ENUMERATOR})\\s*(?=[{CJK_CLASS}]))"
 )
 

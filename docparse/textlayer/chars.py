@@ -21,6 +21,7 @@ PDF text layers hand out glyphs, not text. The row is rebuilt from per-character
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -68,6 +69,15 @@ CJK_ENUMERATOR = (
     r"[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|\d{1,3}[.．、]"
     r"|[\u2460-\u2473]"
 )
+#: What a glyph decodes to when its font has no Unicode map: the replacement characters and
+#: the control codes but tab and newline (a survey's checkbox reads U+FFFD and a C1 code), as
+#: the body of a regex character class.
+UNDECODABLE_CLASS = "\ufffd\ufffc\x00-\x08\x0b-\x1f\x7f-\x9f"
+_UNDECODABLE = re.compile(f"[{UNDECODABLE_CLASS}]")
+
+
+def is_undecodable(ch: str) -> bool:
+    return _UNDECODABLE.match(ch) is not None
 
 
 @dataclass

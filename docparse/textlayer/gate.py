@@ -42,6 +42,7 @@ from typing import Literal
 from docparse.geometry import intersection
 from docparse.labels import TEXT_LIKE_LABELS
 from docparse.textlayer.block_text import BoxText, text_in_box
+from docparse.textlayer.chars import is_undecodable
 from docparse.textlayer.model import TextLayerPage
 
 #: Share of invisible characters above which a box counts as an OCR layer.
@@ -181,12 +182,6 @@ MAX_STRAY = 3
 MAX_STRAY_SHARE = 0.02
 
 
-def _is_undecodable(ch: str) -> bool:
-    return ch in _REPLACEMENT or ch == "\x00" or (
-        unicodedata.category(ch) == "Cc" and ch not in "\n\t"
-    )
-
-
 def _stray_glyphs_dropped(found: BoxText) -> BoxText:
     """The box's text without a few undecodable glyphs standing alone between spaces.
 
@@ -198,7 +193,7 @@ def _stray_glyphs_dropped(found: BoxText) -> BoxText:
     are unreadable too); one opening a line is a list marker, whatever the box's length, and
     becomes a bullet (``•``)."""
     text = found.text
-    bad = [i for i, ch in enumerate(text) if _is_undecodable(ch)]
+    bad = [i for i, ch in enumerate(text) if is_undecodable(ch)]
     if not bad:
         return found
     runs: list[list[int]] = []
