@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from docparse.assemble.refs import first_link, reading_order, resolve_block, resolve_merged_table
 from docparse.document import Block, Document, Page
 from docparse.labels import MARKDOWN_IGNORE_LABELS
+from docparse.textlayer.pieces import BULLETS
 
 _CENTER_DIV = '<div style="text-align: center;">{}</div>\n'
 _TITLE_NUMBERING = re.compile(
@@ -44,11 +45,14 @@ PARAGRAPH_LABELS = frozenset(
 _IMAGE_LIKE = frozenset({"image", "header_image", "footer_image"})
 _ABSTRACT_HEAD = re.compile(r"^\s*(abstract|摘要)(?=$|[\s:：.—–-])[:：.—–-]*\s*", re.I)
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
-#: A bullet glyph and its space at the start of a paragraph. Hyphens and "*" already are
-#: Markdown markers; an em dash is left alone (it opens dialogue and attributions).
-#: U+F0A7/U+F0B7/U+F0D8: the Wingdings/Symbol bullets of Office exports.
-_BULLET_START = re.compile(r"^[\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u25a1\u25ab\u2023\u2043\u2219\u00b7"
-                           r"\u2013\u27a2\u27a4\u25ba\u25b8\uf0a7\uf0b7\uf0d8][ \t]+(?=\S)", re.M)
+#: A bullet glyph and its space at the start of a paragraph: the text layer's bullets, plus
+#: empty squares, arrowheads, the en dash of slides and the Wingdings bullets (U+F0A7,
+#: U+F0D8) of Office exports. Hyphens and "*" already are Markdown markers; an em dash is
+#: left alone (it opens dialogue and attributions).
+_BULLETS = "".join(sorted(
+    BULLETS | frozenset("\u25a1\u25ab\u2219\u2013\u27a2\u27a4\u25ba\u25b8\uf0a7\uf0d8")
+))
+_BULLET_START = re.compile(f"^[{re.escape(_BULLETS)}][ \t]+(?=\\S)", re.M)
 
 
 @dataclass(frozen=True)
