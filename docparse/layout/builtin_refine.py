@@ -808,7 +808,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             continue
         pieces = _words_in(evidence, r.bbox)
         if r.label != "image" and looks_like_table(pieces) and not _gapless_lines(evidence, r.bbox):
-            out.append(Region("table", r.bbox, r.score, table_id, None))
+            out.extend(_table_regions(r, pieces))
             continue
         # A region mixing prose and a table (or a picture that is really born-digital text):
         # split it at blank bands and keep the table bands as tables.
@@ -828,14 +828,14 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 # the words are cut at their gutters and blank bands (an XY-cut) and the
                 # page's reading order takes the blocks column-wise.
                 bands = _cut_blocks(pieces, _loose_gutter(evidence))
-                kinds = [False] * len(bands)
+                kinds = [_is_grid(b) and not _gapless_lines(evidence, hull(b)) for b in bands]
         elif not any(kinds):
             out.append(r)
             continue
         for band, is_table in zip(bands, kinds, strict=True):
             box = hull(band)
             if is_table:
-                out.append(Region("table", box, r.score, table_id, None))
+                out.extend(_table_regions(Region("table", box, r.score, table_id, None), band))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))
     if reorder:
@@ -845,6 +845,22 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
 
         return order_regions(out, evidence.width, evidence.height)
     return out
+
+
+def _table_regions(region: Region, pieces: Sequence[Piece]) -> list[Region]:
+    """``region`` as a table, and the paragraphs set right above and below its grid with no
+    blank line between (a survey question over its checkbox matrix) as text regions."""
+    from docparse.textlayer.tables import hull, prose_margins
+
+    table_id, text_id = LABELS.index("table"), LABELS.index("text")
+    head, grid, tail = prose_margins(pieces)
+    if not head and not tail:
+        return [Region("table", region.bbox, region.score, table_id, None)]
+    parts = [Region("text", hull(head), region.score, text_id, None)] if head else []
+    parts.append(Region("table", hull(grid), region.score, table_id, None))
+    if tail:
+        parts.append(Region("text", hull(tail), region.score, text_id, None))
+    return parts
 
 
 #: A band of a picture's text is prose when its rows average this many words, mostly words

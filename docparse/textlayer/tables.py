@@ -99,7 +99,8 @@ def word_count(text: str) -> int:
 
 def _contents_list(rows: Sequence[Sequence[Piece]]) -> bool:
     """Entries and their page numbers (a table of contents whose dot leaders were not read
-    as text): most rows end in a page number, and the numbers never go down the page."""
+    as text): most rows end in a page number, and the numbers never go down the page, but
+    do go up (the same "x" or "1" in every row is a column of marks or counts)."""
     numbers: list[tuple[bool, int]] = []
     for r in rows:
         m = _PAGE_NUMBER.fullmatch(r[-1][0].strip())
@@ -114,7 +115,7 @@ def _contents_list(rows: Sequence[Sequence[Piece]]) -> bool:
         seq = [n for kind, n in numbers if kind is arabic]
         if any(b < a for a, b in itertools.pairwise(seq)):
             return False
-    return True
+    return len({n for _, n in numbers}) > 1
 
 
 def _roman(text: str) -> int:
@@ -208,3 +209,43 @@ def clearly_not_table(pieces: Sequence[Piece]) -> bool:
     later = sorted(len(p[0].split()) for r in multi for p in r[1:])
     firsts = [len(r[0][0]) for r in multi]
     return later[len(later) // 2] > MAX_CELL_WORDS and max(firsts) <= 3
+
+
+#: Pieces of a row closer than this many row heights are one run of text (a word space, a
+#: font change); a cell gap is wider.
+_RUN_GAP = 1.0
+
+
+def _one_run(row: Sequence[Piece]) -> bool:
+    height = max(p[1][3] for p in row) - min(p[1][1] for p in row)
+    return all(b[1][0] - a[1][2] < _RUN_GAP * height for a, b in itertools.pairwise(row))
+
+
+def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], list[Piece]]:
+    """A grid's pieces split into the paragraph set right above it, the grid, and the
+    paragraph right below it, with no blank line between (the question over a survey's
+    checkbox matrix, a sentence introducing a table, a note under it).
+
+    Such a paragraph is at least two rows, each one run of text with no cell gap, long rows
+    of words (prose), and the grid without it still looks like a table. A table's own header
+    rows have cell gaps, and a spanning header is one short row: both stay in the grid.
+    Empty margins when there is no such paragraph."""
+    rows = rows_of(pieces)
+
+    def paragraph(part: Sequence[Sequence[Piece]]) -> bool:
+        return len(part) >= 2 and _prose(part)
+
+    k = 0
+    while k < len(rows) and _one_run(rows[k]):
+        k += 1
+    head: list[list[Piece]] = rows[:k] if paragraph(rows[:k]) else []
+    body = rows[len(head):]
+    j = len(body)
+    while j > 0 and _one_run(body[j - 1]):
+        j -= 1
+    tail: list[list[Piece]] = body[j:] if paragraph(body[j:]) else []
+    grid = body[: len(body) - len(tail)]
+    flat = [p for r in grid for p in r]
+    if (not head and not tail) or not looks_like_table(flat):
+        return [], list(pieces), []
+    return [p for r in head for p in r], flat, [p for r in tail for p in r]

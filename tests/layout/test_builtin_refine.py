@@ -521,3 +521,58 @@ def test_a_header_in_large_type_right_above_the_body_is_the_title() -> None:
         layer = _titled_page("Productivity through programming", size, y)
         head = Region("header", px(55, y - size - 2, 330, y + 4), 0.8, 1)
         assert refine_builtin([head, body], evidence(layer))[0].label == "header", (size, y)
+
+
+def test_a_question_over_its_checkbox_matrix_in_a_picture_is_text_then_a_table() -> None:
+    # The small model calls a whole survey page a picture. Its last question runs straight
+    # into a matrix of groups and two checkbox columns: the question is text, the matrix a
+    # table whose first row is its column headings.
+    question = ["28. Are specialised legal aid services provided focusing on specific groups of",
+                "people? If yes, please indicate to whom these services are provided, and whether",
+                "they are provided by State-funded legal aid, civil society organisations, or both."]
+    answers = ["They can prepare legal documents", "They can conduct mediation",
+               "They can represent people in court", "Don't know", "Other (please specify)"]
+    draw = [(60, 100, "27. What may a student do? (Please select all that apply)")]
+    draw += [(72, 116 + 14 * i, answer) for i, answer in enumerate(answers)]
+    draw += [(60, 230 + 12 * i, line) for i, line in enumerate(question)]
+    draw += [(340, 272, "State funded"), (440, 272, "CSOs")]
+    groups = ["Persons with disabilities", "Children", "Women", "The elderly", "Migrants",
+              "Refugees", "Displaced persons"]
+    for i, label in enumerate(groups):
+        draw += [(60, 290 + 16 * i, label), (360, 290 + 16 * i, "*"), (450, 290 + 16 * i, "*")]
+    layer = page_of(draw)
+    out = refine_builtin([Region("image", px(40, 80, 560, 410), 0.6, 3)], evidence(layer))
+    assert [r.label for r in out] == ["image", "text", "text", "table"]
+    assert text_in_box(layer, out[2].bbox).text.startswith("28. Are specialised")
+    assert text_in_box(layer, out[2].bbox).text.endswith("or both.")
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, out[3].bbox)])
+    assert re.findall(r"<tr>(.*?)</tr>", html)[:2] == [
+        "<td></td><td>State funded</td><td>CSOs</td>",
+        "<td>Persons with disabilities</td><td>*</td><td>*</td>",
+    ]
+    assert html.count("<tr>") == 8
+
+
+def test_a_checkbox_matrix_in_the_second_column_of_a_picture_is_a_table() -> None:
+    # A two-page spread called one picture: no band runs across both columns, so the words
+    # are cut at the gutter first; the matrix under the right column's question is a table.
+    left = [" ".join(PROSE[i % 4].split()[:7]) for i in range(14)]
+    draw = [(40, 100 + 12 * i, line) for i, line in enumerate(left)]
+    question = ["28. Are legal aid services provided focusing on specific",
+                "groups of people? If yes, please indicate to whom these",
+                "services are provided, and by whom they are provided."]
+    draw += [(320, 100 + 12 * i, line) for i, line in enumerate(question)]
+    draw += [(470, 142, "State"), (530, 142, "CSOs")]
+    groups = ["Persons with disabilities", "Children", "Women", "The elderly", "Migrants"]
+    for i, label in enumerate(groups):
+        draw += [(320, 160 + 16 * i, label), (480, 160 + 16 * i, "*"), (540, 160 + 16 * i, "*")]
+    layer = page_of(draw)
+    out = refine_builtin([Region("image", px(30, 80, 580, 260), 0.6, 3)], evidence(layer))
+    tables = [r for r in out if r.label == "table"]
+    assert len(tables) == 1
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, tables[0].bbox)])
+    assert "<td>Persons with disabilities</td><td>*</td><td>*</td>" in html
+    assert "28. Are" not in html
+    texts = [text_in_box(layer, r.bbox).text for r in out if r.label == "text"]
+    assert any(t.startswith("28. Are legal aid") for t in texts)
+    assert any(t.startswith("The committee met") for t in texts)

@@ -5,7 +5,7 @@ import pymupdf
 from docparse.textlayer.extract import extract_page
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 from docparse.textlayer.pieces import pieces_in_box
-from docparse.textlayer.tables import bands_of, clearly_not_table, looks_like_table
+from docparse.textlayer.tables import bands_of, clearly_not_table, looks_like_table, prose_margins
 
 WIDE = (0.0, 0.0, 2000.0, 3000.0)
 
@@ -192,3 +192,53 @@ def test_ligature_glyphs_in_a_piece_are_spelt_out() -> None:
     span = TextSpan("", (100.0, 50.0, 156.0, 62.0), "Times", 10.0, chars=chars)
     layer = TextLayerPage(600, 800, (TextLine((span,), span.bbox),))
     assert [t for t, _ in pieces_in_box(layer, WIDE)] == ["figures"]
+
+
+QUESTION = [
+    "28. Are specialised legal aid services provided focusing on specific groups of",
+    "people? If yes, please indicate to whom these services are provided, and whether",
+    "they are provided by State-funded legal aid, civil society organisations, or both.",
+]
+GROUPS = ["Persons with disabilities", "Children", "Women", "The elderly", "Migrants"]
+
+
+def _matrix(page: pymupdf.Page, question: list[str], header: tuple[str, ...]) -> None:
+    """A survey question, then right under it (no blank line) a checkbox matrix: group
+    labels down the left, a mark in each of two columns."""
+    y = 100.0
+    for line in question:
+        page.insert_text((72, y), line, fontsize=10)
+        y += 12
+    y += 6
+    page.insert_text((340, y), header[0], fontsize=10)
+    page.insert_text((440, y), header[1], fontsize=10)
+    for label in GROUPS:
+        y += 16
+        page.insert_text((72, y), label, fontsize=10)
+        page.insert_text((360, y), "x", fontsize=10)
+        page.insert_text((450, y), "x", fontsize=10)
+
+
+def test_a_paragraph_set_right_above_a_grid_is_its_own_text() -> None:
+    pieces = pieces_in_box(_layer(lambda page: _matrix(page, QUESTION, ("State funded", "CSOs"))), WIDE)
+    head, grid, tail = prose_margins(pieces)
+    assert " ".join(t for t, _ in head).startswith("28. Are specialised legal aid")
+    assert "both." in " ".join(t for t, _ in head)
+    assert [t for t, _ in grid][:4] == ["State funded", "CSOs", "Persons with disabilities", "x"]
+    assert tail == []
+    assert looks_like_table(grid)
+
+
+def test_a_tables_own_rows_are_no_paragraph_above_it() -> None:
+    # A one-line caption-like header, or header cells with cell gaps, stay in the grid.
+    one_line = pieces_in_box(_layer(lambda page: _matrix(page, QUESTION[:1], ("State funded", "CSOs"))), WIDE)
+    assert prose_margins(one_line) == ([], one_line, [])
+    no_question = pieces_in_box(_layer(lambda page: _matrix(page, [], ("State funded", "CSOs"))), WIDE)
+    assert prose_margins(no_question) == ([], no_question, [])
+
+
+def test_a_column_of_the_same_mark_is_no_contents_list() -> None:
+    # "x" is also a Roman page number; a contents list's numbers go up, a mark repeats.
+    pieces = pieces_in_box(_layer(lambda page: _matrix(page, [], ("Yes", "No"))), WIDE)
+    assert looks_like_table(pieces)
+
