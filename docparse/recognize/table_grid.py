@@ -448,6 +448,12 @@ def _header_rowspans(cells: list[GridCell], n_cols: int) -> list[GridCell]:
     # Only the stub columns left of every group heading: a column between two groups is
     # more likely one the heading to its left should have spanned.
     stub_end = min((c.col for r in rows if r < first for c in rows[r]), default=0)
+    # The same entries in the row below (a checkbox matrix's marks, row after row): the row
+    # is the body's first, its label no heading.
+    below = {c.col: c.text for c in rows.get(first + 1, ())}
+    later = [c for c in rows[first] if c.col >= stub_end]
+    if later and all(below.get(c.col) == c.text for c in later):
+        return cells
     out: list[GridCell] = []
     for cell in cells:
         if cell.row == first and cell.col + cell.colspan <= stub_end:

@@ -6,6 +6,7 @@ separated by gaps far wider than a word space, so each piece is (part of) one ce
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from collections.abc import Container, Sequence
 from itertools import pairwise
@@ -32,6 +33,8 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
     b: Box = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
     out: list[tuple[str, Box]] = []
     for line in layer.lines:
+        start = len(out)
+        fonts: list[tuple[float, bool]] = []
         for span in line.spans:
             if span.render_mode == 3 or abs(span.direction[1]) > 0.2:
                 continue
@@ -48,6 +51,7 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
                     continue
                 if run and _gap(run[-1], c) > GAP * span.size:
                     out.append(_piece(run, span.size, spaced))
+                    fonts.append((span.size, _is_dingbats(span.font)))
                     run = []
                 elif run and space is not None and _between(space, run[-1], c):
                     spaced.add(id(c))
@@ -55,7 +59,42 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
                 run.append(c)
             if run:
                 out.append(_piece(run, span.size, spaced))
+                fonts.append((span.size, _is_dingbats(span.font)))
+        out[start:] = _dingbats_joined(out[start:], fonts)
     return _bullets_joined([p for p in out if p[0]])
+
+
+#: Pieces of one line this close (in font sizes) touch.
+_TOUCHING = 0.1
+#: Fonts of symbols whose codes are letters ("y" in Wingdings is a bullet).
+_DINGBATS = re.compile(r"wingding|webding|dingbat", re.IGNORECASE)
+
+
+def _is_dingbats(font: str) -> bool:
+    return _DINGBATS.search(font) is not None
+
+
+def _dingbats_joined(pieces: list[tuple[str, Box]], fonts: Sequence[tuple[float, bool]]) -> list[tuple[str, Box]]:
+    """A line's pieces, a dingbat (a bullet or box from a symbol font) joined to the piece
+    it touches: set flush against a glyph of the text font, the span boundary between them
+    is no gap, and would part one cell into two. Only dingbats: a TeX line's words and
+    symbols are spans of their own that touch too, and stay apart."""
+    out: list[tuple[str, Box]] = []
+    prev_font = (0.0, False)
+    for (text, box), font in zip(pieces, fonts, strict=True):
+        if out and (font[1] or prev_font[1]):
+            prev_text, prev = out[-1]
+            gap = max(box[0] - prev[2], prev[0] - box[2])
+            overlap = min(box[3], prev[3]) - max(box[1], prev[1])
+            if gap <= _TOUCHING * min(font[0], prev_font[0]) and overlap > 0.5 * min(
+                    box[3] - box[1], prev[3] - prev[1]):
+                out[-1] = (prev_text + text, (min(prev[0], box[0]), min(prev[1], box[1]),
+                                              max(prev[2], box[2]), max(prev[3], box[3])))
+                prev_font = font
+                continue
+        out.append((text, box))
+        prev_font = font
+    return out
 
 
 def _tails_after_hosts(chars: list[TextChar], size: float) -> list[TextChar]:

@@ -272,6 +272,23 @@ def test_a_row_label_under_a_spanning_heading_stays_in_the_body() -> None:
     assert 'rowspan' not in lines_to_table_html(lines)
 
 
+def test_a_checkbox_matrix_keeps_its_first_row_in_the_body() -> None:
+    # Headings over the two mark columns only, then a mark in each column row after row:
+    # the first group label is a body row, not a heading spanning the header rows.
+    lines = [cell("State funded", 400, 0), cell("CSOs", 550, 0)]
+    groups = (("A", "Disabled", "all ages"), ("B", "Children", "under 18"), ("C", "Elderly", "over 65"))
+    for i, (number, label, ages) in enumerate(groups):
+        y = 30 * (i + 1)
+        lines += [cell(number, 0, y), cell(label, 40, y), cell(ages, 200, y),
+                  cell("*", 440, y), cell("*", 565, y)]
+    html = lines_to_table_html(lines)
+    assert "rowspan" not in html
+    assert re.findall(r"<tr>(.*?)</tr>", html)[:2] == [
+        "<td></td><td></td><td></td><td>State funded</td><td>CSOs</td>",
+        "<td>A</td><td>Disabled</td><td>all ages</td><td>*</td><td>*</td>",
+    ]
+
+
 def test_section_rows_do_not_hide_the_columns_they_cross() -> None:
     # Section labels ("Proteomics", "Chemistry") run across the "#" and "Topic" columns of
     # the rows under them: together they hid the gutter between those columns.

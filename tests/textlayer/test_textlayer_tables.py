@@ -242,3 +242,23 @@ def test_a_column_of_the_same_mark_is_no_contents_list() -> None:
     pieces = pieces_in_box(_layer(lambda page: _matrix(page, [], ("Yes", "No"))), WIDE)
     assert looks_like_table(pieces)
 
+
+def test_a_dingbat_set_flush_against_a_glyph_is_one_piece_with_it() -> None:
+    # A bullet from a symbol font ("y" in Wingdings) flush against a glyph of the text font,
+    # then a cell gap, the label: the span boundary parts no cell. Touching spans of text
+    # fonts (a TeX line sets each word and symbol as its own span) stay apart.
+    def spans(*parts: tuple[str, str, float, float]) -> TextLayerPage:
+        made = []
+        for text, font, x0, width in parts:
+            step = width / len(text)
+            chars = tuple(TextChar(c, (x0 + step * i, 50.0, x0 + step * (i + 1), 70.0))
+                          for i, c in enumerate(text))
+            made.append(TextSpan(text, (x0, 50.0, x0 + width, 70.0), font, 20.0, chars=chars))
+        line = TextLine(tuple(made), (made[0].bbox[0], 50.0, made[-1].bbox[2], 70.0))
+        return TextLayerPage(1200, 1600, (line,))
+
+    flush = spans(("y", "Wingdings", 100.0, 8.0), ("y", "MyriadPro", 108.0, 4.0),
+                  ("Children", "MyriadPro", 136.0, 64.0))
+    assert [t for t, _ in pieces_in_box(flush, WIDE)] == ["yy", "Children"]
+    tex = spans(("O", "CMMI10", 100.0, 12.0), ("(", "CMR10", 112.0, 6.0), ("n", "CMMI10", 118.0, 10.0))
+    assert [t for t, _ in pieces_in_box(tex, WIDE)] == ["O", "(", "n"]
