@@ -423,6 +423,10 @@ _PROSE_OR_TITLE = frozenset({"text", "paragraph_title", "doc_title", "abstract"}
 _HEAD_BAND = 0.1
 _TITLE_CHARS = 4
 _TITLE_GAP = 2.5
+#: A title set this much larger than the body may stand further above what it heads (a
+#: heading at a page's top over a table, spaced as headings are).
+_BIG_TITLE_SIZE = 1.25
+_BIG_TITLE_GAP = 3.0
 
 
 def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -466,7 +470,8 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
                  if o is not r and o.label not in ("header", "footer", "number")
                  and o.bbox[1] >= r.bbox[3] - 0.5 * height
                  and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])]
-        if not below or min(below) > _TITLE_GAP * height:
+        gap = _BIG_TITLE_GAP if min(size for size, _ in own) >= _BIG_TITLE_SIZE * body else _TITLE_GAP
+        if not below or min(below) > gap * height:
             continue
         label = "paragraph_title" if has_title else "doc_title"
         has_title = True

@@ -516,6 +516,11 @@ def test_a_header_in_large_type_right_above_the_body_is_the_title() -> None:
     head = Region("header", px(55, 74, 330, 92), 0.8, 1)
     out = refine_builtin([head, body], evidence(layer))
     assert [r.label for r in out] == ["doc_title", "text"]
+    # Set well larger than the body, a title may stand further above it (a heading at the
+    # page's top, over a table, spaced as headings are).
+    layer = _titled_page("Productivity through programming", 18, 34)
+    head = Region("header", px(55, 16, 330, 38), 0.8, 1)
+    assert refine_builtin([head, body], evidence(layer))[0].label == "doc_title"
     # A running head in small type, or one standing apart from the body, stays a header.
     for size, y in ((8, 88), (14, 30)):
         layer = _titled_page("Productivity through programming", size, y)
