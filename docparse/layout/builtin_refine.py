@@ -559,6 +559,8 @@ def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[R
 #: The page's last line is a footer when it lies in this bottom share of the page, stands
 #: this many of its heights below the text above it, and holds at most this many words.
 _FOOT_MARGIN = 0.12
+#: A footnote opens with its mark: a number or a dagger, asterisk or section sign.
+_FOOTNOTE = re.compile(r"\s*(?:\d{1,3}|[*†‡§¶])(?![\d.,:/-])")
 _FOOT_GAP = 2.5
 _FOOT_WORDS = 12
 #: ... or sits right under the text, its items short and spread over this share of its width.
@@ -595,9 +597,18 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     height = float(evidence.height) or 1.0
     rows = rows_of([p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
                     if p[0].strip()])
+    # Under a page number or footer the model found (a slide's "1" in its corner), the
+    # row above it is the candidate.
+    under_furniture = False
+    while rows and _is_furniture_row(rows[-1], regions):
+        rows.pop()
+        under_furniture = True
     if len(rows) < 3:
         return list(regions)
     last, above = rows[-1], rows[-2]
+    # There, a footnote ("1 See the appendix.") is the last line of the page's text.
+    if under_furniture and _FOOTNOTE.match(last[0][0]):
+        return list(regions)
     x1, top, x2, bottom = hull(last)
     line = bottom - top
     gap = top - max(p[1][3] for p in above)
@@ -615,10 +626,6 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     # page); a footer states no relation.
     if _RELATION.search(" ".join(p[0] for p in last)):
         return list(regions)
-    # A row the model or the rules above already made furniture is left as it is.
-    if any(r.label in ("footer", "number", "header") and r.bbox[1] < bottom and r.bbox[3] > top
-           for r in regions):
-        return list(regions)
     # The gap must be blank: a picture or a table in it makes the line its caption or note.
     if any(r.label not in _HEAD_PARTS and r.bbox[3] > top - gap + line and r.bbox[1] < top
            for r in regions):
@@ -633,6 +640,15 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         out.append(r)
     out.append(Region("footer", (x1, top, x2, bottom), 0.5, LABELS.index("footer"), None))
     return out
+
+
+def _is_furniture_row(row: Sequence[Piece], regions: Sequence[Region]) -> bool:
+    """Whether the model or the rules above already made the row furniture."""
+    from docparse.textlayer.tables import hull
+
+    _, top, _, bottom = hull(row)
+    return any(r.label in ("footer", "number", "header") and r.bbox[1] < bottom and r.bbox[3] > top
+               for r in regions)
 
 
 #: Labels a ruled grid takes into its table: the text the model boxed inside it (not page

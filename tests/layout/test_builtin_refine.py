@@ -8,6 +8,7 @@ might return, and checks what the page's text makes of them."""
 
 from __future__ import annotations
 
+import dataclasses
 import re
 
 import pymupdf
@@ -466,6 +467,20 @@ def test_a_footer_line_under_the_text_becomes_a_footer() -> None:
     layer = _footer_page([(60, "Form 12-B issued March 2021")], 775, body_rows=45)
     out = refine_builtin([Region("text", px(55, 48, 530, 690), 0.9, 22)], evidence(layer))
     assert [r.label for r in out] == ["text", "footer"]
+
+
+def test_a_footer_line_over_the_page_number_becomes_a_footer() -> None:
+    # A slide's "NETS 2015" in its corner, right over the page number the model found: the
+    # row above the number is the foot's candidate. A footnote there stays text.
+    for text, label in (("NETS 2015", "footer"), ("1 See the appendix for the data.", "text")):
+        layer = _footer_page([(60 if text[0] == "1" else 480, text)], 745, body_rows=30)
+        layer = dataclasses.replace(layer, lines=layer.lines + page_of([(560, 785, "7")]).lines)
+        body = Region("text", px(55, 48, 530, 480), 0.9, 22)
+        number = Region("number", px(555, 775, 570, 790), 0.5, 16)
+        out = refine_builtin([body, number], evidence(layer))
+        labels = {text_in_box(layer, r.bbox).text: r.label for r in out if r.label != "text"}
+        assert labels.get(text, "text") == label, text
+        assert labels["7"] == "number"
 
 
 def test_an_equation_at_the_foot_is_no_footer() -> None:
