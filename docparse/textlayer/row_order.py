@@ -229,12 +229,25 @@ def drop_caps(pieces: Sequence[Piece]) -> list[Piece]:
     """Drop caps: a paragraph's first letter set large over several of its lines, alone on
     its text-layer line, with lines of text right of it. Its centre lies by the second or
     third line, so it would join that line instead of the first ("Opressure")."""
-    caps = []
+    caps: list[Piece] = []
+    if not pieces:
+        return caps
+    # A cap is this much taller than every piece beside it, so than the page's smallest:
+    # a map's thousands of one-letter labels are no candidates, and the scan below stays
+    # short (it looks at every piece for each candidate).
+    smallest = min(q.height for q in pieces)
+    tallest = max(q.height for q in pieces)
+    by_top = sorted(pieces, key=lambda q: q.y0)
+    tops = [q.y0 for q in by_top]
     for p in pieces:
+        if p.height < _DROP_CAP * smallest:
+            continue
         letters = "".join(g.c for g in p.glyphs if not g.c.isspace())
         if not (1 <= len(letters) <= 2 and letters.isalpha()):
             continue
-        beside = [q for q in pieces if q is not p and q.x0 >= p.x1 - 0.5 * q.height
+        # Only pieces whose top lies in the cap's rows can be beside it.
+        near = by_top[bisect.bisect_left(tops, p.y0 - 0.5 * tallest):bisect.bisect_left(tops, p.y1)]
+        beside = [q for q in near if q is not p and q.x0 >= p.x1 - 0.5 * q.height
                   and p.y0 - 0.5 * q.height <= q.y0 < p.y1]
         if len(beside) >= 2 and p.height >= _DROP_CAP * max(q.height for q in beside):
             caps.append(p)
@@ -271,16 +284,33 @@ def without_duplicates(pieces: list[Piece]) -> list[Piece]:
     """Drop a piece that repeats another one's text at (almost) the same place: fake bold
     draws whole lines twice with a small offset."""
     kept: list[Piece] = []
+    if not pieces:
+        return kept
+    # Only a piece of the same text that overlaps it can be a twin: kept pieces are filed
+    # by text and by every cell of a grid (two line heights square) their box touches, and
+    # each piece is compared with those filed in the cells its own box touches. The check
+    # stays linear on a map's or a plan's thousands of pieces (one-letter labels by the
+    # hundred); it was quadratic.
+    cell = max(1.0, 2 * sorted(q.height for q in pieces)[len(pieces) // 2])
+
+    def cells(q: Piece) -> list[tuple[int, int]]:
+        return [(cx, cy) for cx in range(int(q.x0 // cell), int(q.x1 // cell) + 1)
+                for cy in range(int(q.y0 // cell), int(q.y1 // cell) + 1)]
+
+    filed: dict[tuple[str, int, int], list[Piece]] = {}
     for p in pieces:
         text = "".join(g.c for g in p.glyphs)
+        where = cells(p)
+        near = {id(k): k for cx, cy in where for k in filed.get((text, cx, cy), ())}
         twin = any(
-            "".join(g.c for g in k.glyphs) == text
-            and _clipped_area((k.x0, k.y0, k.x1, k.y1), (p.x0, p.y0, p.x1, p.y1))
+            _clipped_area((k.x0, k.y0, k.x1, k.y1), (p.x0, p.y0, p.x1, p.y1))
             >= 0.5 * (p.x1 - p.x0) * p.height
-            for k in kept
+            for k in near.values()
         )
         if not twin:
             kept.append(p)
+            for cx, cy in where:
+                filed.setdefault((text, cx, cy), []).append(p)
     return kept
 
 

@@ -31,17 +31,18 @@ MAX_CELL_WORDS = 5
 def rows_of(pieces: Sequence[Piece]) -> list[list[Piece]]:
     """Pieces grouped into rows by vertical overlap (top to bottom, left to right)."""
     rows: list[list[Piece]] = []
+    # The last row's extent, kept as it grows (recomputing it made long rows quadratic).
+    ly1 = ly2 = 0.0
     for piece in sorted(pieces, key=lambda p: ((p[1][1] + p[1][3]) / 2, p[1][0])):
         y1, y2 = piece[1][1], piece[1][3]
         if rows:
-            last = rows[-1]
-            ly1 = min(p[1][1] for p in last)
-            ly2 = max(p[1][3] for p in last)
             overlap = min(y2, ly2) - max(y1, ly1)
             if overlap > 0.5 * min(y2 - y1, ly2 - ly1):
-                last.append(piece)
+                rows[-1].append(piece)
+                ly1, ly2 = min(ly1, y1), max(ly2, y2)
                 continue
         rows.append([piece])
+        ly1, ly2 = y1, y2
     return [sorted(r, key=lambda p: p[1][0]) for r in rows]
 
 
