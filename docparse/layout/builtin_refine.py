@@ -72,6 +72,7 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
+    refined = headings_from_type(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
     return text_the_model_missed(footer_lines(refined, evidence), evidence)
 
@@ -440,15 +441,9 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     if not any(r.label == "header" for r in regions):
         return list(regions)
     rows = _sized_rows(evidence)
-    total = sum(n for _, n, _ in rows)
-    if not total:
+    body = _body_size(rows)
+    if body is None:
         return list(regions)
-    body, seen = max(size for size, _, _ in rows), 0
-    for size, n, _ in sorted(rows, key=lambda row: row[0]):
-        seen += n
-        if 2 * seen >= total:
-            body = size
-            break
     has_title = any(r.label == "doc_title" for r in regions)
     out: list[Region | None] = list(regions)
     reorder = False
@@ -489,6 +484,82 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
 
         return order_regions(kept, evidence.width, evidence.height)
     return kept
+
+
+def _body_size(rows: Sequence[tuple[float, int, tuple[float, float, float, float]]]) -> float | None:
+    """The page's body type size: the median size by characters (None: no text)."""
+    total = sum(n for _, n, _ in rows)
+    if not total:
+        return None
+    seen = 0
+    for size, n, _ in sorted(rows, key=lambda row: row[0]):
+        seen += n
+        if 2 * seen >= total:
+            return size
+    return max(size for size, _, _ in rows)
+
+
+#: A one-line text box set this much larger than the page's body is a heading, when it is
+#: short (words; CJK counted as textlayer.tables.word_count does) and mostly letters.
+_HEADING_SIZE = 1.25
+_HEADING_WORDS = 12
+_HEADING_LETTERS = 0.5
+
+
+def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A ``text`` box of one line in type well larger than the page's body, short, mostly
+    letters and no sentence, with something right under it, is a heading: the small model
+    calls a section heading text about as often as title, and the Markdown then loses the
+    document's outline. A box whose first line is such a heading over lines set smaller is
+    the heading and its paragraph: it is cut in two. Type size as in
+    :func:`titles_not_headers`."""
+    if not _has_words(evidence) or not any(r.label == "text" for r in regions):
+        return list(regions)
+    from docparse.textlayer.tables import hull, rows_of, word_count
+
+    rows = _sized_rows(evidence)
+    body = _body_size(rows)
+    if body is None:
+        return list(regions)
+    title_id, text_id = LABELS.index("paragraph_title"), LABELS.index("text")
+    # Words OCR'd in a picture (a photo's signboard, calligraphy) head nothing. A text layer's
+    # words in one are the page's own text (the small model boxes brochure pages as pictures).
+    pictures = [r.bbox for r in regions if r.label in ("image", "chart", "seal")
+                and evidence.text_layer is None]
+    out: list[Region] = []
+    for r in regions:
+        lines = (rows_of(_words_in(evidence, r.bbox))
+                 if r.label == "text" and not any(_centre_in(r.bbox, p) for p in pictures) else [])
+        sizes = [[size for size, _, box in rows if _centre_in(box, hull(line))] for line in lines]
+        if not lines or not sizes[0] or min(sizes[0]) < _HEADING_SIZE * body:
+            out.append(r)
+            continue
+        text = " ".join(t for t, _ in lines[0]).strip()
+        chars = text.replace(" ", "")
+        if (not chars or word_count(text) > _HEADING_WORDS or text[-1] in ".;,!?。；，"
+                or sum(c.isalpha() for c in chars) < _HEADING_LETTERS * len(chars)):
+            out.append(r)
+            continue
+        if len(lines) > 1:
+            # The heading and its first paragraph in one box: the rest is set smaller.
+            rest = [size for line in sizes[1:] for size in line]
+            if not rest or max(rest) * _HEADING_SIZE > min(sizes[0]):
+                out.append(r)
+                continue
+            cut = (hull(lines[0])[3] + hull(lines[1])[1]) / 2
+            out += [Region("paragraph_title", (r.bbox[0], r.bbox[1], r.bbox[2], cut), r.score, title_id),
+                    Region("text", (r.bbox[0], cut, r.bbox[2], r.bbox[3]), r.score, text_id)]
+            continue
+        height = r.bbox[3] - r.bbox[1]
+        below = [o.bbox[1] - r.bbox[3] for o in regions
+                 if o is not r and o.label not in ("header", "footer", "number")
+                 and o.bbox[1] >= r.bbox[3] - 0.5 * height
+                 and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])]
+        if not below or min(below) > _TITLE_GAP * height:
+            out.append(r)
+            continue
+        out.append(Region("paragraph_title", r.bbox, r.score, title_id, r.order, r.polygon))
+    return out
 
 
 def _title_row(title: Sequence[float], other: Sequence[float]) -> bool:

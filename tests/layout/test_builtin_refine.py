@@ -596,3 +596,40 @@ def test_a_checkbox_matrix_in_the_second_column_of_a_picture_is_a_table() -> Non
     texts = [text_in_box(layer, r.bbox).text for r in out if r.label == "text"]
     assert any(t.startswith("28. Are legal aid") for t in texts)
     assert any(t.startswith("The committee met") for t in texts)
+
+
+def test_a_one_line_text_box_in_large_type_over_the_body_is_a_heading() -> None:
+    # The small model calls a section heading "text": set 1.6 times the body's size, one
+    # short line, with the body right under it, it is a heading. A sentence, a figure in
+    # large type, or a heading far above anything stay text.
+    body = Region("text", px(55, 98, 540, 160), 0.9, 1)
+    for heading, y, label in (("Results and discussion", 88, "paragraph_title"),
+                              ("Sales rose in every region.", 88, "text"),
+                              ("$4.2bn 17% 3,400", 88, "text"),
+                              ("Results and discussion", 40, "text")):
+        layer = _titled_page(heading, 16, y)
+        head = Region("text", px(55, y - 16, 330, y + 4), 0.8, 1)
+        assert refine_builtin([head, body], evidence(layer))[0].label == label, (heading, y)
+    # Words OCR'd inside a photo (a signboard) head nothing; on a scan, type size is the OCR
+    # line's height.
+    lines = [("Results and discussion", px(55, 72, 330, 92))]
+    lines += [(line, px(60, 100 + 14 * i, 530, 110 + 14 * i)) for i, line in enumerate(PROSE)]
+    scan = LayoutEvidence(width=1200, height=1600, text_layer=None, page_has_text=False,
+                          ocr_lines=lines)
+    head = Region("text", px(55, 72, 330, 92), 0.8, 1)
+    assert refine_builtin([head, body], scan)[0].label == "paragraph_title"
+    photo = Region("image", px(40, 60, 560, 96), 0.8, 3)
+    out = refine_builtin([photo, head, body], scan)
+    assert "paragraph_title" not in [r.label for r in out]
+
+
+def test_a_heading_boxed_with_its_paragraph_is_cut_off_as_a_heading() -> None:
+    layer = _titled_page("Results and discussion", 16, 88)
+    both = Region("text", px(55, 72, 540, 160), 0.9, 1)
+    out = refine_builtin([both], evidence(layer))
+    assert [r.label for r in out] == ["paragraph_title", "text"]
+    assert text_in_box(layer, out[0].bbox).text == "Results and discussion"
+    assert text_in_box(layer, out[1].bbox).text.startswith("The committee met on Tuesday")
+    # A first line set like the rest is no heading.
+    layer = _titled_page("Results and discussion", 10, 88)
+    assert [r.label for r in refine_builtin([both], evidence(layer))] == ["text"]
