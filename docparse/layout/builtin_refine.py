@@ -504,6 +504,9 @@ def _body_size(rows: Sequence[tuple[float, int, tuple[float, float, float, float
 _HEADING_SIZE = 1.25
 _HEADING_WORDS = 12
 _HEADING_LETTERS = 0.5
+#: An amount ("319.00", "$ 12", "1,200 €") after the first word makes a line a total or a
+#: price, not a heading (a first "2.10" numbers a section).
+_AMOUNT = re.compile(r"\s\S*(?:\d[.,]\d{2}(?!\d)|[$€£¥₹]\s?\d|\d\s?[$€£¥₹])")
 
 
 def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -537,10 +540,15 @@ def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> l
         text = " ".join(t for t, _ in lines[0]).strip()
         chars = text.replace(" ", "")
         if (not chars or word_count(text) > _HEADING_WORDS or text[-1] in ".;,!?。；，"
-                or sum(c.isalpha() for c in chars) < _HEADING_LETTERS * len(chars)):
+                or sum(c.isalpha() for c in chars) < _HEADING_LETTERS * len(chars)
+                or _AMOUNT.search(text)):
             out.append(r)
             continue
         if len(lines) > 1:
+            if text[-1] in ":：":
+                # A label over its value ("Ordered Through :"), not a heading over a paragraph.
+                out.append(r)
+                continue
             # The heading and its first paragraph in one box: the rest is set smaller.
             rest = [size for line in sizes[1:] for size in line]
             if not rest or max(rest) * _HEADING_SIZE > min(sizes[0]):

@@ -606,6 +606,8 @@ def test_a_one_line_text_box_in_large_type_over_the_body_is_a_heading() -> None:
     for heading, y, label in (("Results and discussion", 88, "paragraph_title"),
                               ("Sales rose in every region.", 88, "text"),
                               ("$4.2bn 17% 3,400", 88, "text"),
+                              ("Grand Total 319.00", 88, "text"),
+                              ("2.10 Results", 88, "paragraph_title"),
                               ("Results and discussion", 40, "text")):
         layer = _titled_page(heading, 16, y)
         head = Region("text", px(55, y - 16, 330, y + 4), 0.8, 1)
@@ -630,6 +632,9 @@ def test_a_heading_boxed_with_its_paragraph_is_cut_off_as_a_heading() -> None:
     assert [r.label for r in out] == ["paragraph_title", "text"]
     assert text_in_box(layer, out[0].bbox).text == "Results and discussion"
     assert text_in_box(layer, out[1].bbox).text.startswith("The committee met on Tuesday")
+    # A label over its value ("Ordered Through :") is no heading over a paragraph.
+    layer = _titled_page("Ordered Through :", 16, 88)
+    assert [r.label for r in refine_builtin([both], evidence(layer))] == ["text"]
     # A first line set like the rest is no heading.
     layer = _titled_page("Results and discussion", 10, 88)
     assert [r.label for r in refine_builtin([both], evidence(layer))] == ["text"]
