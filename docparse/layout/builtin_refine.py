@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import itertools
+import math
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
@@ -460,13 +461,8 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
             o.label in _PROSE_OR_TITLE and o.bbox[3] <= r.bbox[1] for o in regions)
         if min(size for size, _ in own) < _TITLE_SIZE * body and not under_text:
             continue
-        height = r.bbox[3] - r.bbox[1]
-        below = [o.bbox[1] - r.bbox[3] for o in regions
-                 if o is not r and o.label not in ("header", "footer", "number")
-                 and o.bbox[1] >= r.bbox[3] - 0.5 * height
-                 and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])]
         gap = _BIG_TITLE_GAP if min(size for size, _ in own) >= _BIG_TITLE_SIZE * body else _TITLE_GAP
-        if not below or min(below) > gap * height:
+        if _gap_below(r, regions) > gap * (r.bbox[3] - r.bbox[1]):
             continue
         label = "paragraph_title" if has_title else "doc_title"
         has_title = True
@@ -558,16 +554,21 @@ def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> l
             out += [Region("paragraph_title", (r.bbox[0], r.bbox[1], r.bbox[2], cut), r.score, title_id),
                     Region("text", (r.bbox[0], cut, r.bbox[2], r.bbox[3]), r.score, text_id)]
             continue
-        height = r.bbox[3] - r.bbox[1]
-        below = [o.bbox[1] - r.bbox[3] for o in regions
-                 if o is not r and o.label not in ("header", "footer", "number")
-                 and o.bbox[1] >= r.bbox[3] - 0.5 * height
-                 and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])]
-        if not below or min(below) > _TITLE_GAP * height:
+        if _gap_below(r, regions) > _TITLE_GAP * (r.bbox[3] - r.bbox[1]):
             out.append(r)
             continue
         out.append(Region("paragraph_title", r.bbox, r.score, title_id, r.order, r.polygon))
     return out
+
+
+def _gap_below(r: Region, regions: Sequence[Region]) -> float:
+    """How far under ``r`` the nearest region it overlaps in width starts (page furniture
+    aside); infinite when there is none."""
+    height = r.bbox[3] - r.bbox[1]
+    return min((o.bbox[1] - r.bbox[3] for o in regions
+                if o is not r and o.label not in ("header", "footer", "number")
+                and o.bbox[1] >= r.bbox[3] - 0.5 * height
+                and min(o.bbox[2], r.bbox[2]) > max(o.bbox[0], r.bbox[0])), default=math.inf)
 
 
 def _title_row(title: Sequence[float], other: Sequence[float]) -> bool:
