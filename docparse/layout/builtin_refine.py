@@ -527,10 +527,16 @@ def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> l
                 and evidence.text_layer is None]
     out: list[Region] = []
     for r in regions:
-        lines = (rows_of(_words_in(evidence, r.bbox))
-                 if r.label == "text" and not any(_centre_in(r.bbox, p) for p in pictures) else [])
-        sizes = [[size for size, _, box in rows if _centre_in(box, hull(line))] for line in lines]
-        if not lines or not sizes[0] or min(sizes[0]) < _HEADING_SIZE * body:
+        # Cheap tests first: a map page's text box holds thousands of lines.
+        inside = ([(size, box) for size, _, box in rows if _centre_in(box, r.bbox)]
+                  if r.label == "text" and not any(_centre_in(r.bbox, p) for p in pictures) else [])
+        if not inside or max(size for size, _ in inside) < _HEADING_SIZE * body:
+            out.append(r)
+            continue
+        lines = rows_of(_words_in(evidence, r.bbox))
+        first = hull(lines[0]) if lines else r.bbox
+        own = [size for size, box in inside if _centre_in(box, first)]
+        if not lines or not own or min(own) < _HEADING_SIZE * body:
             out.append(r)
             continue
         text = " ".join(t for t, _ in lines[0]).strip()
@@ -546,11 +552,11 @@ def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> l
                 out.append(r)
                 continue
             # The heading and its first paragraph in one box: the rest is set smaller.
-            rest = [size for line in sizes[1:] for size in line]
-            if not rest or max(rest) * _HEADING_SIZE > min(sizes[0]):
+            cut = (first[3] + hull(lines[1])[1]) / 2
+            rest = [size for size, box in inside if (box[1] + box[3]) / 2 > cut]
+            if not rest or max(rest) * _HEADING_SIZE > min(own):
                 out.append(r)
                 continue
-            cut = (hull(lines[0])[3] + hull(lines[1])[1]) / 2
             out += [Region("paragraph_title", (r.bbox[0], r.bbox[1], r.bbox[2], cut), r.score, title_id),
                     Region("text", (r.bbox[0], cut, r.bbox[2], r.bbox[3]), r.score, text_id)]
             continue
