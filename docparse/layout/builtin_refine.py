@@ -957,16 +957,25 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
 def _table_regions(region: Region, pieces: Sequence[Piece]) -> list[Region]:
     """``region`` as a table, and the paragraphs set right above and below its grid with no
     blank line between (a survey question over its checkbox matrix) as text regions."""
-    from docparse.textlayer.tables import hull, prose_margins
+    from docparse.textlayer.tables import prose_margins
 
-    table_id, text_id = LABELS.index("table"), LABELS.index("text")
     head, grid, tail = prose_margins(pieces)
     if not head and not tail:
-        return [Region("table", region.bbox, region.score, table_id, None)]
-    parts = [Region("text", hull(head), region.score, text_id, None)] if head else []
-    parts.append(Region("table", hull(grid), region.score, table_id, None))
+        return [Region("table", region.bbox, region.score, LABELS.index("table"), None)]
+    return _grid_with_prose(head, grid, tail, region.score)
+
+
+def _grid_with_prose(head: Sequence[Piece], grid: Sequence[Piece], tail: Sequence[Piece],
+                     score: float) -> list[Region]:
+    """A text region over the ``head`` pieces (if any), a table over the ``grid``, and a
+    text region over the ``tail`` (if any), top to bottom."""
+    from docparse.textlayer.tables import hull
+
+    text_id = LABELS.index("text")
+    parts = [Region("text", hull(head), score, text_id, None)] if head else []
+    parts.append(Region("table", hull(grid), score, LABELS.index("table"), None))
     if tail:
-        parts.append(Region("text", hull(tail), region.score, text_id, None))
+        parts.append(Region("text", hull(tail), score, text_id, None))
     return parts
 
 
@@ -1364,9 +1373,7 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
         if mates:
             j = max(mates, key=lambda j: intersection(out[j].bbox, cut))
             o = out[j]
-            grown = (min(o.bbox[0], cut[0]), min(o.bbox[1], cut[1]),
-                     max(o.bbox[2], cut[2]), max(o.bbox[3], cut[3]))
-            out[j] = Region(o.label, grown, o.score, o.cls_id, None)
+            out[j] = Region(o.label, union(o.bbox, cut), o.score, o.cls_id, None)
             if on_top and j > i:
                 moved_before[j] = i  # read where it stands: before its picture
         else:
@@ -1407,7 +1414,7 @@ def _prose_edges_split(
     between stays a table. Only when that grid still looks like a table on its own."""
     if table.label != "table" or len(pieces) < 6:
         return [table]
-    from docparse.textlayer.tables import bands_of, hull, looks_like_table
+    from docparse.textlayer.tables import bands_of, looks_like_table
 
     bands = bands_of(pieces)
     prose = [_is_prose_band(b) for b in bands]
@@ -1421,14 +1428,8 @@ def _prose_edges_split(
     grid = [p for b in bands[first:last] for p in b]
     if not looks_like_table(grid):
         return [table]
-    text_id = LABELS.index("text")
-    out: list[Region] = []
-    if first:
-        out.append(Region("text", hull([p for b in bands[:first] for p in b]), table.score, text_id))
-    out.append(Region("table", hull(grid), table.score, table.cls_id))
-    if last < len(bands):
-        out.append(Region("text", hull([p for b in bands[last:] for p in b]), table.score, text_id))
-    return out
+    return _grid_with_prose([p for b in bands[:first] for p in b], grid,
+                            [p for b in bands[last:] for p in b], table.score)
 
 
 #: Lines in this top or bottom share of the page are furniture (as the built-in recogniser

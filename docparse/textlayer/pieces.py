@@ -11,7 +11,7 @@ import unicodedata
 from collections.abc import Container, Sequence
 from itertools import pairwise
 
-from docparse.geometry import Box
+from docparse.geometry import Box, union
 from docparse.textlayer.chars import WORD_GAP, between_words, is_rtl_text
 from docparse.textlayer.model import TextChar, TextLayerPage
 
@@ -88,8 +88,7 @@ def _dingbats_joined(pieces: list[tuple[str, Box]], fonts: Sequence[tuple[float,
             overlap = min(box[3], prev[3]) - max(box[1], prev[1])
             if gap <= _TOUCHING * min(font[0], prev_font[0]) and overlap > 0.5 * min(
                     box[3] - box[1], prev[3] - prev[1]):
-                out[-1] = (prev_text + text, (min(prev[0], box[0]), min(prev[1], box[1]),
-                                              max(prev[2], box[2]), max(prev[3], box[3])))
+                out[-1] = (prev_text + text, union(prev, box))
                 prev_font = font
                 continue
         out.append((text, box))
@@ -142,7 +141,7 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
         if j in joined:
             bt, bb = pieces[joined[j]]
             t = f"{bt} {t}"
-            box = (min(bb[0], box[0]), min(bb[1], box[1]), max(bb[2], box[2]), max(bb[3], box[3]))
+            box = union(bb, box)
         out.append((t, box))
     return out
 
