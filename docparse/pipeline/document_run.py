@@ -54,6 +54,9 @@ class RunContext:
     #: Straightens a scanned page and turns it upright: (page) -> (page, record). Runs on
     #: ``workers``.
     orient: Callable[[PageImage], tuple[PageImage, Preprocessed]]
+    #: Reads the symbols a born-digital page draws as tiny images into its text layer. Runs
+    #: on ``workers``.
+    read_glyphs: Callable[[PageImage], PageImage]
     emit: Callable[[Event], None]
 
 
@@ -204,6 +207,9 @@ class DocumentRun:
         if opts.orientation == "auto" and scanned:
             page, preprocessed = await asyncio.wrap_future(
                 ctx.workers.submit_for_page(seq, ctx.orient, page))
+        elif page.text_layer is not None and page.text_layer.small_images:
+            page = await asyncio.wrap_future(
+                ctx.workers.submit_for_page(seq, ctx.read_glyphs, page))
         regions: list[Region] = await asyncio.wrap_future(
             ctx.workers.submit_for_page(seq, _detect_one, ctx.layout, page))
         # The window opens for more pages once this one's crops are encoded, not at the end of

@@ -218,6 +218,13 @@ class AsyncParser:
         done = preprocess_page(page.image, self._reader)
         return dataclasses.replace(page, image=done.image), done
 
+    def _read_glyphs(self, page: PageImage) -> PageImage:
+        """A born-digital page with the symbols it draws as tiny images read into its text
+        layer (runs in a worker thread; see :mod:`docparse.preprocess.glyphs`)."""
+        from docparse.preprocess.glyphs import read_glyph_images
+
+        return read_glyph_images(page, self._reader)
+
     def _reader(self) -> Any:
         """The PP-OCRv6 engine of the full orientation check, built on first need."""
         if self._line_reader is None:
@@ -409,7 +416,7 @@ class AsyncParser:
         ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
                          workers=self._layout_pool, window=self._window,
                          page_sequence=self._page_sequence, orient=self._orient,
-                         emit=self._emit)
+                         read_glyphs=self._read_glyphs, emit=self._emit)
         return await DocumentRun(ctx, src, store, submitted).run()
 
 

@@ -86,7 +86,28 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
         rules=_rules(log, affine, scale),
         vertical_rules=_rules(log, affine, scale, vertical=True),
         scale=scale,
+        small_images=_small_images(log, affine),
     )
+
+
+#: An image at most this many points tall and wide may stand for a glyph or two.
+_SMALL_IMAGE_HEIGHT = 30.0
+_SMALL_IMAGE_WIDTH = 120.0
+#: Pages drawing more small images than this (icons in a map) keep the first ones only.
+_MAX_SMALL_IMAGES = 200
+
+
+def _small_images(log: Sequence[tuple[str, Sequence[float]]], affine: Affine) -> tuple[Box, ...]:
+    out: list[Box] = []
+    for kind, bbox in log:
+        if kind != "fill-image":
+            continue
+        x0, y0, x1, y1 = bbox
+        if 0 < y1 - y0 <= _SMALL_IMAGE_HEIGHT and 0 < x1 - x0 <= _SMALL_IMAGE_WIDTH:
+            out.append(_transform(bbox, affine))
+            if len(out) == _MAX_SMALL_IMAGES:
+                break
+    return tuple(out)
 
 
 #: A rule is at most this many points thick and at least this many times longer than thick.

@@ -48,3 +48,6 @@ class TextLayerPage:
     vertical_rules: tuple[tuple[float, float, float, float], ...] = ()
     #: Page pixels per PDF point (the render scale the boxes are at).
     scale: float = 1.0
+    #: Small raster images drawn on the page, as boxes: a glyph the font lacked (a currency
+    #: sign, a check mark) is sometimes drawn as one (:mod:`.glyph_images`).
+    small_images: tuple[tuple[float, float, float, float], ...] = ()
