@@ -26,7 +26,7 @@ from pydantic import AfterValidator, BaseModel, ConfigDict, Field, PrivateAttr
 from docparse import formats as registry
 
 SCHEMA_NAME: Literal["docparse.document"] = "docparse.document"
-SCHEMA_VERSION = "1.0"
+SCHEMA_VERSION = "1.1"
 
 BlockStatus = Literal["ok", "failed", "skipped", "merged"]
 DocumentStatus = Literal["success", "partial", "failed"]
@@ -177,6 +177,31 @@ class ErrorItem(_Model):
     severity: Literal["error", "warning"] = "error"
 
 
+class Attachment(_Model):
+    """A file embedded in the PDF: an attachment, or the machine-readable copy an e-invoice
+    (Factur-X, ZUGFeRD, XRechnung, UBL) carries of itself. Its fields are the invoice's own,
+    including ones the printed page leaves out."""
+
+    #: The name the PDF files it under (its EmbeddedFiles entry).
+    name: str
+    #: The file name it declares (``UF``, else ``F``), "" when none.
+    filename: str = ""
+    description: str = ""
+    #: MIME type the PDF declares for it (``/Subtype``), e.g. ``text/xml``.
+    mime_type: str | None = None
+    #: Size in bytes once read; None when it was not read.
+    size: int | None = None
+    sha256: str | None = None
+    #: Its text, for a text file (XML, JSON, CSV, plain text) up to 4 MiB; None for binary
+    #: files and files not read.
+    text: str | None = None
+    #: ``ubl-invoice`` or ``cii-invoice`` (UN/CEFACT Cross Industry Invoice: Factur-X,
+    #: ZUGFeRD, XRechnung) when the text is an e-invoice's XML; None otherwise.
+    format: str | None = None
+    #: Why the content was not read (too large, an unsupported filter), None when it was.
+    note: str | None = None
+
+
 class Stats(_Model):
     """Volatile run data. Excluded from reproducibility comparisons. Strict: every field is
     declared here (and in the JSON Schema)."""
@@ -224,6 +249,8 @@ class Document(_Model):
     errors: tuple[ErrorItem, ...] = ()
     stats: Stats = Field(default_factory=Stats)
     merged_tables: tuple[MergedTable, ...] = ()
+    #: Files embedded in the input (PDF attachments, an e-invoice's XML); added in 1.1.
+    attachments: tuple[Attachment, ...] = ()
     pages: tuple[Page, ...] = ()
 
     # JPEG bytes of every picture a block references (block.image -> bytes). Not serialised:

@@ -25,7 +25,7 @@ def test_json_round_trip(tmp_path: Path) -> None:
     path = doc.save_to_json(tmp_path)
     assert path == tmp_path / "a.json"
     data = json.loads(path.read_text())
-    assert data["schema"] == "docparse.document" and data["version"] == "1.0"
+    assert data["schema"] == "docparse.document" and data["version"] == "1.1"
     page = data["pages"][0]
     assert set(page) >= {"input_path", "page_index", "page_count", "width", "height",
                          "model_settings", "parsing_res_list", "layout_det_res"}

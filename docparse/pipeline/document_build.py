@@ -6,7 +6,7 @@ import time
 from collections import Counter
 from collections.abc import Sequence
 
-from docparse.document import Document, ErrorItem, Stats
+from docparse.document import Attachment, Document, ErrorItem, Stats
 from docparse.options import AssemblyOptions, ParseOptions
 from docparse.pipeline.page_run import PageOutcome
 
@@ -19,6 +19,7 @@ def build_document(
     started: float,
     layout_name: str,
     recognizer_name: str,
+    attachments: Sequence[Attachment] = (),
 ) -> Document:
     errors = [e for o in outcomes for e in o.errors] + list(failed_pages)
     # From the page itself (not the outcome), so a page reloaded by --resume keeps its warning.
@@ -63,6 +64,7 @@ def build_document(
         status=status,
         errors=tuple(errors),
         stats=stats,
+        attachments=tuple(attachments),
         pages=tuple(o.page for o in outcomes),
     )
     return doc.with_images(images)

@@ -86,7 +86,8 @@ class DocumentRun:
         src, ctx = self.src, self.ctx
         doc = build_document(src.input_path, 1 if src.single_image else src.page_count,
                              [self.outcomes[i] for i in sorted(self.outcomes)], self.failed_pages,
-                             started, ctx.layout.name, ctx.recognizer.name)
+                             started, ctx.layout.name, ctx.recognizer.name,
+                             attachments=src.attachments())
         if self.store is not None:
             doc = doc.with_images(self.store.images())
         doc = restructure_document(doc, ctx.options)

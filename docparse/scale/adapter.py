@@ -10,7 +10,7 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
-from docparse.document import SCHEMA_VERSION, Document, ErrorItem, Page
+from docparse.document import SCHEMA_VERSION, Attachment, Document, ErrorItem, Page
 from docparse.export.atomic import write_bytes
 from docparse.export.batch_files import failure_summary, write_outputs
 from docparse.export.outdir import WORK_DIR
@@ -29,6 +29,7 @@ __all__ = [
     "SCHEMA_VERSION",
     "WORK_DIR",
     "AsyncParser",
+    "Attachment",
     "Document",
     "ErrorItem",
     "FoundInput",
@@ -97,10 +98,11 @@ def assemble_document(
     recognizer_name: str,
     images: Mapping[str, bytes],
     options: ParseOptions,
+    attachments: Sequence[Attachment] = (),
 ) -> Document:
     """One document from the pages of all its ranges, then the document-level passes."""
     doc = build_document(input_path, page_count, outcomes, failed_pages, started,
-                         layout_name, recognizer_name)
+                         layout_name, recognizer_name, attachments)
     return restructure_document(doc.with_images(images), options)
 
 

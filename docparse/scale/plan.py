@@ -9,7 +9,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from docparse.scale.adapter import ErrorItem, Page
+from docparse.scale.adapter import Attachment, ErrorItem, Page
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,8 @@ class Probe:
     sha256: str
     page_count: int
     single_image: bool
+    #: Files embedded in the input, read once here (the ranges' workers never see them).
+    attachments: tuple[Attachment, ...] = ()
 
 
 @dataclass(frozen=True)

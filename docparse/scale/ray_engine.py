@@ -452,7 +452,8 @@ class RayBatch:
         page_count = 1 if doc.probe.single_image else doc.probe.page_count
         document = assemble_document(doc.ref.uri, page_count, outcomes, failed_pages,
                                      doc.started, layout_name, recognizer_name,
-                                     doc.store.images(), self.options)
+                                     doc.store.images(), self.options,
+                                     doc.probe.attachments)
         try:
             write_document(document, self.output, doc.ref, self.out)
             if document.status == "success":  # documents with failures are retried by --resume

@@ -39,7 +39,7 @@ def probe(ref: InputRef, password: str | None) -> Probe:
     source: Any = ref.uri if ref.local else read_input(ref)
     with open_source(source, password=password, name=None if ref.local else ref.uri) as src:
         return Probe(sha256=sha256_of(ref), page_count=src.page_count,
-                     single_image=bool(src.single_image))
+                     single_image=bool(src.single_image), attachments=src.attachments())
 
 
 class PageWorker:

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from docparse.document import Attachment
     from docparse.textlayer.model import TextLayerPage
 
 
@@ -64,5 +65,9 @@ class Source(Protocol):
     single_image: bool
 
     def render(self, index: int, *, dpi: int, with_text_layer: bool) -> PageImage: ...
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Files embedded in the input (PDF attachments); () when it has none."""
+        ...
 
     def close(self) -> None: ...

@@ -28,6 +28,8 @@ if TYPE_CHECKING:
     import numpy.typing as npt
     from PIL import Image
 
+    from docparse.document import Attachment
+
 logger = logging.getLogger(__name__)
 
 _PIL_FORMATS: dict[Format, str] = {
@@ -188,6 +190,10 @@ class ImageSource:
             text_layer=None,
             meta=meta,
         )
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Images embed no files."""
+        return ()
 
     def _note_orientation(self, image: Image.Image, index: int, meta: dict[str, Any]) -> None:
         if index not in self._orientations:

@@ -9,6 +9,7 @@ departure: a small scanned page (a pocket book's page, a receipt) is rendered la
 
 from __future__ import annotations
 
+import logging
 import math
 import threading
 from pathlib import Path
@@ -29,6 +30,7 @@ if TYPE_CHECKING:
     import numpy as np
     import numpy.typing as npt
 
+    from docparse.document import Attachment
     from docparse.textlayer.model import TextLayerPage
 
 #: Lowest render scale before a page counts as too large (paddlex PDF_MIN_RENDER_SCALE).
@@ -40,6 +42,8 @@ MIN_SCAN_LONG_SIDE = 1500
 
 #: MuPDF keeps one global context per process: every pymupdf call docparse makes while
 #: rendering goes through this lock, so sources in different worker threads never interleave.
+log = logging.getLogger(__name__)
+
 MUPDF_LOCK = threading.RLock()  # re-entrant: the text-layer extractor may take it too
 
 #: What ``import pymupdf`` (2.0) imports by itself when installed, and docparse never uses:
@@ -250,6 +254,19 @@ class PdfSource:
             text_layer=text_layer,
             meta=meta,
         )
+
+    def attachments(self) -> tuple[Attachment, ...]:
+        """Files embedded in the PDF, with the text of text files (:mod:`.attachments`). A
+        damaged attachment table lists nothing rather than failing the document."""
+        from docparse.sources.attachments import embedded_files
+
+        with MUPDF_LOCK:
+            doc = self._require_open(0)
+            try:
+                return embedded_files(doc)
+            except _mupdf_errors(ValueError) as exc:
+                log.warning("%s: embedded files not read: %s", self.input_path, _reason(exc))
+                return ()
 
     def _load_page(self, index: int) -> Any:
         doc = self._require_open(index)

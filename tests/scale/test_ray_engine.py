@@ -85,7 +85,19 @@ def inputs(samples_dir: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     (folder / "scans").mkdir()
     for name in ("report.pdf", "invoice.pdf", "scans/scan.png"):
         shutil.copy(samples_dir / Path(name).name, folder / name)
+    # The invoice carries its own XML, as e-invoices do: the scheduler reads it (the ranges'
+    # workers never do), and it must reach the JSON as the local engine writes it.
+    import pymupdf
+
+    with pymupdf.open(folder / "invoice.pdf") as pdf:
+        pdf.embfile_add("factur-x.xml", EINVOICE_XML.encode(), filename="factur-x.xml")
+        pdf.save(folder / "invoice.pdf", incremental=True, encryption=0)
     return folder
+
+
+EINVOICE_XML = ('<?xml version="1.0" encoding="UTF-8"?><rsm:CrossIndustryInvoice '
+                'xmlns:rsm="urn:un:unece:uncefact:data:standard:CrossIndustryInvoice:100">'
+                "<ram:ID>2024-0042</ram:ID></rsm:CrossIndustryInvoice>")
 
 
 COMMON = ["--layout", "builtin", "--quiet", "--max-concurrency", "2"]
@@ -143,6 +155,9 @@ def test_ray_engine_writes_the_local_engines_files_and_resumes(
                  "--server", server.url, "--pages-per-task", "1", *COMMON]
                 ) == EXIT_OK, capsys.readouterr().err
     assert_same_outputs(local_out, tmp_path / "ray")
+    invoice = json.loads((tmp_path / "ray" / "invoice.json").read_text(encoding="utf-8"))
+    assert [(a["name"], a["format"], a["text"]) for a in invoice["attachments"]] == [
+        ("factur-x.xml", "cii-invoice", EINVOICE_XML)]
     report = json.loads((tmp_path / "ray" / "report.json").read_text(encoding="utf-8"))
     assert report["page_count"] == 2 and [p["page_index"] for p in report["pages"]] == [0, 1]
     # The cap is the servers' capacity across the cluster, not per worker (2 workers here,
