@@ -777,6 +777,9 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
             continue
         if any(r.label == "table" and intersection(r.bbox, grid) >= 0.9 * size for r in out):
             continue  # the model's table already
+        if (cut := _cut_around_grid(out, grid, evidence)) is not None:
+            out = cut
+            continue
         members = [i for i, r in enumerate(out) if r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)]
         if not members:
             if any(intersection(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
@@ -790,6 +793,48 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         table = Region("table", grid, max(out[i].score for i in members), table_id, None)
         out = [table if i == members[0] else r for i, r in enumerate(out)
                if i == members[0] or i not in members]
+    return out
+
+
+#: Boxes a ruled grid may sit inside of, with text of their own above or below it.
+_RULED_HOSTS = _RULED_MEMBERS - {"table"} | {"display_formula"}
+
+
+def _cut_around_grid(regions: Sequence[Region], grid: tuple[float, float, float, float],
+                     evidence: LayoutEvidence) -> list[Region] | None:
+    """The regions with the smallest box that holds the ruled ``grid`` and text above or
+    below it cut in three: its text above the grid, the table, its text below (the small
+    model boxes a question with its table and answers as one paragraph or "formula"). Boxes
+    centred in the grid go into the table. None when no box holds the grid so."""
+    size = max(1.0, area(grid))
+    hosts = [i for i, r in enumerate(regions) if r.label in _RULED_HOSTS
+             and intersection(r.bbox, grid) >= 0.9 * size and area(r.bbox) >= 1.2 * size]
+    if not hosts:
+        return None
+    index = min(hosts, key=lambda i: area(regions[i].bbox))
+    host = regions[index]
+    words = _words_in(evidence, host.bbox)
+    above = [b for _, b in words if (b[1] + b[3]) / 2 < grid[1]]
+    below = [b for _, b in words if (b[1] + b[3]) / 2 > grid[3]]
+    if not above and not below:
+        return None
+    x1, _, x2, _ = host.bbox
+    parts: list[Region] = []
+    if above:
+        top = max(host.bbox[1], min(b[1] for b in above))
+        parts.append(Region(host.label, (x1, top, x2, min(grid[1], max(b[3] for b in above))),
+                            host.score, host.cls_id, None))
+    parts.append(Region("table", grid, host.score, LABELS.index("table"), None))
+    if below:
+        bottom = min(host.bbox[3], max(b[3] for b in below))
+        parts.append(Region(host.label, (x1, max(grid[3], min(b[1] for b in below)), x2, bottom),
+                            host.score, host.cls_id, None))
+    out: list[Region] = []
+    for i, r in enumerate(regions):
+        if i == index:
+            out.extend(parts)
+        elif not (r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)):
+            out.append(r)
     return out
 
 

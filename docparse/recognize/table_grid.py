@@ -163,6 +163,30 @@ def build_grid(
     return n_cols, cells if spanned else _header_rowspans(cells, n_cols)
 
 
+#: A row rule through the middle of a text line (this share of the line's height at its top
+#: and at its bottom excepted) is no border: it is a stroke of the letters, or the noise of a
+#: tinted fill around them that reads as ink (a scanned header row in grey).
+_THROUGH_TEXT = 0.2
+
+
+def _clear_of_text(rules: TableRules, lines: Sequence[OcrLine]) -> TableRules:
+    """``rules`` without the row rules and fill edges that run through a text line."""
+    boxes = [line.bbox for line in lines]
+
+    def through(segment: tuple[float, float, float, float]) -> bool:
+        y = segment[1]
+        return any(
+            b[1] + _THROUGH_TEXT * (b[3] - b[1]) < y < b[3] - _THROUGH_TEXT * (b[3] - b[1])
+            and min(segment[2], b[2]) > max(segment[0], b[0])
+            for b in boxes)
+
+    kept = tuple(r for r in rules.lines if not through(r))
+    edges = tuple(r for r in rules.band_edges if not through(r))
+    if len(kept) == len(rules.lines) and len(edges) == len(rules.band_edges):
+        return rules
+    return dataclasses.replace(rules, lines=kept, band_edges=edges)
+
+
 def _lattice_grid(
     lines: Sequence[OcrLine], rules: TableRules, unit: float
 ) -> tuple[int, list[GridCell]] | None:
@@ -171,7 +195,7 @@ def _lattice_grid(
     text, however many rows they make. None when the rules draw no such lattice, when text
     stands beside it (the rules frame only part of the table), or when its cells are not
     the table's (see :func:`_rules_its_rows` and :func:`_holds_grid`)."""
-    lattice = find_lattice(rules, unit)
+    lattice = find_lattice(_clear_of_text(rules, lines), unit)
     if lattice is None:
         return None
     fx0, fy0, fx1, fy1 = lattice.frame

@@ -52,6 +52,8 @@ class Lattice:
 _JOINT_UNITS = 0.15
 #: ... and never closer than this many pixels (anti-aliasing of a hairline).
 _JOINT_MIN_PX = 3.0
+#: Row rules may run on past a side rule by this many joint tolerances.
+_SIDE_SNAP = 2.0
 
 
 def find_lattice(rules: TableRules, unit: float) -> Lattice | None:
@@ -70,6 +72,12 @@ def find_lattice(rules: TableRules, unit: float) -> Lattice | None:
     top, bottom = horizontal[0][0], horizontal[-1][0]
     left = min(min(r[1::2]) for r in horizontal)
     right = max(max(r[2::2]) for r in horizontal)
+    # A side drawn as a rule is the frame's side, though the row rules run on past it (a
+    # thick or shadowed border, anti-aliasing): a few pixels beyond it would make a column of
+    # their own, which every stroke reaching that far would cut into rows.
+    sides = [r[0] for r in vertical if _crosses([r], r[0], top, bottom, tol)]
+    left = min((x for x in sides if left <= x <= left + _SIDE_SNAP * tol), default=left)
+    right = max((x for x in sides if right - _SIDE_SNAP * tol <= x <= right), default=right)
     frame = (left, top, right, bottom)
     if not (
         _crosses(horizontal, top, left, right, tol)

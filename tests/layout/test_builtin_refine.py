@@ -638,3 +638,33 @@ def test_a_heading_boxed_with_its_paragraph_is_cut_off_as_a_heading() -> None:
     # A first line set like the rest is no heading.
     layer = _titled_page("Results and discussion", 10, 88)
     assert [r.label for r in refine_builtin([both], evidence(layer))] == ["text"]
+
+
+def test_a_ruled_grid_inside_a_question_box_is_cut_out_as_a_table() -> None:
+    # A scanned exam: the model boxes a question, its ruled table and the answers under it as
+    # one "formula". The grid is the table; the text above and below it stays where it is.
+    from docparse.layout import DrawnRules
+    from docparse.layout.builtin_refine import ruled_tables
+
+    xs, ys = (400.0, 560.0, 760.0), (300.0, 340.0, 380.0, 420.0)
+    lines = [("6. The table shows the bills Bree received.", (100.0, 200.0, 760.0, 236.0)),
+             ("Value", (420.0, 305.0, 500.0, 335.0)), ("Count", (580.0, 305.0, 660.0, 335.0)),
+             ("$5", (420.0, 345.0, 460.0, 375.0)), ("5", (580.0, 345.0, 600.0, 375.0)),
+             ("$10", (420.0, 385.0, 470.0, 415.0)), ("3", (580.0, 385.0, 600.0, 415.0)),
+             ("F 5/22", (400.0, 460.0, 500.0, 496.0)), ("H 5/11", (600.0, 460.0, 700.0, 496.0))]
+    rules = DrawnRules(tuple((xs[0], y, xs[-1], y) for y in ys),
+                       tuple((x, ys[0], x, ys[-1]) for x in xs), scale=2.0)
+    evidence = LayoutEvidence(width=1000, height=1400, text_layer=None, page_has_text=False,
+                              ocr_lines=tuple(lines), drawn_rules=rules)
+    title = Region("paragraph_title", (100, 100, 500, 140), 0.9, 2)
+    question = Region("display_formula", (90, 190, 780, 500), 0.6, 8)
+    out = ruled_tables([title, question], evidence)
+    assert [(r.label, tuple(round(v) for v in r.bbox)) for r in out] == [
+        ("paragraph_title", (100, 100, 500, 140)),
+        ("display_formula", (90, 200, 780, 236)),
+        ("table", (400, 300, 760, 420)),
+        ("display_formula", (90, 460, 780, 496)),
+    ]
+    # A box that is the grid and nothing more is the table, as before.
+    only = Region("text", (398, 298, 762, 422), 0.6, 1)
+    assert [r.label for r in ruled_tables([only], evidence)] == ["table"]

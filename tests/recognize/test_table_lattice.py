@@ -111,6 +111,29 @@ def test_a_fill_edge_closes_a_cell_as_a_rule_does() -> None:
     assert spans(rules) == [(0, 0, 1, 1), (0, 1, 1, 1), (1, 0, 1, 1), (1, 1, 1, 1)]
 
 
+def test_row_rules_running_past_the_side_rule_open_no_column() -> None:
+    # A scanned table with a shadowed border: the row rules run 5 px past the right side's
+    # rule. Those pixels are no column, and a stroke reaching into them no row.
+    rules = grid_rules([0, 200, 400], [0, 40, 80])
+    overshoot = TableRules(
+        lines=(*(hline(y, 0, 405) for y in (0, 40, 80)), hline(20, 300, 405)),
+        verticals=rules.verticals)
+    assert spans(overshoot) == spans(rules)
+    lattice = find_lattice(overshoot, unit=H)
+    assert lattice is not None and lattice.frame[2] == 400
+
+
+def test_rules_through_the_middle_of_a_text_line_cut_no_row() -> None:
+    # A grey header row on a scan: its noise reads as runs of ink through the letters.
+    lines = [line("Birthday Money", 100, 10), line("Value", 10, 50), line("Count", 210, 50),
+             line("$5", 10, 90), line("5", 210, 90)]
+    rules = grid_rules([0, 200, 400], [0, 40, 80, 120])
+    noisy = TableRules(lines=(*rules.lines, hline(20, 0, 400), hline(58, 120, 400)),
+                       verticals=(vline(0, 0, 120), vline(400, 0, 120), vline(200, 40, 120)))
+    assert cells_of(lines_to_table_html(lines, noisy)) == [
+        ["Birthday Money"], ["Value", "Count"], ["$5", "5"]]
+
+
 # ---------------------------------------------------------------------------------------
 # The grid built from it
 
