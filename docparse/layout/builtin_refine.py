@@ -1226,11 +1226,47 @@ def _cut_blocks(pieces: list[Piece], gutter: float, top: bool = False) -> list[l
         return [pieces]
     columns = _grids_joined(_columns_loose(pieces, gutter))
     if len(columns) > 1:
+        if heads := _headline_over(columns, pieces):
+            rest = [p for p in pieces if p not in heads]
+            return [heads, *_cut_blocks(rest, gutter)]
         return [b for c in columns for b in _cut_blocks(c, gutter)]
     bands = bands_of(pieces)
     if len(bands) > 1:
         return [b for band in bands for b in _cut_blocks(band, gutter)]
     return [pieces]
+
+
+#: A headline is set at least this many times the height of the block's median line.
+_HEADLINE_HEIGHT = 1.6
+
+
+def _headline_over(columns: Sequence[Sequence[Piece]], pieces: Sequence[Piece]) -> list[Piece]:
+    """The rows of large type leading ``pieces`` (a newspaper article's headline) when they
+    run over two or more of its ``columns``; [] otherwise. The columns' cut lets a few pieces
+    cross a gutter (a detector joins the odd line across a narrow one) and files each with
+    the column its centre falls in: a headline over the article's columns would be filed
+    with the middle one, and the box of that column would then hold its neighbours' lines."""
+    from docparse.textlayer.tables import rows_of
+
+    heights = sorted(p[1][3] - p[1][1] for p in pieces)
+    median = heights[len(heights) // 2]
+    rows = rows_of(pieces)
+    heads: list[Piece] = []
+    for k, row in enumerate(rows[:-1]):
+        if any(p[1][3] - p[1][1] < _HEADLINE_HEIGHT * median for p in row):
+            break
+        if max(p[1][3] for p in row) > min(p[1][1] for r in rows[k + 1:] for p in r):
+            break  # not clear of what follows
+        heads.extend(row)
+    if not heads:
+        return []
+    x1, x2 = min(p[1][0] for p in heads), max(p[1][2] for p in heads)
+    spanned = 0
+    for column in columns:
+        body = [p for p in column if p not in heads]
+        if body and min(p[1][2] for p in body) > x1 and max(p[1][0] for p in body) < x2:
+            spanned += 1
+    return heads if spanned >= 2 else []
 
 
 def prose_columns_split(table: Region, pieces: Sequence[Piece], gutter: float) -> list[Region] | None:

@@ -195,3 +195,21 @@ def test_on_the_server_path_prose_columns_are_cut_from_the_found_lines() -> None
     cells = tuple((x, 100.0 + 20 * i, x + 60.0, 105.0 + 20 * i) for i in range(8) for x in (50.0, 250.0, 450.0))
     grid = LayoutEvidence(width=612, height=792, text_layer=None, page_has_text=False, line_boxes=cells)
     assert [r.label for r in refine_builtin([Region("table", (40, 90, 520, 260), 0.99, 6)], grid)] == ["table"]
+
+
+def test_a_headline_over_an_articles_columns_is_read_first_and_alone() -> None:
+    # A newspaper page the model calls one picture: an article's headline in large type runs
+    # over its three narrow columns, 6 px above them. The headline is a block of its own,
+    # read before the columns, and no block's box reaches into another column.
+    columns = [_prose_lines(40 + 177 * k, 130, 175, 30, seed=3 * k, cjk=True) for k in range(3)]
+    headline = ("二十一年砺神剑 二十一次一级营", (120.0, 76.0, 480.0, 124.0))
+    page = [headline, *(line for column in columns for line in column)]
+    evidence = _scan(page)
+    out = [r for r in refine_builtin([Region("image", (0, 40, 612, 700), 0.9, 3)], evidence)
+           if r.label != "image"]
+    boxes = [r.bbox for r in out]
+    assert _texts(evidence, boxes[0]) == [headline[0]]
+    for k, column in enumerate(columns):
+        assert _texts(evidence, boxes[k + 1]) == [t for t, _ in column]
+    assert len(out) == 4
+
