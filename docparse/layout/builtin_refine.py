@@ -1532,8 +1532,15 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
     lines page pre-processing found (:attr:`LayoutEvidence.line_boxes`) are grouped into
     paragraphs and rows, each group becomes a tentative ``text`` region (dropped if nothing is
     read in it: the lines of a photo's edges), placed in reading order before the first
-    region below it. The built-in recogniser does the same with its own OCR lines instead."""
-    if evidence.line_boxes is None or evidence.ocr_lines is not None:
+    region below it.
+
+    With the page's OCR lines (the built-in recogniser read the page first), the lines no
+    region holds are boxed the same way, and the page is then ordered again: the model's
+    regions were ordered without them, and a column whose top the model missed was read
+    after the column beside it (a report's sidebar after the body's first paragraph)."""
+    if evidence.ocr_lines is not None:
+        return _ocr_text_the_model_missed(regions, evidence)
+    if evidence.line_boxes is None:
         return list(regions)
     from docparse.geometry import insert_position, inside_share, nearby_groups
 
@@ -1560,3 +1567,43 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
         found = Region("text", box, 0.5, text_id, None, tentative=True)
         out.insert(insert_position([r.bbox for r in out], box), found)
     return out
+
+
+#: OCR lines shorter than this (in characters) are fragments, not text the model missed.
+_MISSED_MIN_CHARS = 4
+#: An OCR line this many times taller than wide is set vertically (a side tab); the
+#: recogniser leaves those out of the text it finds outside every box, and so does this.
+_VERTICAL_LINE = 1.5
+
+
+def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    from docparse.geometry import inside_share, nearby_groups
+    from docparse.layout.reading_order import order_regions
+
+    every = [b for t, b in evidence.ocr_lines or () if t.strip()]
+    # Fragments (a fraction's digits, an answer's letter, a logo's initial) stay with the
+    # recogniser, which files them beside what they belong to: boxed and ordered on their
+    # own they would scatter.
+    lines = [b for t, b in evidence.ocr_lines or () if len(t.replace(" ", "")) >= _MISSED_MIN_CHARS]
+    if not lines:
+        return list(regions)
+    heights = sorted(b[3] - b[1] for b in every)
+    unit = max(1.0, heights[len(heights) // 2])
+    top, bottom = _MISSED_MARGIN * evidence.height, (1 - _MISSED_MARGIN) * evidence.height
+    loose = [b for b in lines
+             if b[3] - b[1] <= _VERTICAL_LINE * (b[2] - b[0])
+             and top <= (b[1] + b[3]) / 2 <= bottom
+             # OCR boxes are padded: a line whose centre a region holds is that region's.
+             and not any(_centre_in(b, r.bbox) or inside_share(b, r.bbox) >= 0.5
+                         for r in regions)]
+    if not loose:
+        return list(regions)
+    out = list(regions)
+    text_id = LABELS.index("text")
+    for group in nearby_groups(loose, unit):
+        box = (min(loose[i][0] for i in group), min(loose[i][1] for i in group),
+               max(loose[i][2] for i in group), max(loose[i][3] for i in group))
+        out.append(Region("text", box, 0.5, text_id, None, tentative=True))
+    # The text read out of a page-sized picture follows the picture; ordered as a block, the
+    # picture would cut the page in two at its middle.
+    return order_regions(out, evidence.width, evidence.height, backdrops=True)

@@ -31,12 +31,22 @@ _FOOTER_LABELS = frozenset({"footer", "footer_image"})
 # or last, so a tall side note does not look like a column.
 _EDGE_LABELS = frozenset({"number"})
 _TRAILING_LABELS = frozenset({"aside_text"})
+#: Pictures that may be the background of blocks read out of them.
+_BACKDROP_LABELS = frozenset({"image", "chart"})
 #: A gutter must be this much wider than the largest horizontal gap to lose to it.
 _GUTTER_PREFERENCE = 1.2
 
 
-def order_regions(regions: Sequence[Region], page_width: float, page_height: float) -> list[Region]:
+def order_regions(regions: Sequence[Region], page_width: float, page_height: float, *,
+                  backdrops: bool = False) -> list[Region]:
     """Sort regions into reading order and set their 1-based ``order``.
+
+    With ``backdrops``, a picture holding two or more other blocks (a page-sized photo or a
+    newspaper page whose text was read out of it) is their background, not a block beside
+    them: the rest is ordered without it, and it goes right before the first block it
+    holds. Without, it is ordered as any block (it crosses the columns and separates the
+    bands above and below its middle); the refinement steps that read text out of pictures
+    place what they read right after the picture in that order.
 
     Example:
         >>> left = Region("text", (50, 100, 290, 700), 0.9)
@@ -62,13 +72,31 @@ def order_regions(regions: Sequence[Region], page_width: float, page_height: flo
             body.append(region)
 
     tolerance = 0.002 * max(page_width, page_height, 1.0)
+    behind = [r for r in body if _holds_blocks(r, body)] if backdrops else []
+    flow = xy_cut([r for r in body if not any(r is b for b in behind)], tolerance)
+    for backdrop in behind:
+        at = next((i for i, r in enumerate(flow) if _centre_inside(r, backdrop)), len(flow))
+        flow.insert(at, backdrop)
     ordered = [
         *_top_down(headers),
-        *xy_cut(body, tolerance),
+        *flow,
         *_top_down(trailing),
         *_top_down(footers),
     ]
     return number_regions(ordered)
+
+
+def _centre_inside(region: Region, outer: Region) -> bool:
+    cx, cy = (region.bbox[0] + region.bbox[2]) / 2, (region.bbox[1] + region.bbox[3]) / 2
+    x1, y1, x2, y2 = outer.bbox
+    return region is not outer and x1 <= cx <= x2 and y1 <= cy <= y2
+
+
+def _holds_blocks(region: Region, body: Sequence[Region]) -> bool:
+    """Whether ``region`` is a picture with two or more other blocks centred inside it."""
+    if region.label not in _BACKDROP_LABELS:
+        return False
+    return sum(1 for r in body if _centre_inside(r, region) and r.label not in _BACKDROP_LABELS) >= 2
 
 
 def number_regions(ordered: Sequence[Region]) -> list[Region]:
@@ -103,6 +131,12 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
         cuts.append((x_gap[0], 0))
     if y_gap is not None:
         cuts.append((y_gap[0], 1))
+    if x_gap is None and y_gap is not None and _columns_beat_gap(regions, y_gap[1], tolerance):
+        # Columns crossed only by a few wide blocks (a table across the page's foot), whose
+        # gutter is wider than the clean horizontal gap: that gap is a hair between a
+        # paragraph's end and a caption's start, shared by chance; the columns are read
+        # between the crossing blocks instead (a report's sidebar before its body).
+        cuts = []
     for position, axis in cuts:
         first, second = _split(regions, position, axis=axis)
         # Guards the recursion: a cut that leaves one side empty would never terminate.
@@ -113,6 +147,18 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
     if banded is not None:
         return banded
     return _top_down(regions)
+
+
+def _columns_beat_gap(regions: Sequence[Region], y_gap: float, tolerance: float) -> bool:
+    """Whether the gutter found past the blocks crossing it is wider than ``y_gap`` (with
+    the usual preference) and has columns of text on its two sides, not a form's rows."""
+    gutter = _gutter_with_separators(regions, tolerance)
+    if gutter is None or gutter[1] < _GUTTER_PREFERENCE * y_gap:
+        return False
+    x = gutter[0]
+    left = [r for r in regions if r.bbox[2] <= x + tolerance]
+    right = [r for r in regions if r.bbox[0] >= x - tolerance]
+    return _columns(left, right)
 
 
 def _columns(left: Sequence[Region], right: Sequence[Region]) -> bool:
@@ -198,6 +244,13 @@ def _best_gutter(regions: Sequence[Region], tolerance: float) -> float | None:
     A gutter qualifies when blocks on its two sides sit next to each other somewhere (real
     columns, not a staircase) and fewer blocks cross it than stay on either side of it.
     """
+    found = _gutter_with_separators(regions, tolerance)
+    return None if found is None else found[0]
+
+
+def _gutter_with_separators(regions: Sequence[Region], tolerance: float
+                            ) -> tuple[float, float] | None:
+    """(x, width) of :func:`_best_gutter`'s gutter."""
     best: tuple[int, float, float] | None = None  # (crossing count, -gap width, x)
     for x in sorted({r.bbox[2] for r in regions}):
         left = [r for r in regions if r.bbox[2] <= x + tolerance]
@@ -213,7 +266,7 @@ def _best_gutter(regions: Sequence[Region], tolerance: float) -> float | None:
             best = key
     if best is None:
         return None
-    return best[2] + max(-best[1], 0.0) / 2
+    return best[2] + max(-best[1], 0.0) / 2, max(-best[1], 0.0)
 
 
 def _side_by_side(left: Sequence[Region], right: Sequence[Region]) -> bool:

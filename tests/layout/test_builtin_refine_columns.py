@@ -213,3 +213,26 @@ def test_a_headline_over_an_articles_columns_is_read_first_and_alone() -> None:
         assert _texts(evidence, boxes[k + 1]) == [t for t, _ in column]
     assert len(out) == 4
 
+
+def test_ocr_lines_no_region_holds_are_boxed_and_the_page_ordered_again() -> None:
+    # A report page read by OCR: the model boxed the title and the body's paragraphs on the
+    # right, and nothing of the sidebar's top on the left (a rating and a price), whose
+    # first line starts level with the body. The sidebar's lines become text regions, and
+    # the sidebar is read before the body, as the columns stand.
+    sidebar = [("Strong buy (kept)", (40.0, 120.0, 200.0, 140.0)),
+               ("Price: 7.15 yuan", (40.0, 160.0, 180.0, 180.0))]
+    body = _prose_lines(260, 120, 300, 12, seed=2)
+    side_prose = _prose_lines(40, 220, 180, 20, seed=4)
+    lines = [("Bank results beat the market", (60.0, 40.0, 520.0, 80.0)),
+             *sidebar, *side_prose, *body]
+    evidence = _scan(lines)
+    regions = [Region("doc_title", (60, 40, 520, 80), 0.9, 0),
+               Region("text", (260, 120, 560, 310), 0.9, 1),
+               Region("text", (40, 220, 220, 540), 0.9, 1)]
+    out = refine_builtin(regions, evidence)
+    read = [_texts(evidence, r.bbox) for r in out if r.label == "text"]
+    assert read[0] == ["Strong buy (kept)"] and read[1] == ["Price: 7.15 yuan"]
+    assert read[2] == [t for t, _ in side_prose]
+    assert read[3] == [t for t, _ in body]
+    assert all(r.tentative for r in out[1:3])
+    assert [r.order for r in out] == list(range(1, len(out) + 1))

@@ -209,3 +209,44 @@ def test_a_form_of_label_and_field_boxes_is_still_read_row_by_row() -> None:
     fields = [Region("text", (320, 100 + 60 * i, 700, 130 + 60 * i), 0.9) for i in range(4)]
     ordered = order_regions([*fields, *labels], 1000, 1000)
     assert [o.bbox[0] for o in ordered] == [100, 320] * 4
+
+
+def test_a_sidebar_is_read_before_the_body_when_a_wide_table_closes_the_page() -> None:
+    # A research report: a sidebar (rating, price, key data) beside the body, and a forecast
+    # table across both at the foot. The sidebar's first block ends 9 px above the body's
+    # second starts: a clean band across the page, but a hair; the 31 px gutter, crossed only
+    # by the table, is the page's structure.
+    named = {
+        "rating": box("rating", 172, 474, 522, 525),
+        "price": box("price", 170, 566, 389, 606),
+        "event": box("event", 675, 482, 1531, 637),
+        "key data": box("key data", 169, 646, 287, 670),
+        "data table": box("data table", 163, 678, 643, 1088, "table"),
+        "chart title": box("chart title", 169, 1050, 637, 1164),
+        "chart": box("chart", 195, 1203, 549, 1407),
+        "research": box("research", 168, 1447, 635, 2062),
+        "views": box("views", 674, 687, 820, 718, "paragraph_title"),
+        "view 1": box("view 1", 729, 734, 1533, 1096),
+        "view 2": box("view 2", 729, 1152, 1530, 1829),
+        "forecast": box("forecast", 139, 1887, 1542, 2235, "table"),
+    }
+    assert names(order_regions(shuffled(named), 1655, 2340), named) == [
+        "rating", "price", "key data", "data table", "chart title", "chart", "research",
+        "event", "views", "view 1", "view 2", "forecast"]
+
+
+
+def test_a_picture_holding_blocks_is_their_background_not_a_separator() -> None:
+    # A newspaper page the model calls one picture, its text read out of it in columns; the
+    # page's right column and headline lie partly outside the picture. The picture goes
+    # before the first block it holds, and the columns are read as if it were not there.
+    named = {
+        "headline": box("headline", 40, 60, 380, 110, "paragraph_title"),
+        "picture": box("picture", 0, 90, 600, 790, "image"),
+        "L1": box("L1", 20, 130, 180, 460),
+        "L2": box("L2", 20, 480, 180, 780),
+        "M": box("M", 200, 130, 380, 780),
+        "R": box("R", 420, 50, 590, 780),
+    }
+    assert names(order_regions(shuffled(named), W, H, backdrops=True), named) == [
+        "headline", "picture", "L1", "L2", "M", "R"]
