@@ -8,8 +8,8 @@ of these hold:
 
 * the first does not end a sentence (``.``, ``!``, ``?``, ``:``, ``;`` and CJK equivalents);
 * the second reads as the middle of a sentence: it starts lower-case, or the first ends with a
-  hyphen, a comma or a function word ("of", "the", …), or both sides are CJK text; and it does
-  not start like a list item;
+  hyphen, a comma or a function word ("of", "the", …), or both sides are CJK text and the
+  first is paragraph-long (20 CJK characters or more); and it does not start like a list item;
 * both have about the same font size, estimated from box area per character (the text of a
   VLM block rarely keeps its line breaks, so bbox height ÷ lines is not available).
 
@@ -62,6 +62,9 @@ _FUNCTION_WORDS = frozenset(
     "its their our your his her this these those such per via".split()
 )
 _LINKS = frozenset({"continues_on", "continued_from"})
+#: A CJK block this many characters long at least may run on into the next one (a line of a
+#: column holds 15 to 40).
+_CJK_PARAGRAPH = 20
 
 
 def join_paragraphs(doc: Document) -> Document:
@@ -169,7 +172,9 @@ def starts_mid_sentence(first: str, second: str) -> bool:
         return False
     last = first.rstrip()[-1]
     if _CJK.match(last) and _CJK.match(head[0]):
-        return True
+        # CJK sets no spaces and no case: only length tells a paragraph cut at the column's
+        # foot from a label over a value ("股价：7.15元") or a short heading.
+        return len(_CJK.findall(first)) >= _CJK_PARAGRAPH
     if head[0].islower():
         return True
     if last in "-,":

@@ -113,7 +113,11 @@ def test_text_rules() -> None:
     assert starts_mid_sentence("the results of", "Table 2 show") is True
     assert starts_mid_sentence("results shown,", "Then") is True
     assert starts_mid_sentence("results shown", "Then") is False
-    assert starts_mid_sentence("文档解析", "系统的结果") is True
+    column_foot = "福建具有茶之乡茶之祖等诸多美誉二零零八年以来为推进现代茶产业中央财政连续三年注入资金"
+    assert starts_mid_sentence(column_foot, "系统的结果") is True
+    # A CJK label over its value, or a short heading, runs into nothing.
+    assert starts_mid_sentence("股价：7.15元", "资产负债率(%) 92.1") is False
+    assert starts_mid_sentence("文档解析", "系统的结果") is False
     assert starts_mid_sentence("see", "1. item") is False
     # A heading ending on a label letter does not run into the paragraph under it.
     assert starts_mid_sentence("Heading level 2: A", "Contrary to popular belief") is False
