@@ -123,3 +123,16 @@ def test_a_damaged_names_array_is_split_without_failing(array: str) -> None:
     assert all(item.strip() for item in items)
     if array == "[(a.xml) 12 0 R]":
         assert items == ["(a.xml)", "12 0 R"]
+
+
+@pytest.mark.parametrize("names", ["[(a.xml) 9999 0 R]", "[(a.xml) (oops)]", "[(a.xml)]",
+                                   "[(a.xml) <</EF <</F 1 0 R>> >>]"])
+def test_a_damaged_attachment_table_never_fails_the_document(tmp_path: Path, names: str) -> None:
+    doc = _pdf([("a.xml", UBL.encode())])
+    doc.xref_set_key(doc.pdf_catalog(), "Names/EmbeddedFiles/Names", names)
+    pdf = tmp_path / "damaged.pdf"
+    pdf.write_bytes(doc.tobytes())
+    with PdfSource(pdf, input_path=str(pdf)) as src:
+        listed = src.attachments()  # listed or not, but no exception
+    assert all(a.text in (None, "") for a in listed)
+    assert "INV/2023/03/0008" in docparse.parse(pdf).to_markdown()
