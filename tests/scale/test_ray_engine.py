@@ -180,18 +180,25 @@ def test_a_killed_worker_loses_no_document(
     batch: RayBatch
 
     def on_event(event: Event) -> None:
-        # Mid-job: the first finished page; a worker busy with a range dies without warning.
+        # Mid-job: at the first finished page, every worker busy with a range dies without
+        # warning. (Killing one alone raced: the worker that sent the page may have finished
+        # its one-page range by then, and a worker with nothing to lose restarts nothing.)
+        # Requests take 0.4 s here, so another range is in flight at that moment.
         if isinstance(event, PageDone) and not killed:
-            pids = batch.busy_worker_pids()
-            if pids:
-                killed.append(pids[0])
-                os.kill(pids[0], signal.SIGKILL)
+            for pid in batch.busy_worker_pids():
+                killed.append(pid)
+                os.kill(pid, signal.SIGKILL)
 
     folder = _copy(inputs, ("report.pdf", "invoice.pdf"), tmp_path / "in")
     batch = RayBatch([str(folder)], _options(server), OutputOptions(format=("md", "json")),
                      output=str(tmp_path / "out"),
                      ray_options=RayOptions(pages_per_task=1), on_event=on_event)
-    report = batch.run()
+    latency = server.config.latency
+    server.configure(latency=0.4)
+    try:
+        report = batch.run()
+    finally:
+        server.configure(latency=latency)
     assert killed and report.worker_restarts >= 1
     assert report.statuses == {str(folder / n): "success" for n in ("invoice.pdf", "report.pdf")}
     for stem in ("invoice", "report"):
