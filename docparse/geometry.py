@@ -36,6 +36,12 @@ def inside_share(inner: Box, outer: Box) -> float:
     return 0.0 if a <= 0 else intersection(inner, outer) / a
 
 
+def centre_in(box: Sequence[float], outer: Sequence[float]) -> bool:
+    """Whether ``box``'s centre lies in ``outer`` (edges included)."""
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+
+
 def to_int(box: Box) -> IntBox:
     """Truncated to whole pixels, as the official pipeline writes ``block_bbox``."""
     return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))

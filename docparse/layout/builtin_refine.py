@@ -9,13 +9,14 @@ to this backend: PP-DocLayoutV2/V3 have their own post-processing and never run 
 from __future__ import annotations
 
 import dataclasses
+import functools
 import itertools
 import math
 import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from docparse.geometry import area, intersection, union
+from docparse.geometry import area, centre_in, intersection, union
 from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
 
@@ -49,7 +50,7 @@ def _words_in(evidence: LayoutEvidence, box: Sequence[float]) -> list[Piece]:
         return pieces_in_box(evidence.text_layer, box)
     out: list[Piece] = []
     for text, b in evidence.ocr_lines or ():
-        if _centre_in(b, box) and text.strip():
+        if centre_in(b, box) and text.strip():
             out.append((text, b))
     return out
 
@@ -95,7 +96,7 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
     if not _has_words(evidence) or not any(r.label == "table" for r in regions):
         return list(regions)
     loose = sorted((p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
-                    if not any(_centre_in(p[1], r.bbox) for r in regions)),
+                    if not any(centre_in(p[1], r.bbox) for r in regions)),
                    key=lambda p: -p[1][3])
     out = list(regions)
     for i, r in enumerate(out):
@@ -253,7 +254,7 @@ def _formulas_outside_boxes(
 
 def _unheld(page: Sequence[Glyph], regions: Sequence[Region]) -> list[Glyph]:
     """The glyphs whose centre no region holds."""
-    return [g for g in page if not any(_centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
+    return [g for g in page if not any(centre_in((g.x0, g.y0, g.x1, g.y1), r.bbox) for r in regions)]
 
 
 def _leaders(glyphs: Sequence[Glyph]) -> bool:
@@ -392,7 +393,7 @@ def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     page = _words_in(evidence, (0, 0, evidence.width, evidence.height))
     # The model often boxes nothing there: words no box holds are candidates too.
     unboxed = [Region("text", box, 0.5, LABELS.index("text"), None) for _, box in page
-               if not any(_centre_in(box, r.bbox) for r in regions)]
+               if not any(centre_in(box, r.bbox) for r in regions)]
     out = list(regions)
     for r in [*regions, *unboxed]:
         if r.label not in _HEAD_PARTS:
@@ -401,11 +402,11 @@ def page_numbers(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         top = r.bbox[3] <= _NUMBER_MARGIN * height
         if not (bottom or top):
             continue
-        text = " ".join(t for t, b in page if _centre_in(b, r.bbox)).strip()
+        text = " ".join(t for t, b in page if centre_in(b, r.bbox)).strip()
         if not text or not _PAGE_NUMBER_TEXT.fullmatch(text):
             continue
         others = [o.bbox for o in regions if o is not r and not _same_row(o.bbox, r.bbox)]
-        others += [b for _, b in page if not _centre_in(b, r.bbox) and not _same_row(b, r.bbox)]
+        others += [b for _, b in page if not centre_in(b, r.bbox) and not _same_row(b, r.bbox)]
         if bottom and any(o[3] > r.bbox[3] for o in others):
             continue
         if top and not bottom and any(o[1] < r.bbox[1] for o in others):
@@ -451,7 +452,7 @@ def titles_not_headers(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     for i, r in enumerate(regions):
         if out[i] is not r or r.label != "header":
             continue
-        own = [(size, n) for size, n, box in rows if _centre_in(box, r.bbox)]
+        own = [(size, n) for size, n, box in rows if centre_in(box, r.bbox)]
         # A title says something: a logo's three letters ("IBM") do not make one.
         if sum(n for _, n in own) < _TITLE_CHARS:
             continue
@@ -528,14 +529,14 @@ def headings_from_type(regions: Sequence[Region], evidence: LayoutEvidence) -> l
     out: list[Region] = []
     for r in regions:
         # Cheap tests first: a map page's text box holds thousands of lines.
-        inside = ([(size, box) for size, _, box in rows if _centre_in(box, r.bbox)]
-                  if r.label == "text" and not any(_centre_in(r.bbox, p) for p in pictures) else [])
+        inside = ([(size, box) for size, _, box in rows if centre_in(box, r.bbox)]
+                  if r.label == "text" and not any(centre_in(r.bbox, p) for p in pictures) else [])
         if not inside or max(size for size, _ in inside) < _HEADING_SIZE * body:
             out.append(r)
             continue
         lines = rows_of(_words_in(evidence, r.bbox))
         first = hull(lines[0]) if lines else r.bbox
-        own = [size for size, box in inside if _centre_in(box, first)]
+        own = [size for size, box in inside if centre_in(box, first)]
         if not lines or not own or min(own) < _HEADING_SIZE * body:
             out.append(r)
             continue
@@ -633,7 +634,7 @@ def running_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[R
     # Words on such a row that no box holds (the model boxed only the page number) are part
     # of it too; unboxed, they would come back as extra text at the top of the page.
     for piece_text, box in _words_in(evidence, (0, 0, evidence.width, evidence.height)):
-        if not piece_text.strip() or any(_centre_in(box, o.bbox) for o in out):
+        if not piece_text.strip() or any(centre_in(box, o.bbox) for o in out):
             continue
         for label, boxes in furniture.items():
             if any(_same_row(box, b) for b in boxes):
@@ -721,7 +722,7 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         if r.label in _HEAD_PARTS and r.bbox[1] < top - gap / 2 and r.bbox[3] > top:
             # The box ran down over the footer: it ends above it.
             r = dataclasses.replace(r, bbox=(r.bbox[0], r.bbox[1], r.bbox[2], top - gap / 2))
-        elif r.label in _HEAD_PARTS and _centre_in(r.bbox, (0, top - gap / 2, evidence.width, height)):
+        elif r.label in _HEAD_PARTS and centre_in(r.bbox, (0, top - gap / 2, evidence.width, height)):
             continue  # a box of the footer line alone: the footer region replaces it
         out.append(r)
     out.append(Region("footer", (x1, top, x2, bottom), 0.5, LABELS.index("footer"), None))
@@ -780,7 +781,7 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         if (cut := _cut_around_grid(out, grid, evidence)) is not None:
             out = cut
             continue
-        members = [i for i, r in enumerate(out) if r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)]
+        members = [i for i, r in enumerate(out) if r.label in _RULED_MEMBERS and centre_in(r.bbox, grid)]
         if not members:
             if any(intersection(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
                 continue  # text reaching into the grid from a box of its own: unclear
@@ -833,7 +834,7 @@ def _cut_around_grid(regions: Sequence[Region], grid: tuple[float, float, float,
     for i, r in enumerate(regions):
         if i == index:
             out.extend(parts)
-        elif not (r.label in _RULED_MEMBERS and _centre_in(r.bbox, grid)):
+        elif not (r.label in _RULED_MEMBERS and centre_in(r.bbox, grid)):
             out.append(r)
     return out
 
@@ -855,7 +856,7 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
     from docparse.textlayer.tables import bands_of, hull, looks_like_table
 
     def covered(box: tuple[float, float, float, float]) -> bool:
-        return any(_centre_in(box, r.bbox) for r in regions)
+        return any(centre_in(box, r.bbox) for r in regions)
 
     loose = [p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
              if not covered(p[1])]
@@ -891,7 +892,7 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
             # A born-digital page that is one picture (a cover, a poster) with no text box
             # in it: its words are in the picture, the few the PDF has as text among them.
             if (r.label != "image" or (x2 - x1) * (y2 - y1) < _COVER_PICTURE * page_area
-                    or any(o.label in TEXT_LIKE_LABELS and _centre_in(o.bbox, r.bbox)
+                    or any(o.label in TEXT_LIKE_LABELS and centre_in(o.bbox, r.bbox)
                            for o in regions)):
                 continue
             out.append(Region("text", r.bbox, r.score, LABELS.index("text"), None,
@@ -914,17 +915,12 @@ def _read_already(picture: Region, regions: Sequence[Region], evidence: LayoutEv
     if evidence.ocr_lines is not None:
         lines = [box for _, box in _words_in(evidence, picture.bbox)]
     elif evidence.line_boxes is not None:
-        lines = [box for box in evidence.line_boxes if _centre_in(box, picture.bbox)]
+        lines = [box for box in evidence.line_boxes if centre_in(box, picture.bbox)]
     else:
         return False
     inside = [o.bbox for o in regions if o is not picture and o.label in TEXT_LIKE_LABELS
-              and _centre_in(o.bbox, picture.bbox)]
-    return bool(lines) and all(any(_centre_in(line, box) for box in inside) for line in lines)
-
-
-def _centre_in(box: Sequence[float], outer: Sequence[float]) -> bool:
-    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
-    return outer[0] <= cx <= outer[2] and outer[1] <= cy <= outer[3]
+              and centre_in(o.bbox, picture.bbox)]
+    return bool(lines) and all(any(centre_in(line, box) for box in inside) for line in lines)
 
 
 def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -1061,7 +1057,7 @@ def _prose_tables_by_lines(regions: Sequence[Region], evidence: LayoutEvidence) 
     widened: dict[tuple[float, float, float, float], tuple[float, float, float, float]] = {}
     for r in regions:
         if r.label == "table":
-            lines: list[Piece] = [("", b) for b in evidence.line_boxes if _centre_in(b, r.bbox)]
+            lines: list[Piece] = [("", b) for b in evidence.line_boxes if centre_in(b, r.bbox)]
             # The found lines hold the letters' x-height band. Padded to the letters in
             # height, a paragraph's lines are as close as lines of text are; in width only
             # once the page is ordered: padded lines would close a narrow gutter.
@@ -1542,7 +1538,7 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
         return _ocr_text_the_model_missed(regions, evidence)
     if evidence.line_boxes is None:
         return list(regions)
-    from docparse.geometry import insert_position, inside_share, nearby_groups
+    from docparse.geometry import insert_position, inside_share
 
     boxes = evidence.line_boxes
     if not boxes:
@@ -1560,13 +1556,20 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
              and top <= (b[1] + b[3]) / 2 <= bottom
              and not any(inside_share(b, r.bbox) >= 0.5 for r in regions)]
     out = list(regions)
-    text_id = LABELS.index("text")
-    for group in nearby_groups(loose, (1 + 2 * _MISSED_PAD_Y) * unit):
-        box = (min(loose[i][0] for i in group), min(loose[i][1] for i in group),
-               max(loose[i][2] for i in group), max(loose[i][3] for i in group))
-        found = Region("text", box, 0.5, text_id, None, tentative=True)
-        out.insert(insert_position([r.bbox for r in out], box), found)
+    for found in _missed_regions(loose, (1 + 2 * _MISSED_PAD_Y) * unit):
+        out.insert(insert_position([r.bbox for r in out], found.bbox), found)
     return out
+
+
+def _missed_regions(lines: Sequence[tuple[float, float, float, float]], unit: float) -> list[Region]:
+    """A tentative ``text`` region over each group of nearby ``lines`` (paragraphs and rows,
+    :func:`docparse.geometry.nearby_groups`); recognition drops it if nothing is read in it."""
+    from docparse.geometry import nearby_groups
+
+    text_id = LABELS.index("text")
+    return [Region("text", functools.reduce(union, (lines[i] for i in group)), 0.5, text_id,
+                   None, tentative=True)
+            for group in nearby_groups(lines, unit)]
 
 
 #: OCR lines shorter than this (in characters) are fragments, not text the model missed.
@@ -1577,7 +1580,7 @@ _VERTICAL_LINE = 1.5
 
 
 def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    from docparse.geometry import inside_share, nearby_groups
+    from docparse.geometry import inside_share
     from docparse.layout.reading_order import order_regions
 
     every = [b for t, b in evidence.ocr_lines or () if t.strip()]
@@ -1594,16 +1597,11 @@ def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEviden
              if b[3] - b[1] <= _VERTICAL_LINE * (b[2] - b[0])
              and top <= (b[1] + b[3]) / 2 <= bottom
              # OCR boxes are padded: a line whose centre a region holds is that region's.
-             and not any(_centre_in(b, r.bbox) or inside_share(b, r.bbox) >= 0.5
+             and not any(centre_in(b, r.bbox) or inside_share(b, r.bbox) >= 0.5
                          for r in regions)]
     if not loose:
         return list(regions)
-    out = list(regions)
-    text_id = LABELS.index("text")
-    for group in nearby_groups(loose, unit):
-        box = (min(loose[i][0] for i in group), min(loose[i][1] for i in group),
-               max(loose[i][2] for i in group), max(loose[i][3] for i in group))
-        out.append(Region("text", box, 0.5, text_id, None, tentative=True))
+    out = [*regions, *_missed_regions(loose, unit)]
     # The text read out of a page-sized picture follows the picture; ordered as a block, the
     # picture would cut the page in two at its middle.
     return order_regions(out, evidence.width, evidence.height, backdrops=True)

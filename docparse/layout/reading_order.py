@@ -22,6 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
+from docparse.geometry import centre_in
 from docparse.labels import SKIP_ORDER_LABELS
 from docparse.layout import Region
 
@@ -87,9 +88,7 @@ def order_regions(regions: Sequence[Region], page_width: float, page_height: flo
 
 
 def _centre_inside(region: Region, outer: Region) -> bool:
-    cx, cy = (region.bbox[0] + region.bbox[2]) / 2, (region.bbox[1] + region.bbox[3]) / 2
-    x1, y1, x2, y2 = outer.bbox
-    return region is not outer and x1 <= cx <= x2 and y1 <= cy <= y2
+    return region is not outer and centre_in(region.bbox, outer.bbox)
 
 
 def _holds_blocks(region: Region, body: Sequence[Region]) -> bool:
@@ -131,12 +130,13 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
         cuts.append((x_gap[0], 0))
     if y_gap is not None:
         cuts.append((y_gap[0], 1))
-    if x_gap is None and y_gap is not None and _columns_beat_gap(regions, y_gap[1], tolerance):
+    if x_gap is None and y_gap is not None and (
+            (gutter := _columns_past_gap(regions, y_gap[1], tolerance)) is not None):
         # Columns crossed only by a few wide blocks (a table across the page's foot), whose
         # gutter is wider than the clean horizontal gap: that gap is a hair between a
         # paragraph's end and a caption's start, shared by chance; the columns are read
         # between the crossing blocks instead (a report's sidebar before its body).
-        cuts = []
+        return _bands_by_columns(regions, gutter, tolerance)
     for position, axis in cuts:
         first, second = _split(regions, position, axis=axis)
         # Guards the recursion: a cut that leaves one side empty would never terminate.
@@ -149,16 +149,17 @@ def xy_cut(regions: Sequence[Region], tolerance: float = 1.0) -> list[Region]:
     return _top_down(regions)
 
 
-def _columns_beat_gap(regions: Sequence[Region], y_gap: float, tolerance: float) -> bool:
-    """Whether the gutter found past the blocks crossing it is wider than ``y_gap`` (with
-    the usual preference) and has columns of text on its two sides, not a form's rows."""
-    gutter = _gutter_with_separators(regions, tolerance)
+def _columns_past_gap(regions: Sequence[Region], y_gap: float, tolerance: float) -> float | None:
+    """The x of the gutter found past the blocks crossing it (:func:`_best_gutter`) when it
+    is wider than ``y_gap`` (with the usual preference) and has columns of text on its two
+    sides, not a form's rows; None otherwise."""
+    gutter = _best_gutter(regions, tolerance)
     if gutter is None or gutter[1] < _GUTTER_PREFERENCE * y_gap:
-        return False
+        return None
     x = gutter[0]
     left = [r for r in regions if r.bbox[2] <= x + tolerance]
     right = [r for r in regions if r.bbox[0] >= x - tolerance]
-    return _columns(left, right)
+    return x if _columns(left, right) else None
 
 
 def _columns(left: Sequence[Region], right: Sequence[Region]) -> bool:
@@ -211,8 +212,12 @@ def _split(
 def _cut_with_separators(regions: Sequence[Region], tolerance: float) -> list[Region] | None:
     """Read bands between gutter-crossing blocks column by column; None without a gutter."""
     gutter = _best_gutter(regions, tolerance)
-    if gutter is None:
-        return None
+    return None if gutter is None else _bands_by_columns(regions, gutter[0], tolerance)
+
+
+def _bands_by_columns(regions: Sequence[Region], gutter: float, tolerance: float) -> list[Region]:
+    """The bands between the blocks crossing the gutter at x ``gutter``, each read column
+    by column, the crossing blocks between them."""
     separators = sorted(
         (r for r in regions if _crosses(r, gutter, tolerance)), key=lambda r: r.bbox[1]
     )
@@ -238,19 +243,12 @@ def _crosses(region: Region, x: float, tolerance: float) -> bool:
     return region.bbox[0] < x - tolerance and region.bbox[2] > x + tolerance
 
 
-def _best_gutter(regions: Sequence[Region], tolerance: float) -> float | None:
-    """The x of the column gutter crossed by the fewest blocks, if the page has columns.
+def _best_gutter(regions: Sequence[Region], tolerance: float) -> tuple[float, float] | None:
+    """(x, width) of the column gutter crossed by the fewest blocks, if the page has columns.
 
     A gutter qualifies when blocks on its two sides sit next to each other somewhere (real
     columns, not a staircase) and fewer blocks cross it than stay on either side of it.
     """
-    found = _gutter_with_separators(regions, tolerance)
-    return None if found is None else found[0]
-
-
-def _gutter_with_separators(regions: Sequence[Region], tolerance: float
-                            ) -> tuple[float, float] | None:
-    """(x, width) of :func:`_best_gutter`'s gutter."""
     best: tuple[int, float, float] | None = None  # (crossing count, -gap width, x)
     for x in sorted({r.bbox[2] for r in regions}):
         left = [r for r in regions if r.bbox[2] <= x + tolerance]

@@ -84,10 +84,13 @@ class DocumentRun:
         if self.render_errors and len(self.render_errors) == len(self.indices):
             raise self.render_errors[0]  # no page could be read: the input itself is bad
         src, ctx = self.src, self.ctx
+        # Off the event loop: reading them waits for the MuPDF lock, which another input's
+        # render thread may hold, and inflates up to a few MiB.
+        attachments = await asyncio.to_thread(src.attachments)
         doc = build_document(src.input_path, 1 if src.single_image else src.page_count,
                              [self.outcomes[i] for i in sorted(self.outcomes)], self.failed_pages,
                              started, ctx.layout.name, ctx.recognizer.name,
-                             attachments=src.attachments())
+                             attachments=attachments)
         if self.store is not None:
             doc = doc.with_images(self.store.images())
         doc = restructure_document(doc, ctx.options)

@@ -37,16 +37,11 @@ def read_glyph_images(page: PageImage, reader: Callable[[], LineReader]) -> Page
     slots = glyph_slots(layer)
     if not slots:
         return page
-    crops = [_crop(page.image, box) for _, box in slots]
-    readings = reader().read([c for c in crops if c is not None])
-    found: list[tuple[int, tuple[float, float, float, float], str]] = []
-    answers = iter(readings)
-    for (line, box), crop in zip(slots, crops, strict=True):
-        if crop is None:
-            continue
-        text, score = next(answers)
-        if (kept := accepted_reading(text, score)) is not None:
-            found.append((line, box, kept))
+    cut = [(line, box, crop) for line, box in slots
+           if (crop := _crop(page.image, box)) is not None]
+    readings = reader().read([crop for _, _, crop in cut]) if cut else []
+    found = [(line, box, kept) for (line, box, _), (text, score) in zip(cut, readings, strict=True)
+             if (kept := accepted_reading(text, score)) is not None]
     if not found:
         return page
     return dataclasses.replace(page, text_layer=with_glyphs(layer, found))

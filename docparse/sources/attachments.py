@@ -28,7 +28,6 @@ _MAX_RAW_BYTES = 16 * 1024 * 1024
 #: At most this many attachments are listed (a portfolio can hold thousands).
 MAX_ATTACHMENTS = 64
 
-_REF = re.compile(rb"(\d+)\s+\d+\s+R")
 _TEXT_TYPES = ("text/", "application/xml", "application/json", "application/csv")
 _TEXT_SUFFIXES = (".xml", ".json", ".csv", ".txt", ".md")
 _XML_DECL = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
@@ -58,22 +57,38 @@ def _stream_xrefs(doc: Any) -> list[int]:
     kind, value = doc.xref_get_key(doc.pdf_catalog(), "Names/EmbeddedFiles/Names")
     if kind != "array":
         return []
-    out: list[int] = []
-    for spec in _array_items(value)[1::2]:
-        if (ref := _REF.fullmatch(spec.strip().encode("latin-1", "replace"))) is not None:
-            kind, spec = doc.xref_get_key(int(ref.group(1)), "EF")
-            if kind == "xref":  # the /EF dictionary itself indirect
-                ef = _REF.match(spec.encode("latin-1", "replace"))
-                kind, spec = doc.xref_get_key(int(ef.group(1)), "F") if ef else ("null", "")
-                spec = f"/EF<</F {spec}>>" if kind == "xref" else ""
-            else:
-                spec = f"/EF{spec}"
-        found = _EF_FILE.search(spec)
-        out.append(int(found.group(1)) if found else 0)
-    return out
+    return [_file_stream(doc, spec.strip()) for spec in _array_items(value)[1::2]]
 
 
+_REF = re.compile(r"(\d+)\s+\d+\s+R")
+#: The embedded file's stream in an inline file specification's /EF dictionary.
 _EF_FILE = re.compile(r"/EF\s*<<.*?/(?:U?F)\s+(\d+)\s+\d+\s+R", re.S)
+
+
+def _file_stream(doc: Any, spec: str) -> int:
+    """The xref of the stream a file specification (its source text) points to, or 0."""
+    if (ref := _REF.fullmatch(spec)) is not None:
+        # MuPDF follows the path through an indirect /EF dictionary too.
+        kind, value = doc.xref_get_key(int(ref[1]), "EF/F")
+        found = _REF.fullmatch(value) if kind == "xref" else None
+    else:
+        found = _EF_FILE.search(spec)
+    return int(found[1]) if found else 0
+
+
+def _string_end(body: str, i: int) -> int:
+    """Index just past the literal string opening at ``body[i]`` (escapes and balanced
+    parentheses inside it), or the end of ``body`` when it is not closed."""
+    depth = 0
+    while i < len(body):
+        if body[i] == "\\":
+            i += 2
+            continue
+        depth += {"(": 1, ")": -1}.get(body[i], 0)
+        i += 1
+        if depth == 0:
+            return i
+    return len(body)
 
 
 def _array_items(array: str) -> list[str]:
@@ -91,15 +106,7 @@ def _array_items(array: str) -> list[str]:
             continue
         start = i
         if c == "(":
-            depth = 0
-            while i < n:
-                if body[i] == "\\":
-                    i += 2
-                    continue
-                depth += {"(": 1, ")": -1}.get(body[i], 0)
-                i += 1
-                if depth == 0:
-                    break
+            i = _string_end(body, i)
         elif body.startswith("<<", i):
             depth = 0
             while i < n:
@@ -110,17 +117,17 @@ def _array_items(array: str) -> list[str]:
                     if depth == 0:
                         break
                 elif body[i] == "(":  # a string inside the dictionary may hold ">>"
-                    i += len(_array_items(body[i:])[0])
+                    i = _string_end(body, i)
                 else:
                     i += 1
         elif c == "<":
             i = body.find(">", i) + 1 or n
+        elif (ref := _REF.match(body, i)) is not None:
+            i = ref.end()  # "12 0 R" is one item
         else:
-            while (i < n and not body[i].isspace() and body[i] not in "(<[/") or i == start:
+            i += 1
+            while i < n and not body[i].isspace() and body[i] not in "(<[/":
                 i += 1
-            # "12 0 R" is one item
-            if (ref := re.match(r"\d+\s+\d+\s+R", body[start:])) is not None:
-                i = start + ref.end()
         items.append(body[start:i])
     return items
 

@@ -40,10 +40,10 @@ MIN_RENDER_SCALE = 0.1
 #: 1684 px: only small pages change.
 MIN_SCAN_LONG_SIDE = 1500
 
-#: MuPDF keeps one global context per process: every pymupdf call docparse makes while
-#: rendering goes through this lock, so sources in different worker threads never interleave.
 log = logging.getLogger(__name__)
 
+#: MuPDF keeps one global context per process: every pymupdf call docparse makes while
+#: rendering goes through this lock, so sources in different worker threads never interleave.
 MUPDF_LOCK = threading.RLock()  # re-entrant: the text-layer extractor may take it too
 
 #: What ``import pymupdf`` (2.0) imports by itself when installed, and docparse never uses:
