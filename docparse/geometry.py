@@ -11,6 +11,30 @@ Box = tuple[float, float, float, float]
 IntBox = tuple[int, int, int, int]
 
 
+#: Top and bottom bands of a page, as a share of its height, where text no layout box holds
+#: is furniture (running heads, page numbers, stamps) and is left out.
+FURNITURE_BAND = 0.05
+#: A line in those bands at least this many times the page's typical line height is a title
+#: set at the page's edge (a magazine headline the model missed), not furniture: running
+#: heads and page numbers are set no larger than the body.
+BAND_TITLE_HEIGHT = 1.5
+
+
+def in_furniture_band(box: Sequence[float], page_height: float, line_height: float) -> bool:
+    """Whether a line no layout box holds is page furniture by where it stands: its centre
+    in the top or bottom :data:`FURNITURE_BAND` of the page, and its type no larger than
+    :data:`BAND_TITLE_HEIGHT` times ``line_height`` (the page's typical line).
+
+    Example:
+        >>> in_furniture_band((100, 10, 300, 30), 1000, 20), in_furniture_band((100, 5, 500, 60), 1000, 20)
+        (True, False)
+    """
+    centre = (box[1] + box[3]) / 2
+    if FURNITURE_BAND * page_height <= centre <= (1 - FURNITURE_BAND) * page_height:
+        return False
+    return box[3] - box[1] < BAND_TITLE_HEIGHT * line_height
+
+
 def area(box: Box) -> float:
     """Area, 0 for an empty or inverted box."""
     return max(0.0, box[2] - box[0]) * max(0.0, box[3] - box[1])

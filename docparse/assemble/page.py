@@ -16,6 +16,7 @@ from docparse.document import (
     Page,
 )
 from docparse.geometry import insert_position
+from docparse.labels import FURNITURE_LABELS
 from docparse.layout import Region
 
 
@@ -34,6 +35,36 @@ def layout_det_result(regions: Sequence[Region]) -> LayoutDetResult:
             for r in regions
         )
     )
+
+
+def _extra_position(
+    rows: Sequence[tuple[tuple[int, int, int, int], tuple[PlannedBlock | None, ExtraBlock | None]]],
+    bbox: tuple[int, int, int, int],
+) -> int:
+    """Where a block found outside every box goes among ``rows``: placed among the body's
+    blocks only (:func:`docparse.geometry.insert_position`). A footer across the page's foot
+    starts below everything; taken as the block that follows, it filed an unboxed line
+    of the left column's foot after the whole right column."""
+    body = [i for i, (_, (p, _e)) in enumerate(rows) if p is None or p.label not in FURNITURE_LABELS]
+    at = insert_position([rows[i][0] for i in body], bbox)
+    position = body[at] if at < len(body) else (body[-1] + 1 if body else len(rows))
+    # Found blocks of one row (a question's answer choices) go left to right, whichever
+    # was placed first at the same spot.
+    def found_beside(i: int, left: bool) -> bool:
+        box, (planned, _) = rows[i]
+        return planned is None and _level(box, bbox) and (box[0] < bbox[0]) == left
+
+    while position > 0 and found_beside(position - 1, left=False):
+        position -= 1
+    while position < len(rows) and found_beside(position, left=True):
+        position += 1
+    return position
+
+
+def _level(a: Sequence[int], b: Sequence[int]) -> bool:
+    """Whether two boxes stand on one row (they share half the shorter one's height)."""
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) > 0
 
 
 def _member_contents(
@@ -71,7 +102,7 @@ def assemble_page(
         (p.bbox, (p, None)) for p in planned
     ]
     for extra in extra_blocks:
-        rows.insert(insert_position([b for b, _ in rows], extra.bbox), (extra.bbox, (None, extra)))
+        rows.insert(_extra_position(rows, extra.bbox), (extra.bbox, (None, extra)))
 
     new_id: dict[int, int] = {}
     for idx, (_, (p, _)) in enumerate(rows):

@@ -16,7 +16,7 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from docparse.geometry import area, centre_in, intersection, union
+from docparse.geometry import FURNITURE_BAND, area, centre_in, intersection, union
 from docparse.labels import LABELS
 from docparse.layout import LayoutEvidence, Region
 
@@ -653,6 +653,15 @@ _FOOT_WORDS = 12
 #: ... or sits right under the text, its items short and spread over this share of its width.
 _FOOT_ITEM_WORDS = 4
 _FOOT_SPREAD = 0.7
+#: ... or is a running foot: a page number and a title ("416 Chapter 9 Use Factors and
+#: Multiples", "Annual Report 2024   17"), no sentence, at least this many of its heights
+#: below the text (the body's lines are closer; a footnote's number is a mark, and its text
+#: a sentence).
+_RUNNING_FOOT = re.compile(r"(?:\d{1,4}\s+\D.*[^.:;,!?]|\D.*\D\s+\d{1,4})")
+_RUNNING_FOOT_GAP = 1.0
+#: Labels a box of the footer line alone may carry (the model calls a running foot a
+#: caption too).
+_FOOT_LINE_LABELS = _HEAD_PARTS | {"figure_title"}
 
 
 def equations_not_furniture(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -706,27 +715,38 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
     spread = (len(last) >= 2 and len(above) == 1
               and all(len(p[0].split()) <= _FOOT_ITEM_WORDS for p in last)
               and x2 - x1 >= _FOOT_SPREAD * span)
+    text = " ".join(p[0].strip() for p in sorted(last, key=lambda p: p[1][0]))
+    running = (gap >= _RUNNING_FOOT_GAP * line and _RUNNING_FOOT.fullmatch(text) is not None
+               and _title_cased(text))
     if top < (1 - _FOOT_MARGIN) * height or words > _FOOT_WORDS or (
-            gap < _FOOT_GAP * line and not spread):
+            gap < _FOOT_GAP * line and not spread and not running):
         return list(regions)
     # A displayed equation keeps its distance from the text too ("X² + Y² = Z" ending a
     # page); a footer states no relation.
     if _RELATION.search(" ".join(p[0] for p in last)):
         return list(regions)
     # The gap must be blank: a picture or a table in it makes the line its caption or note.
+    foot = (0, top - gap / 2, evidence.width, height)
     if any(r.label not in _HEAD_PARTS and r.bbox[3] > top - gap + line and r.bbox[1] < top
-           for r in regions):
+           and not (r.label in _FOOT_LINE_LABELS and centre_in(r.bbox, foot)) for r in regions):
         return list(regions)
     out: list[Region] = []
     for r in regions:
         if r.label in _HEAD_PARTS and r.bbox[1] < top - gap / 2 and r.bbox[3] > top:
             # The box ran down over the footer: it ends above it.
             r = dataclasses.replace(r, bbox=(r.bbox[0], r.bbox[1], r.bbox[2], top - gap / 2))
-        elif r.label in _HEAD_PARTS and centre_in(r.bbox, (0, top - gap / 2, evidence.width, height)):
+        elif r.label in _FOOT_LINE_LABELS and centre_in(r.bbox, foot):
             continue  # a box of the footer line alone: the footer region replaces it
         out.append(r)
     out.append(Region("footer", (x1, top, x2, bottom), 0.5, LABELS.index("footer"), None))
     return out
+
+
+def _title_cased(text: str) -> bool:
+    """Whether most of the words of four letters or more start with a capital, as a running
+    title's do ("Chapter 9 Use Factors and Multiples"), and a sentence's do not."""
+    words = [w for w in text.split() if len(w) >= 4 and w[0].isalpha()]
+    return bool(words) and 2 * sum(w[0].isupper() for w in words) > len(words)
 
 
 def _is_furniture_row(row: Sequence[Piece], regions: Sequence[Region]) -> bool:
@@ -1509,9 +1529,9 @@ def _prose_edges_split(
                             [p for b in bands[last:] for p in b], table.score)
 
 
-#: Lines in this top or bottom share of the page are furniture (as the built-in recogniser
+#: Glyphs in this top or bottom share of the page are furniture (as the built-in recogniser
 #: leaves them out of the text it finds outside every box).
-_MISSED_MARGIN = 0.05
+_MISSED_MARGIN = FURNITURE_BAND
 #: A line thinner than this share of the page's typical line is a rule or a speck.
 _MISSED_MIN_THICKNESS = 0.5
 #: Padding around found lines, in line heights: their boxes hold the x-height band, the
@@ -1538,7 +1558,7 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
         return _ocr_text_the_model_missed(regions, evidence)
     if evidence.line_boxes is None:
         return list(regions)
-    from docparse.geometry import insert_position, inside_share
+    from docparse.geometry import in_furniture_band, insert_position, inside_share
 
     boxes = evidence.line_boxes
     if not boxes:
@@ -1546,14 +1566,13 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
     heights = sorted(b[3] - b[1] for b in boxes)
     unit = max(1.0, heights[len(heights) // 2])
     height, width = float(evidence.height), float(evidence.width)
-    top, bottom = _MISSED_MARGIN * height, (1 - _MISSED_MARGIN) * height
     # Padded to the letters first: then the lines of a paragraph are as far apart as OCR
     # lines are, and group as they do.
     loose = [(max(0.0, b[0] - _MISSED_PAD_X * unit), max(0.0, b[1] - _MISSED_PAD_Y * unit),
               min(width, b[2] + _MISSED_PAD_X * unit), min(height, b[3] + _MISSED_PAD_Y * unit))
              for b in boxes
              if b[3] - b[1] >= _MISSED_MIN_THICKNESS * unit
-             and top <= (b[1] + b[3]) / 2 <= bottom
+             and not in_furniture_band(b, height, unit)
              and not any(inside_share(b, r.bbox) >= 0.5 for r in regions)]
     out = list(regions)
     for found in _missed_regions(loose, (1 + 2 * _MISSED_PAD_Y) * unit):
@@ -1580,7 +1599,7 @@ _VERTICAL_LINE = 1.5
 
 
 def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    from docparse.geometry import inside_share
+    from docparse.geometry import in_furniture_band, inside_share
     from docparse.layout.reading_order import order_regions
 
     every = [b for t, b in evidence.ocr_lines or () if t.strip()]
@@ -1592,10 +1611,9 @@ def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEviden
         return list(regions)
     heights = sorted(b[3] - b[1] for b in every)
     unit = max(1.0, heights[len(heights) // 2])
-    top, bottom = _MISSED_MARGIN * evidence.height, (1 - _MISSED_MARGIN) * evidence.height
     loose = [b for b in lines
              if b[3] - b[1] <= _VERTICAL_LINE * (b[2] - b[0])
-             and top <= (b[1] + b[3]) / 2 <= bottom
+             and not in_furniture_band(b, evidence.height, unit)
              # OCR boxes are padded: a line whose centre a region holds is that region's.
              and not any(centre_in(b, r.bbox) or inside_share(b, r.bbox) >= 0.5
                          for r in regions)]

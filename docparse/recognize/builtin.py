@@ -8,7 +8,8 @@ area and recognition cost with the number of lines, so skipping the rest of the 
 faster (see :data:`REGION_MODE_MAX_COVERAGE`).
 
 Text found outside every box is kept as extra ``text`` blocks, except in the thin top and
-bottom margins (page furniture), rotated side text, text inside other layout boxes the
+bottom margins (page furniture, unless set in a title's type:
+:func:`docparse.geometry.in_furniture_band`), rotated side text, text inside other layout boxes the
 pipeline passes as ``layout_boxes``, and text the visible PDF text layer
 already holds. This happens only when the whole page was read.
 
@@ -33,7 +34,7 @@ from typing import TYPE_CHECKING
 
 from docparse.document import BlockError, ContentSource
 from docparse.errors import ModelError
-from docparse.geometry import Box, IntBox, nearby_groups
+from docparse.geometry import Box, IntBox, in_furniture_band, nearby_groups
 from docparse.recognize import (
     ExtraBlock,
     PageLines,
@@ -70,8 +71,6 @@ logger = logging.getLogger("docparse")
 #: (a table holding most lines) as slow as the whole page. Whole-page reading also keeps the
 #: text outside every box, so region reading must win clearly to be chosen.
 REGION_MODE_MAX_COVERAGE = 0.25
-#: Top and bottom page margins, as a share of the page height, whose text is furniture.
-MARGIN_FRACTION = 0.05
 #: Lines outside every box need this recognition score to count as content.
 EXTRA_MIN_SCORE = 0.7
 #: Labels whose line breaks carry meaning (tables of contents, code).
@@ -376,13 +375,13 @@ def find_extra_blocks(
 ) -> list[ExtraBlock]:
     """Text blocks from the lines outside every layout box (see the module docstring)."""
     known = _visible_text_boxes(page.text_layer)
-    top, bottom = MARGIN_FRACTION * page.height, (1 - MARGIN_FRACTION) * page.height
+    typical = median_height(lines)
     kept = [
         line
         for line in lines
         if line.score >= EXTRA_MIN_SCORE
         and not line.is_rotated
-        and top <= (line.bbox[1] + line.bbox[3]) / 2 <= bottom
+        and not in_furniture_band(line.bbox, page.height, typical)
         and not any(_inside_fraction(line, box) >= 0.5 for box in occupied)
         and not any(_inside_fraction(line, box) >= 0.5 for box in known)
     ]

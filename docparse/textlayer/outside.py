@@ -1,8 +1,8 @@
 """Text-layer lines that no layout box covers: kept as text blocks, never lost (pure).
 
 A small layout model misses blocks; on a born-digital page the PDF still has their text. Lines
-in the thin top/bottom margins (furniture) and rotated side text are left out, as the built-in
-OCR does for the same case.
+in the thin top/bottom margins (furniture, unless set in a title's type) and rotated side text
+are left out, as the built-in OCR does for the same case.
 """
 
 from __future__ import annotations
@@ -11,12 +11,13 @@ import dataclasses
 from collections.abc import Sequence
 
 from docparse.content import ExtraBlock
-from docparse.geometry import Box, inside_share
+from docparse.geometry import BAND_TITLE_HEIGHT, FURNITURE_BAND, Box, inside_share
 from docparse.textlayer.gate import decide
 from docparse.textlayer.model import TextLayerPage, TextLine
 
-#: Top and bottom page margins (fraction of the height) where stray lines are furniture.
-MARGIN = 0.05
+#: Top and bottom page margins (fraction of the height) where stray lines are furniture,
+#: unless set as a title (:data:`docparse.geometry.BAND_TITLE_HEIGHT`).
+MARGIN = FURNITURE_BAND
 #: Share of a line's area inside a layout box for the line to count as covered.
 COVERED = 0.5
 
@@ -24,15 +25,18 @@ COVERED = 0.5
 
 
 def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
+    visible = [line for line in layer.lines
+               if any(s.text.strip() and s.render_mode != 3 for s in line.spans)]
+    heights = sorted(line.bbox[3] - line.bbox[1] for line in visible)
+    typical = heights[len(heights) // 2] if heights else 1.0
     out = []
-    for line in layer.lines:
-        if not any(s.text.strip() and s.render_mode != 3 for s in line.spans):
-            continue
+    for line in visible:
         dx, dy = line.spans[0].direction if line.spans else (1.0, 0.0)
         if abs(dy) > 0.2 * max(abs(dx), 1e-6):  # rotated or vertical side text
             continue
         top, bottom = line.bbox[1], line.bbox[3]
-        if bottom < layer.height * MARGIN or top > layer.height * (1 - MARGIN):
+        in_band = bottom < layer.height * MARGIN or top > layer.height * (1 - MARGIN)
+        if in_band and bottom - top < BAND_TITLE_HEIGHT * typical:
             continue
         if any(inside_share(line.bbox, b) >= COVERED for b in boxes):
             continue

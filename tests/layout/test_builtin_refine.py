@@ -485,6 +485,23 @@ def test_a_footer_line_over_the_page_number_becomes_a_footer() -> None:
         assert labels["7"] == "number"
 
 
+def test_a_running_foot_with_its_page_number_becomes_a_footer() -> None:
+    # A textbook's "416 Chapter 9 Use Factors and Multiples" a line and a half under the
+    # text: too close for a footer by distance alone, a footer by what it says. At the same
+    # place a footnote (a sentence) and a last line of prose stay text.
+    cases = (("416 Chapter 9 Use Factors and Multiples", "footer"),
+             ("Annual Report of the Library Board 17", "footer"),
+             ("3 See the appendix for the data", "text"),
+             ("3 Revenue of the Library, Board Minutes.", "text"))
+    for text, label in cases:
+        layer = _footer_page([(60, text)], 720, body_rows=46)
+        body = Region("text", px(55, 48, 530, 694), 0.9, 22)
+        out = refine_builtin([body, Region("figure_title", px(55, 708, 300, 724), 0.5, 2)],
+                             evidence(layer))
+        labels = [r.label for r in out if text_in_box(layer, r.bbox).text == text]
+        assert labels == [label if label == "footer" else "figure_title"], text
+
+
 def test_an_equation_at_the_foot_is_no_footer() -> None:
     # A displayed equation set apart under the last paragraph keeps its distance as a
     # footer does; it states a relation, so it stays text.

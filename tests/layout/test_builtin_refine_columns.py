@@ -236,3 +236,15 @@ def test_ocr_lines_no_region_holds_are_boxed_and_the_page_ordered_again() -> Non
     assert read[3] == [t for t, _ in body]
     assert all(r.tentative for r in out[1:3])
     assert [r.order for r in out] == list(range(1, len(out) + 1))
+
+
+def test_a_title_at_the_top_edge_of_a_scan_is_boxed_and_a_running_head_is_not() -> None:
+    # A magazine page: the headline the model missed stands in the top 5 % of the page in
+    # type twice the body's, beside a running head in body type. Only the headline is text.
+    body = _prose_lines(60, 120, 480, 30, seed=3)
+    lines = [("Fire and the Village", (300.0, 8.0, 560.0, 38.0)),
+             ("Folk Arts Monthly", (40.0, 12.0, 200.0, 26.0)), *body]
+    out = refine_builtin([Region("text", (58, 118, 542, 600), 0.9, 1)], _scan(lines))
+    found = [_texts(_scan(lines), r.bbox) for r in out if r.tentative]
+    assert found == [["Fire and the Village"]]
+    assert out[0].tentative and [r.order for r in out] == [1, 2]

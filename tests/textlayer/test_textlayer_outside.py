@@ -30,6 +30,20 @@ def test_uncovered_lines_become_one_text_block_each_paragraph() -> None:
     assert 70 <= x1 <= 90 and 390 <= y1 <= 410 and y2 > y1 + 20  # two lines, page pixels
 
 
+def test_a_title_in_the_top_margin_is_kept_and_a_running_head_is_not() -> None:
+    # A headline the model missed, set in 22 pt type at the page's top edge, beside the
+    # 8 pt running head: both lie in the top 5 %, only the head is furniture.
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=600)
+    page.insert_text((40, 12), "Running header text", fontsize=8)
+    page.insert_text((200, 21), "Fire and Masks", fontsize=22)
+    for i in range(8):
+        page.insert_text((40, 100 + 14 * i), f"Body line {i} of the article's text.", fontsize=11)
+    layer = extract_page(page, 2.0)
+    extra = blocks_outside(layer, [(70.0, 170.0, 700.0, 440.0)])
+    assert [b.content for b in extra] == ["Fire and Masks"]
+
+
 def test_nothing_is_added_when_every_line_is_covered() -> None:
     layer = _layer()
     assert blocks_outside(layer, [(0.0, 40.0, 800.0, 1200.0)]) == []
