@@ -104,18 +104,29 @@ def nearby_groups(boxes: Sequence[Box], unit: float) -> list[list[int]]:
                                          for j in range(i + 1, len(boxes)) if near(a, boxes[j])))
 
 
-def insert_position(boxes: Sequence[Box], box: Box) -> int:
+def insert_position(boxes: Sequence[Box], box: Box, furniture: Sequence[bool] = ()) -> int:
     """Where a block found outside every layout box belongs among ``boxes`` (in reading
     order): before the first one that starts below it and shares its horizontal extent; with
     none, right after the one right above it in its column, at most twice its own height
-    away (the foot of a left column, read before the right one), else at the end."""
+    away (the foot of a left column, read before the right one), else at the end.
+
+    Boxes flagged in ``furniture`` (running heads, footers, page numbers) are never taken
+    as neighbours, and "the end" is right after the last of the others: a footer across the
+    page's foot starts below everything, and taken as the block that follows, it filed the
+    foot of the left column after the whole right column."""
     above: int | None = None
+    last = -1
     reach = box[1] - 2 * (box[3] - box[1])
     for i, b in enumerate(boxes):
+        if i < len(furniture) and furniture[i]:
+            continue
+        last = i
         if min(b[2], box[2]) - max(b[0], box[0]) > 0:
             if b[1] >= box[1]:
                 return i
             ends_above = reach <= b[3] <= box[1] + 0.2 * (box[3] - box[1])
             if ends_above and (above is None or b[3] >= boxes[above][3]):
                 above = i
-    return len(boxes) if above is None else above + 1
+    if above is not None:
+        return above + 1
+    return last + 1 if last >= 0 else len(boxes)

@@ -31,3 +31,20 @@ def test_a_found_block_at_a_columns_foot_follows_that_column() -> None:
     # A note far under the last block of its column (a "Table continues" at the page's foot)
     # is no part of that column's text: it comes last.
     assert insert_position(PAGE, (700.0, 1900.0, 800.0, 1915.0)) == 4
+
+
+def test_furniture_is_never_a_found_blocks_neighbour() -> None:
+    # A running head over the right column and a footer across the page's foot.
+    head, foot = (634.0, 60.0, 1100.0, 90.0), (130.0, 1700.0, 1100.0, 1730.0)
+    page = [head, *PAGE, foot]
+    flags = [True, False, False, False, False, True]
+    # Without the flags, the footer is the first block below a block at the left column's
+    # foot and the running head the first below a note above the right column.
+    # Under everything, it still goes before the footer.
+    assert insert_position(page, (130.0, 1600.0, 1100.0, 1650.0), flags) == 5
+    left_foot = (130.0, 1307.0, 597.0, 1400.0)
+    assert insert_position(page, left_foot) == 5
+    assert insert_position(page, left_foot, flags) == 3
+    note = (700.0, 40.0, 900.0, 55.0)
+    assert insert_position(page, note) == 0
+    assert insert_position(page, note, flags) == 3

@@ -42,12 +42,9 @@ def _extra_position(
     bbox: tuple[int, int, int, int],
 ) -> int:
     """Where a block found outside every box goes among ``rows``: placed among the body's
-    blocks only (:func:`docparse.geometry.insert_position`). A footer across the page's foot
-    starts below everything; taken as the block that follows, it filed an unboxed line
-    of the left column's foot after the whole right column."""
-    body = [i for i, (_, (p, _e)) in enumerate(rows) if p is None or p.label not in FURNITURE_LABELS]
-    at = insert_position([rows[i][0] for i in body], bbox)
-    position = body[at] if at < len(body) else (body[-1] + 1 if body else len(rows))
+    blocks, never by the page's furniture (:func:`docparse.geometry.insert_position`)."""
+    position = insert_position([b for b, _ in rows], bbox,
+                               [p is not None and p.label in FURNITURE_LABELS for _, (p, _e) in rows])
     # Found blocks of one row (a question's answer choices) go left to right, whichever
     # was placed first at the same spot.
     def found_beside(i: int, left: bool) -> bool:

@@ -69,14 +69,15 @@ def _gutter(evidence: LayoutEvidence) -> float:
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer and its ruled grids, prose "tables" relabelled,
     displayed formulas found, big pictures on scans read, running heads completed, text no
-    box holds boxed."""
+    box holds boxed, numbered cards read in their numbers' order."""
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
-    return text_the_model_missed(footer_lines(refined, evidence), evidence)
+    return numbered_items_in_order(text_the_model_missed(footer_lines(refined, evidence), evidence),
+                                   evidence)
 
 
 #: Words at most this many of their heights above a table box can be its header row.
@@ -1556,9 +1557,11 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
     after the column beside it (a report's sidebar after the body's first paragraph)."""
     if evidence.ocr_lines is not None:
         return _ocr_text_the_model_missed(regions, evidence)
+    if evidence.text_layer is not None:
+        return _text_layer_the_model_missed(regions, evidence)
     if evidence.line_boxes is None:
         return list(regions)
-    from docparse.geometry import in_furniture_band, insert_position, inside_share
+    from docparse.geometry import in_furniture_band, inside_share
 
     boxes = evidence.line_boxes
     if not boxes:
@@ -1576,8 +1579,17 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
              and not any(inside_share(b, r.bbox) >= 0.5 for r in regions)]
     out = list(regions)
     for found in _missed_regions(loose, (1 + 2 * _MISSED_PAD_Y) * unit):
-        out.insert(insert_position([r.bbox for r in out], found.bbox), found)
+        out.insert(_body_position(out, found.bbox), found)
     return out
+
+
+def _body_position(regions: Sequence[Region], box: tuple[float, float, float, float]) -> int:
+    """Where a region of text the model missed goes among ``regions``: by the body's blocks,
+    never by the page's furniture (:func:`docparse.geometry.insert_position`)."""
+    from docparse.geometry import insert_position
+    from docparse.labels import FURNITURE_LABELS
+
+    return insert_position([r.bbox for r in regions], box, [r.label in FURNITURE_LABELS for r in regions])
 
 
 def _missed_regions(lines: Sequence[tuple[float, float, float, float]], unit: float) -> list[Region]:
@@ -1623,3 +1635,126 @@ def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEviden
     # The text read out of a page-sized picture follows the picture; ordered as a block, the
     # picture would cut the page in two at its middle.
     return order_regions(out, evidence.width, evidence.height, backdrops=True)
+
+
+def _text_layer_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """The text-layer lines clear of every region, boxed as tentative text regions.
+
+    They are placed where :mod:`docparse.textlayer.outside` would place them after ordering
+    (before the first block below them), so what is read and where is as before; boxed, the
+    rules that follow see them: a numbered card whose every line the model missed is then
+    ordered with its numbered neighbours (:func:`numbered_items_in_order`). Ordering the page
+    again with them was tried and taken back: it undid where the earlier rules had put what
+    they cut out of tables, and invoices' totals and notes read worse."""
+    from docparse.geometry import in_furniture_band, inside_share
+    from docparse.layout.reading_order import number_regions
+
+    layer = evidence.text_layer
+    assert layer is not None
+    visible = [(text, line.bbox, line.spans[0].direction) for line in layer.lines
+               if (text := "".join(s.text for s in line.spans if s.render_mode != 3)).strip()]
+    if not visible:
+        return list(regions)
+    heights = sorted(box[3] - box[1] for _, box, _ in visible)
+    unit = max(1.0, heights[len(heights) // 2])
+    lines = [box for text, box, (dx, dy) in visible
+             if abs(dy) <= 0.2 * max(abs(dx), 1e-6)  # not rotated or vertical side text
+             and len(text.replace(" ", "")) >= _MISSED_MIN_CHARS
+             and not in_furniture_band(box, evidence.height, unit)
+             and not any(centre_in(box, r.bbox) or inside_share(box, r.bbox) > 0.0 for r in regions)]
+    if not lines:
+        return list(regions)
+    out = list(regions)
+    others = [box for _, box, _ in visible]
+    for found in _missed_regions(lines, unit):
+        # A region is read from every line its box holds: a group whose hull reaches over a
+        # region or over a line of another group (a caption's lines beside a column) is left
+        # to be read line by line after ordering, as before.
+        own = [b for b in lines if centre_in(b, found.bbox)]
+        if (any(intersection(found.bbox, r.bbox) > 0 for r in out)
+                or sum(1 for b in others if intersection(found.bbox, b) > 0) > len(own)):
+            continue
+        out.insert(_body_position(out, found.bbox), found)
+    return number_regions(out)
+
+
+#: A numbered item's head: "3. The Fundamental Theorem", "12) Compute", "4." alone.
+_ITEM_NUMBER = re.compile(r"\s*(\d{1,2})[.)](?:\s|$)")
+#: Fewest numbered items that make a sequence to follow.
+_MIN_ITEMS = 3
+#: Labels whose blocks can open a numbered item.
+_ITEM_LABELS = frozenset({"text", "paragraph_title", "doc_title"})
+
+
+def numbered_items_in_order(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Numbered cards laid out in a grid read in their numbers' order.
+
+    Geometry cannot say whether a grid of cards (an infographic's equations, a worksheet's
+    steps) reads row by row or column by column: the same design is numbered either way, and
+    XY-cut reads it one way or the other depending on how the boxes happen to line up. The
+    numbers can. When the blocks opening with "1.", "2.", ... (a run of at least three
+    consecutive numbers, each once) stand in two or more columns and the page's order
+    visits them out of sequence, each numbered block takes the blocks below it in its column
+    (down to the next numbered one) as its card, and the cards are read in number order.
+    Blocks above every card keep their place before them, the others after them."""
+    if not _has_words(evidence):
+        return list(regions)
+    heads = _numbered_heads(regions, evidence)
+    numbers = sorted(heads.values())
+    if (len(numbers) < _MIN_ITEMS or len(set(numbers)) != len(numbers)
+            or numbers[-1] - numbers[0] != len(numbers) - 1
+            or [heads[i] for i in sorted(heads)] == numbers):
+        return list(regions)
+    # Columns of heads: left edges within a head's height of each other.
+    starts = sorted(regions[i].bbox[0] for i in heads)
+    tolerance = min(regions[i].bbox[3] - regions[i].bbox[1] for i in heads)
+    columns = [starts[0]]
+    for x in starts[1:]:
+        if x - columns[-1] > tolerance:
+            columns.append(x)
+    if len(columns) < 2:
+        return list(regions)
+
+    def column(x: float) -> int:
+        return max((k for k, left in enumerate(columns) if x >= left - tolerance), default=-1)
+
+    cards: dict[int, list[int]] = {n: [] for n in numbers}
+    loose: list[int] = []
+    for i, r in enumerate(regions):
+        if i in heads:
+            cards[heads[i]].append(i)
+            continue
+        where = column((r.bbox[0] + r.bbox[2]) / 2)
+        above = [(regions[h].bbox[1], n) for h, n in heads.items()
+                 if column(regions[h].bbox[0]) == where and regions[h].bbox[1] <= r.bbox[1] + tolerance]
+        if above:
+            cards[max(above)[1]].append(i)
+        else:
+            loose.append(i)
+    first = min(heads)
+    order = [i for i in loose if i < first]
+    order += [i for n in numbers for i in cards[n]]
+    order += [i for i in loose if i > first]
+    from docparse.layout.reading_order import number_regions
+
+    return number_regions([regions[i] for i in order])
+
+
+def _numbered_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> dict[int, int]:
+    """Index of each region opening with an item number -> that number. The number must be
+    the first word of the region's first line: the piece is level with the region's top and
+    starts at its left edge (within a line's height of both)."""
+    candidates = [(t, b) for t, b in _words_in(evidence, (0, 0, evidence.width, evidence.height))
+                  if t[:1].isdigit() or t.lstrip()[:1].isdigit()]
+    heads: dict[int, int] = {}
+    for text, box in candidates:
+        match = _ITEM_NUMBER.match(text)
+        if match is None:
+            continue
+        height = box[3] - box[1]
+        for i, r in enumerate(regions):
+            if (r.label in _ITEM_LABELS and centre_in(box, r.bbox)
+                    and box[1] - r.bbox[1] < height and box[0] - r.bbox[0] < height):
+                heads[i] = int(match.group(1))
+                break
+    return heads

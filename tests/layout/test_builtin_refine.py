@@ -13,8 +13,10 @@ import re
 
 import pymupdf
 
+from docparse.geometry import centre_in
 from docparse.layout import LayoutEvidence, Region
 from docparse.layout.builtin_refine import refine_builtin
+from docparse.layout.reading_order import order_regions
 from docparse.recognize.line_order import OcrLine
 from docparse.recognize.table_grid import lines_to_table_html
 from docparse.textlayer.block_text import text_in_box
@@ -403,8 +405,9 @@ def test_a_table_box_grows_over_the_header_row_the_model_cut_off() -> None:
     assert text_in_box(layer, table.bbox).text.startswith("Year Ended")
     # A caption starting at the table's left edge is not a header row.
     layer = page_of([(60, 100, "Table 3: Costs"), *draw[1:]])
-    (table,) = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
+    caption, table = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
     assert table.bbox == box
+    assert caption.label == "text" and text_in_box(layer, caption.bbox).text == "Table 3: Costs"
 
 
 def test_a_page_number_and_its_row_are_furniture() -> None:
@@ -687,3 +690,83 @@ def test_a_ruled_grid_inside_a_question_box_is_cut_out_as_a_table() -> None:
     # A box that is the grid and nothing more is the table, as before.
     only = Region("text", (398, 298, 762, 422), 0.6, 1)
     assert [r.label for r in ruled_tables([only], evidence)] == ["table"]
+
+
+def _cards(numbers: tuple[int, ...]) -> tuple[TextLayerPage, list[Region]]:
+    """A 2 x 2 grid of numbered cards (top left, top right, bottom left, bottom right get
+    ``numbers``): a head, a one-line formula and a paragraph each. The cards of a column
+    are not level with those of the other (their paragraphs differ in length), so XY-cut
+    reads the page column by column."""
+    draw: list[tuple[float, float, str]] = []
+    regions: list[Region] = []
+    places = ((40, 100, 3), (320, 100, 2), (40, 420, 2), (320, 360, 3))
+    for n, (x, y, rows) in zip(numbers, places, strict=True):
+        draw.append((x, y, f"{n}. Card number {n}"))
+        draw.append((x + 60, y + 40, f"x{n} + y{n} = z{n}"))
+        draw += [(x, y + 80 + 14 * i, f"C{n}L{i} " + PROSE[i][:36]) for i in range(rows)]
+        regions += [Region("paragraph_title", tuple(int(v) for v in px(x - 2, y - 12, x + 150, y + 4)), 0.9, 1),  # type: ignore[arg-type]
+                    Region("text", tuple(int(v) for v in px(x + 58, y + 28, x + 200, y + 44)), 0.9, 1),  # type: ignore[arg-type]
+                    Region("text", tuple(int(v) for v in px(x - 2, y + 68, x + 250, y + 14 * rows + 72)), 0.9, 1)]  # type: ignore[arg-type]
+    # As the backend hands them over: in its geometric reading order.
+    return page_of(draw), order_regions(regions, 1200, 1600)
+
+
+def _heads_read(layer: TextLayerPage, regions: list[Region]) -> list[str]:
+    return [text_in_box(layer, r.bbox).text for r in regions]
+
+
+def test_numbered_cards_in_a_grid_are_read_in_number_order() -> None:
+    # Numbered row by row, laid out so that geometry reads them column by column: 1, 3, 2, 4.
+    layer, regions = _cards((1, 2, 3, 4))
+    out = refine_builtin(regions, evidence(layer))
+    read = _heads_read(layer, out)
+    assert [t for t in read if "Card" in t] == [f"{n}. Card number {n}" for n in (1, 2, 3, 4)]
+    # Each card keeps its formula and paragraph, in its own order.
+    assert read[:2] == ["1. Card number 1", "x1 + y1 = z1"] and read[2].startswith("C1L0")
+    assert read[3:5] == ["2. Card number 2", "x2 + y2 = z2"] and read[5].startswith("C2L0")
+    assert [r.order for r in out] == list(range(1, 13))
+
+
+def test_cards_numbered_as_geometry_reads_them_and_loose_numbers_keep_their_order() -> None:
+    # Numbered column by column: the page's order already follows the numbers.
+    layer, regions = _cards((1, 3, 2, 4))
+    ordered = refine_builtin(regions, evidence(layer))
+    assert [t for t in _heads_read(layer, ordered) if "Card" in t] == [
+        f"{n}. Card number {n}" for n in (1, 2, 3, 4)]
+    # Numbers that are no run (a gap, or one twice) say nothing about the order.
+    for numbers in ((1, 2, 5, 6), (1, 2, 2, 3)):
+        layer, regions = _cards(numbers)
+        read = [t for t in _heads_read(layer, refine_builtin(regions, evidence(layer))) if "Card" in t]
+        assert read == [f"{n}. Card number {n}" for n in (numbers[0], numbers[2], numbers[1], numbers[3])]
+
+
+def test_a_numbered_card_the_model_missed_is_boxed_and_read_in_its_place() -> None:
+    # The third card (bottom left) has no region at all: its lines are boxed as tentative
+    # text, and the cards are read 1, 2, 3, 4 still.
+    layer, regions = _cards((1, 2, 3, 4))
+    missed = px(30, 400, 300, 560)
+    kept = order_regions([r for r in regions if not centre_in(r.bbox, missed)], 1200, 1600)
+    out = refine_builtin(kept, evidence(layer))
+    read = _heads_read(layer, out)
+    assert [t for t in read if "Card" in t] == [f"{n}. Card number {n}" for n in (1, 2, 3, 4)]
+    third = read.index("3. Card number 3")
+    assert out[third].tentative and read[third + 1] == "x3 + y3 = z3"
+    assert read[third + 2].startswith("C3L0") and read[third + 3] == "4. Card number 4"
+
+
+def test_missed_lines_whose_box_would_reach_over_a_region_are_left_to_the_reader() -> None:
+    # Two missed lines, one set in and under the other: their hull would reach into the
+    # corner of the region beside them, and a region is read from every line its box holds.
+    # They are left to be read line by line after ordering.
+    layer = page_of([(40, 100, "A note the model missed"), (150, 114, "and its second line, which runs on past it"),
+                     (310, 92, "Boxed text")])
+    region = Region("text", tuple(int(v) for v in px(300, 80, 560, 101)), 0.9, 1)  # type: ignore[arg-type]
+    out = refine_builtin([region], evidence(layer))
+    assert not any(r.tentative for r in out)
+    # Alone, clear of the region, they are boxed.
+    layer = page_of([(40, 100, "A note the model missed"), (150, 114, "and its second line, which runs on past it"),
+                     (310, 52, "Boxed text")])
+    region = Region("text", tuple(int(v) for v in px(300, 40, 560, 60)), 0.9, 1)  # type: ignore[arg-type]
+    out = refine_builtin([region], evidence(layer))
+    assert [text_in_box(layer, r.bbox).text for r in out if r.tentative] == [
+        "A note the model missed and its second line, which runs on past it"]
