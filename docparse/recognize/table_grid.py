@@ -155,6 +155,7 @@ def build_grid(
     if spanned:
         cells = _span_unruled(cells, open_cols, n_cols, len(rows))
     n_cols, cells = _fold_currency_columns(n_cols, cells)
+    n_cols, cells = _fold_header_columns(n_cols, cells)
     # Every cell inside the grid and at least one column wide, whatever the steps above did
     # with odd input (prose the model called a table): the HTML writer walks the columns.
     cells = [c if c.colspan >= 1 else GridCell(c.row, c.col, 1, c.text, c.rowspan) for c in cells]
@@ -843,6 +844,35 @@ def _fold_currency_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, lis
                 folded.append(GridCell(c.row, c.col - 1, c.colspan, text, c.rowspan))
             elif c.col + c.colspan > col:
                 folded.append(GridCell(c.row, c.col, c.colspan - 1, text, c.rowspan))
+            else:
+                folded.append(c)
+        cells = sorted(folded, key=lambda c: (c.row, c.col))
+        n_cols -= 1
+    return n_cols, cells
+
+
+def _fold_header_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, list[GridCell]]:
+    """A column holding only a header cell, beside a column holding everything but one,
+    is one column: a spreadsheet sets its text left in the cell and its numbers right, so
+    "Year" over the right-aligned "2019", "2020", ... overlaps none of them and made a
+    column of its own. The two never hold text in the same row."""
+    col = 0
+    while col < n_cols - 1:
+        left = [c for c in cells if c.col == col or c.col < col < c.col + c.colspan]
+        right = [c for c in cells if c.col == col + 1 or c.col < col + 1 < c.col + c.colspan]
+        first = min((c.row for c in cells), default=0)
+        header, body = (left, right) if len(left) == 1 else (right, left)
+        if (len(header) != 1 or header[0].row != first or len(body) < 2
+                or any(c.row == first for c in body)
+                or any(c.colspan > 1 or c.rowspan > 1 for c in (*header, *body))):
+            col += 1
+            continue
+        folded: list[GridCell] = []
+        for c in cells:
+            if c.col > col:
+                folded.append(GridCell(c.row, c.col - 1, c.colspan, c.text, c.rowspan))
+            elif c.col + c.colspan > col + 1:  # spans both: one column less
+                folded.append(GridCell(c.row, c.col, c.colspan - 1, c.text, c.rowspan))
             else:
                 folded.append(c)
         cells = sorted(folded, key=lambda c: (c.row, c.col))

@@ -152,6 +152,20 @@ def test_currency_columns_fold_into_amounts_and_centred_heading_spans() -> None:
     ]
 
 
+def test_a_header_set_left_over_right_aligned_numbers_is_their_column() -> None:
+    # A spreadsheet export: "Year" set left in its cell, the years right-aligned under it,
+    # overlapping nothing of it; "Freshwater Ducks" over its counts.
+    lines = [cell("Year", 0, 0), cell("Freshwater Ducks", 160, 0)]
+    for r, (year, count) in enumerate((("2019", "120"), ("2020", "135"), ("2021", "150"))):
+        lines += [cell(year, 80, 30 * (r + 1)), cell(count, 280, 30 * (r + 1))]
+    assert rows_of(lines_to_table_html(lines)) == [
+        [("Year", 1), ("Freshwater Ducks", 1)], [("2019", 1), ("120", 1)],
+        [("2020", 1), ("135", 1)], [("2021", 1), ("150", 1)]]
+    # A column that holds text in the header row and below is its own column.
+    lines += [cell("2018", 0, 120), cell("99", 280, 120)]
+    assert [len(row) for row in rows_of(lines_to_table_html(lines))] == [3, 3, 3, 3, 3]
+
+
 def test_stacked_row_with_centred_key_cells_is_one_row() -> None:
     # Shaped like a results table (2305.03393 p.9): each configuration prints its two
     # variants as stacked lines ("OTSL" over "HTML", values likewise) with the key cells
