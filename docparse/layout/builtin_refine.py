@@ -1696,7 +1696,8 @@ def numbered_items_in_order(regions: Sequence[Region], evidence: LayoutEvidence)
     consecutive numbers, each once) stand in two or more columns and the page's order
     visits them out of sequence, each numbered block takes the blocks below it in its column
     (down to the next numbered one) as its card, and the cards are read in number order.
-    Blocks above every card keep their place before them, the others after them."""
+    Blocks above every card, and running heads, keep their place before them; the others,
+    and footers, after them."""
     if not _has_words(evidence):
         return list(regions)
     heads = _numbered_heads(regions, evidence)
@@ -1718,11 +1719,16 @@ def numbered_items_in_order(regions: Sequence[Region], evidence: LayoutEvidence)
     def column(x: float) -> int:
         return max((k for k, left in enumerate(columns) if x >= left - tolerance), default=-1)
 
+    from docparse.labels import FURNITURE_LABELS
+
     cards: dict[int, list[int]] = {n: [] for n in numbers}
     loose: list[int] = []
     for i, r in enumerate(regions):
         if i in heads:
             cards[heads[i]].append(i)
+            continue
+        if r.label in FURNITURE_LABELS:  # running heads lead and footers trail, as ordered
+            loose.append(i)
             continue
         where = column((r.bbox[0] + r.bbox[2]) / 2)
         above = [(regions[h].bbox[1], n) for h, n in heads.items()

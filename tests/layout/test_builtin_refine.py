@@ -727,6 +727,15 @@ def test_numbered_cards_in_a_grid_are_read_in_number_order() -> None:
     assert [r.order for r in out] == list(range(1, 13))
 
 
+def test_a_footer_under_a_column_of_cards_stays_last() -> None:
+    layer, regions = _cards((1, 2, 3, 4))
+    footer = Region("footer", tuple(int(v) for v in px(40, 760, 200, 772)), 0.9, 2)  # type: ignore[arg-type]
+    out = refine_builtin(order_regions([*regions, footer], 1200, 1600), evidence(layer))
+    assert out[-1].label == "footer" and out[-1].order is None
+    assert [t for t in _heads_read(layer, out) if "Card" in t] == [
+        f"{n}. Card number {n}" for n in (1, 2, 3, 4)]
+
+
 def test_cards_numbered_as_geometry_reads_them_and_loose_numbers_keep_their_order() -> None:
     # Numbered column by column: the page's order already follows the numbers.
     layer, regions = _cards((1, 3, 2, 4))
