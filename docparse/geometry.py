@@ -71,6 +71,18 @@ def to_int(box: Box) -> IntBox:
     return (int(box[0]), int(box[1]), int(box[2]), int(box[3]))
 
 
+def same_row(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two boxes stand on one row: they share at least half the shorter one's height.
+
+    Example:
+        >>> same_row((0, 10, 50, 30), (60, 18, 90, 40)), same_row((0, 10, 50, 30), (60, 25, 90, 45))
+        (True, False)
+    """
+    overlap = min(a[3], b[3]) - max(a[1], b[1])
+    shorter = min(a[3] - a[1], b[3] - b[1])
+    return shorter > 0 and overlap >= 0.5 * shorter
+
+
 def connected_groups(count: int, links: Iterable[tuple[int, int]]) -> list[list[int]]:
     """Indices ``0..count-1`` in the connected groups the ``links`` (pairs of indices) make,
     in first-member order (union-find)."""

@@ -15,7 +15,7 @@ from docparse.document import (
     LayoutDetResult,
     Page,
 )
-from docparse.geometry import insert_position
+from docparse.geometry import insert_position, same_row
 from docparse.labels import FURNITURE_LABELS
 from docparse.layout import Region
 
@@ -49,19 +49,13 @@ def _extra_position(
     # was placed first at the same spot.
     def found_beside(i: int, left: bool) -> bool:
         box, (planned, _) = rows[i]
-        return planned is None and _level(box, bbox) and (box[0] < bbox[0]) == left
+        return planned is None and same_row(box, bbox) and (box[0] < bbox[0]) == left
 
     while position > 0 and found_beside(position - 1, left=False):
         position -= 1
     while position < len(rows) and found_beside(position, left=True):
         position += 1
     return position
-
-
-def _level(a: Sequence[int], b: Sequence[int]) -> bool:
-    """Whether two boxes stand on one row (they share half the shorter one's height)."""
-    overlap = min(a[3], b[3]) - max(a[1], b[1])
-    return overlap >= 0.5 * min(a[3] - a[1], b[3] - b[1]) > 0
 
 
 def _member_contents(

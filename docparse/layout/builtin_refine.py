@@ -16,8 +16,8 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from docparse.geometry import FURNITURE_BAND, area, centre_in, intersection, union
-from docparse.labels import LABELS
+from docparse.geometry import FURNITURE_BAND, area, centre_in, insert_position, intersection, union
+from docparse.labels import FURNITURE_LABELS, LABELS
 from docparse.layout import LayoutEvidence, Region
 
 if TYPE_CHECKING:
@@ -214,7 +214,6 @@ def _formulas_outside_boxes(
     at wide gaps (side-by-side cards), a segment is a formula when its glyphs are math
     (:func:`docparse.textlayer.math.is_math_row`), and segments stacked close together
     (a system of equations, a sum's limits) are one formula."""
-    from docparse.geometry import insert_position
     from docparse.textlayer.math import is_math_row, rows_of
 
     margin = _MISSED_MARGIN * evidence.height
@@ -807,8 +806,6 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
             if any(intersection(r.bbox, grid) > 0 for r in out if r.label in _RULED_MEMBERS):
                 continue  # text reaching into the grid from a box of its own: unclear
             # A grid no box touches (the model saw nothing there): its own table, in place.
-            from docparse.geometry import insert_position
-
             out.insert(insert_position([r.bbox for r in out], grid),
                        Region("table", grid, 0.5, table_id, None))
             continue
@@ -883,8 +880,6 @@ def tables_outside_boxes(regions: Sequence[Region], evidence: LayoutEvidence) ->
              if not covered(p[1])]
     if len(loose) < 6:
         return list(regions)
-    from docparse.geometry import insert_position
-
     out = list(regions)
     for band in bands_of(loose):
         if looks_like_table(band):
@@ -1586,9 +1581,6 @@ def text_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -
 def _body_position(regions: Sequence[Region], box: tuple[float, float, float, float]) -> int:
     """Where a region of text the model missed goes among ``regions``: by the body's blocks,
     never by the page's furniture (:func:`docparse.geometry.insert_position`)."""
-    from docparse.geometry import insert_position
-    from docparse.labels import FURNITURE_LABELS
-
     return insert_position([r.bbox for r in regions], box, [r.label in FURNITURE_LABELS for r in regions])
 
 
@@ -1719,8 +1711,6 @@ def numbered_items_in_order(regions: Sequence[Region], evidence: LayoutEvidence)
     def column(x: float) -> int:
         return max((k for k, left in enumerate(columns) if x >= left - tolerance), default=-1)
 
-    from docparse.labels import FURNITURE_LABELS
-
     cards: dict[int, list[int]] = {n: [] for n in numbers}
     loose: list[int] = []
     for i, r in enumerate(regions):
@@ -1751,7 +1741,7 @@ def _numbered_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> dict
     the first word of the region's first line: the piece is level with the region's top and
     starts at its left edge (within a line's height of both)."""
     candidates = [(t, b) for t, b in _words_in(evidence, (0, 0, evidence.width, evidence.height))
-                  if t[:1].isdigit() or t.lstrip()[:1].isdigit()]
+                  if t.lstrip()[:1].isdigit()]
     heads: dict[int, int] = {}
     for text, box in candidates:
         match = _ITEM_NUMBER.match(text)

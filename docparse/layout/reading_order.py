@@ -22,7 +22,7 @@ from __future__ import annotations
 import dataclasses
 from collections.abc import Sequence
 
-from docparse.geometry import centre_in
+from docparse.geometry import centre_in, same_row
 from docparse.labels import SKIP_ORDER_LABELS
 from docparse.layout import Region
 
@@ -276,14 +276,9 @@ def _top_down(regions: Sequence[Region]) -> list[Region]:
     rows: list[list[Region]] = []
     for region in sorted(regions, key=lambda r: (r.bbox[1], r.bbox[0])):
         row = rows[-1] if rows else None
-        if row is not None and _same_row(row[0], region):
+        if row is not None and same_row(row[0].bbox, region.bbox):
             row.append(region)
         else:
             rows.append([region])
     return [region for row in rows for region in sorted(row, key=lambda r: r.bbox[0])]
 
-
-def _same_row(a: Region, b: Region) -> bool:
-    overlap = min(a.bbox[3], b.bbox[3]) - max(a.bbox[1], b.bbox[1])
-    shorter = min(a.bbox[3] - a.bbox[1], b.bbox[3] - b.bbox[1])
-    return shorter > 0 and overlap >= 0.5 * shorter

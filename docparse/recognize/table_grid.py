@@ -856,11 +856,11 @@ def _fold_header_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, list[
     is one column: a spreadsheet sets its text left in the cell and its numbers right, so
     "Year" over the right-aligned "2019", "2020", ... overlaps none of them and made a
     column of its own. The two never hold text in the same row."""
+    first = min((c.row for c in cells), default=0)
     col = 0
     while col < n_cols - 1:
         left = [c for c in cells if c.col == col or c.col < col < c.col + c.colspan]
         right = [c for c in cells if c.col == col + 1 or c.col < col + 1 < c.col + c.colspan]
-        first = min((c.row for c in cells), default=0)
         header, body = (left, right) if len(left) == 1 else (right, left)
         if (len(header) != 1 or header[0].row != first or len(body) < 2
                 or any(c.row == first for c in body)
