@@ -53,6 +53,13 @@ _BULLETS = "".join(sorted(
     BULLETS | frozenset("\u25a1\u25ab\u2219\u2013\u27a2\u27a4\u25ba\u25b8\uf0a7\uf0d8")
 ))
 _BULLET_START = re.compile(f"^[{re.escape(_BULLETS)}][ \t]+(?=\\S)", re.M)
+#: Sources whose text is the page's own characters, never Markdown: the text layer and the
+#: built-in OCR. A line of such text that opens with "#" ("# of layers", "#1 priority") or
+#: ">" ("> 50 cases") is escaped, or a Markdown reader makes it a heading or a quote. A
+#: recognition server's text is Markdown already (its headings are meant) and is left as the
+#: official client leaves it.
+_LITERAL_SOURCES = frozenset({"text-layer", "builtin-ocr"})
+_BLOCK_MARKUP_START = re.compile(r"^([ \t]{0,3})(#{1,6}(?=[ \t]|$)|>)", re.M)
 
 
 @dataclass(frozen=True)
@@ -246,7 +253,10 @@ def _collapse(s: str) -> str:
 
 
 def _paragraphs(block: Block, _: MarkdownParams) -> str:
-    text = _BULLET_START.sub("- ", block.block_content)
+    text = block.block_content
+    if block.source in _LITERAL_SOURCES:
+        text = _BLOCK_MARKUP_START.sub(r"\1\\\2", text)
+    text = _BULLET_START.sub("- ", text)
     return text.replace("\n\n", "\n").replace("\n", "\n\n")
 
 

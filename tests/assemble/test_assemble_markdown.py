@@ -182,6 +182,27 @@ def test_bulleted_paragraphs_are_markdown_list_items() -> None:
     assert pg.parsing_res_list[0].block_content.splitlines()[1] == "\u2013 Competence."
 
 
+def test_page_text_opening_with_markup_stays_text() -> None:
+    """The page's own characters are never Markdown: "# of layers" is no heading."""
+    from markdown_it import MarkdownIt
+
+    pg = page(
+        0,
+        block(0, "text", "# of layers in the encoder\n> 50 cases\n#1 priority", source="text-layer"),
+        block(1, "text", "## Reduced", source="builtin-ocr"),
+        block(2, "text", "## Meant", source="vlm"),
+    )
+    md = render_page(pg, P)
+    html = MarkdownIt("commonmark").render(md)
+    assert "<p># of layers in the encoder</p>" in html
+    assert "<p>&gt; 50 cases</p>" in html and "<blockquote>" not in html
+    assert "<p>#1 priority</p>" in html and "<p>## Reduced</p>" in html
+    # A recognition server writes Markdown: its headings are meant, as upstream renders them.
+    assert headings(md) == [("h2", "Meant")]
+    # The JSON keeps the text as the page has it.
+    assert pg.parsing_res_list[0].block_content.startswith("# of layers")
+
+
 def _merged_table_doc() -> Any:
     head = ("Name", "Qty")
     frag0 = block(
