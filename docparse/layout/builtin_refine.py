@@ -69,15 +69,17 @@ def _gutter(evidence: LayoutEvidence) -> float:
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer and its ruled grids, prose "tables" relabelled,
     displayed formulas found, big pictures on scans read, running heads completed, text no
-    box holds boxed, numbered cards read in their numbers' order."""
+    box holds boxed, numbered cards read in their numbers' order, equation numbers read after
+    their equations."""
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
-    return numbered_items_in_order(text_the_model_missed(footer_lines(refined, evidence), evidence),
-                                   evidence)
+    refined = numbered_items_in_order(text_the_model_missed(footer_lines(refined, evidence), evidence),
+                                      evidence)
+    return equation_numbers_in_order(refined, evidence)
 
 
 #: Words at most this many of their heights above a table box can be its header row.
@@ -1754,3 +1756,69 @@ def _numbered_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> dict
                 heads[i] = int(match.group(1))
                 break
     return heads
+
+
+def equation_numbers_in_order(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Equation numbers read right after the block on their row.
+
+    A paper sets its equation numbers ("(15)") flush right, a gutter away from the equations;
+    the small model boxes them apart, often several numbers in one tall box, and XY-cut reads
+    that thin right-hand strip as a column after the whole page (a scanned paper's "(15)" to
+    "(24)" after its last paragraph). A text box holding nothing but equation numbers, one per
+    row, is cut into one box per number, and each is read right after the block that stands
+    left of it on its row (the formula, or the paragraph holding an equation the model did not
+    box apart). Born-digital pages join most numbers into their formula first
+    (:func:`formulas_from_text`); this places the rest. A box inside another box (a table's
+    column of "(1)", "(2)") and a row of numbers side by side are left alone."""
+    if not _has_words(evidence):
+        return list(regions)
+    numbers: dict[int, list[Piece]] = {}
+    for i, r in enumerate(regions):
+        if r.label != "text" or any(j != i and centre_in(r.bbox, o.bbox) for j, o in enumerate(regions)):
+            continue
+        pieces = sorted(_words_in(evidence, r.bbox), key=lambda p: p[1][1])
+        if (pieces and all(_EQUATION_NUMBER.fullmatch(t.strip()) for t, _ in pieces)
+                and all(b[1] >= a[3] - 0.5 * (a[3] - a[1]) for (_, a), (_, b) in itertools.pairwise(pieces))):
+            numbers[i] = pieces
+    if not numbers:
+        return list(regions)
+    after: dict[int, list[Region]] = {}
+    placed: set[int] = set()
+    for i, pieces in numbers.items():
+        partners = [_row_partner(regions, numbers, box) for _, box in pieces]
+        if any(p is None for p in partners):
+            continue
+        placed.add(i)
+        r = regions[i]
+        for (_, box), partner in zip(pieces, partners, strict=True):
+            assert partner is not None
+            part = r if len(pieces) == 1 else dataclasses.replace(
+                r, bbox=(r.bbox[0], max(r.bbox[1], box[1]), r.bbox[2], min(r.bbox[3], box[3])))
+            after.setdefault(partner, []).append(part)
+    if not placed:
+        return list(regions)
+    ordered: list[Region] = []
+    for i, r in enumerate(regions):
+        if i in placed:
+            continue
+        ordered.append(r)
+        ordered.extend(sorted(after.get(i, ()), key=lambda n: n.bbox[1]))
+    from docparse.layout.reading_order import number_regions
+
+    return number_regions(ordered)
+
+
+def _row_partner(regions: Sequence[Region], numbers: dict[int, list[Piece]],
+                 box: tuple[float, float, float, float]) -> int | None:
+    """The block nearest left of an equation number on its row (at least half the number's
+    height shared), or None."""
+    height = box[3] - box[1]
+    best: tuple[float, int] | None = None
+    for j, o in enumerate(regions):
+        if j in numbers or o.label in FURNITURE_LABELS or o.bbox[2] > box[0] + 0.5 * height:
+            continue
+        if min(o.bbox[3], box[3]) - max(o.bbox[1], box[1]) < 0.5 * height:
+            continue
+        if best is None or o.bbox[2] > best[0]:
+            best = (o.bbox[2], j)
+    return None if best is None else best[1]

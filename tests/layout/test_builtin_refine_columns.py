@@ -248,3 +248,31 @@ def test_a_title_at_the_top_edge_of_a_scan_is_boxed_and_a_running_head_is_not() 
     found = [_texts(_scan(lines), r.bbox) for r in out if r.tentative]
     assert found == [["Fire and the Village"]]
     assert out[0].tentative and [r.order for r in out] == [1, 2]
+
+
+def test_equation_numbers_boxed_apart_are_read_after_their_equations() -> None:
+    # A scanned paper: a paragraph, two displayed equations and a closing paragraph; the
+    # model boxed the equations' numbers in one thin box at the right margin, which XY-cut
+    # reads as a column after the whole page. Each number follows its equation.
+    intro = _prose_lines(60, 60, 480, 3, seed=5)
+    outro = _prose_lines(60, 300, 480, 3, seed=6)
+    eq1 = ("E = m c2", (200.0, 150.0, 360.0, 170.0))
+    eq2 = ("F = m a", (200.0, 220.0, 340.0, 240.0))
+    nums = [("(13)", (510.0, 151.0, 540.0, 169.0)), ("(14)", (510.0, 221.0, 540.0, 239.0))]
+    evidence = _scan([*intro, eq1, *nums, eq2, *outro])
+    regions = [Region("text", (58, 58, 542, 120), 0.9, 1),
+               Region("display_formula", (198, 148, 362, 172), 0.9, 1),
+               Region("display_formula", (198, 218, 342, 242), 0.9, 1),
+               Region("text", (58, 298, 542, 360), 0.9, 1),
+               Region("text", (508, 149, 542, 241), 0.6, 1)]
+    out = refine_builtin(regions, evidence)
+    read = [(r.label, _texts(evidence, r.bbox)) for r in sorted(out, key=lambda r: r.order or 0)]
+    assert read == [
+        ("text", [t for t, _ in intro]), ("display_formula", ["E = m c2"]), ("text", ["(13)"]),
+        ("display_formula", ["F = m a"]), ("text", ["(14)"]), ("text", [t for t, _ in outro])]
+    # A row of numbers side by side (a table's column heads) is no equation's number.
+    heads = [("(1)", (300.0, 150.0, 330.0, 170.0)), ("(2)", (400.0, 150.0, 430.0, 170.0))]
+    evidence = _scan([*intro, *heads])
+    regions = [Region("text", (58, 58, 542, 120), 0.9, 1), Region("text", (298, 148, 432, 172), 0.6, 1)]
+    out = refine_builtin(regions, evidence)
+    assert [r.bbox for r in out] == [r.bbox for r in regions]
