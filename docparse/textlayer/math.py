@@ -121,6 +121,8 @@ _INVISIBLE = frozenset("\u200b\u200c\u200d\u2060\ufeff")
 _SCRIPT_SIZE = 0.88
 #: Baselines within this share of the main size are the same line.
 _SAME_BASE = 0.2
+#: A script's baseline is at least this share of the main size off the line.
+_SCRIPT_SHIFT = 0.05
 
 
 @dataclass(frozen=True)
@@ -203,6 +205,34 @@ def _limits_of(main: Sequence[Glyph], small: Sequence[Glyph]) -> bool:
     return gap < 0.5 * size and any(
         b.x0 - size <= g.cx <= b.x1 + size for b in bigs for g in small
     )
+
+
+def row_line(glyphs: Sequence[Glyph]) -> tuple[float, float]:
+    """A row's main size and the baseline of its own line (see :func:`_main_size`)."""
+    size = _main_size(glyphs)
+    return size, _main_baseline(glyphs, size)
+
+
+def is_script(g: Glyph, size: float, base: float) -> bool:
+    """A glyph smaller than the row's size set off its line: a super- or subscript."""
+    return g.size < _SCRIPT_SIZE * size and abs(g.baseline - base) > _SCRIPT_SHIFT * size
+
+
+def is_greek(c: str) -> bool:
+    return c in _GREEK
+
+
+def is_italic_font(font: str) -> bool:
+    return bool(_ITALIC_FONT.search(font))
+
+
+def is_operator_name(word: str) -> bool:
+    """``sin``, ``log``, ``max``...: words formulas set upright as operators."""
+    return word in _OPERATOR_NAMES
+
+
+def is_bullet(c: str) -> bool:
+    return c in _BULLETS
 
 
 def is_math_font(font: str) -> bool:
@@ -474,7 +504,7 @@ def _latex(glyphs: Sequence[Glyph], depth: int, rules: tuple[Box, ...] = ()) -> 
                 off.append(_seated_on_next(g, glyphs, size))
         elif g.size < _SCRIPT_SIZE * size:
             shift = g.baseline - base
-            (scripts if abs(shift) > 0.05 * size else on_line).append(g)
+            (scripts if abs(shift) > _SCRIPT_SHIFT * size else on_line).append(g)
         elif abs(g.baseline - base) <= _SAME_BASE * size:
             on_line.append(g)
         else:

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from docparse.content import ExtraBlock
 from docparse.geometry import BAND_TITLE_HEIGHT, FURNITURE_BAND, Box, inside_share
 from docparse.textlayer.gate import decide
+from docparse.textlayer.inline_math import with_inline_math
 from docparse.textlayer.model import TextLayerPage, TextLine
 
 #: Top and bottom page margins (fraction of the height) where stray lines are furniture,
@@ -74,5 +75,6 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
         decision = decide(own, group, "text", "prefer" if mode == "prefer" else "auto")
         if decision.text:
             bbox = (int(group[0]), int(group[1]), int(group[2] + 0.999), int(group[3] + 0.999))
-            extra.append(ExtraBlock(label="text", bbox=bbox, content=decision.text, source="text-layer"))
+            text = with_inline_math(own, group, decision.text)
+            extra.append(ExtraBlock(label="text", bbox=bbox, content=text, source="text-layer"))
     return extra

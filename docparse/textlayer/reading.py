@@ -54,6 +54,7 @@ def read_page(
     if layer is None:
         return TextLayerReading()
     from docparse.textlayer.gate import decide
+    from docparse.textlayer.inline_math import INLINE_MATH_LABELS, with_inline_math
     from docparse.textlayer.outside import blocks_outside
     from docparse.textlayer.snap import snap_to_lines
 
@@ -67,7 +68,9 @@ def read_page(
             continue
         decision = decide(layer, box, q.label, mode, exclude=owners[q.block_id])
         if decision.text is not None:
-            texts[q.block_id] = decision.text
+            # Inline math as LaTeX, as a recognition server writes it in a paragraph.
+            texts[q.block_id] = (with_inline_math(layer, box, decision.text, owners[q.block_id])
+                                 if q.label in INLINE_MATH_LABELS else decision.text)
             grown[q.block_id] = (int(box[0]), int(box[1]), int(box[2] + 0.999), int(box[3] + 0.999))
     taken = [q for q in queries if all(m in texts for m in q.group)]
     contents = {q.block_id: BlockContent(texts[q.block_id], "text-layer") for q in taken}

@@ -321,7 +321,12 @@ def test_the_builtin_default_reads_a_latex_page_with_inline_math(tmp_path: Path)
     assert "<td>converges" not in md and "converges</td>" not in md
     assert "Method</td>" in md and "14.1</td>" in md
     assert "\\mathrm{Var}(\\bar{X}_{n})=\\frac{\\sigma^{2}}{n}, \\tag{1}" in md
-    assert "Each αk ≥ 0 and ∑k αk = 1." in md
+    # Inline math is LaTeX, as a recognition server writes it; prose around it stays text.
+    assert "- Each $\\alpha_{k}\\geq0$ and $\\sum_{k}\\alpha_{k}=1$." in md
+    assert "a parameter $\\theta\\in\\Theta\\subset\\mathbb{R}^{d}$ and show" in md
+    assert "Theorem 1. If $f$ is L-smooth then $f(y)\\leq f(x)" in md and "for all $x,y$." in md
+    assert "Hence the rate is $n^{-1/2}$ in probability." in md
+    assert "- The map $f:\\mathbb{R}\\rightarrow\\mathbb{R}$ is convex." in md
 
 
 TWO_COLUMN = Path(__file__).parent / "data" / "tex_two_column.pdf"
