@@ -42,7 +42,7 @@ from docparse.recognize import (
     RecognitionResult,
     RecognitionTask,
 )
-from docparse.recognize.builtin_engine import LineRecognizer, RapidOcrEngine
+from docparse.recognize.builtin_engine import LineRecognizer, RapidOcrEngine, TwoScaleReader
 from docparse.recognize.line_order import (
     OcrLine,
     join_paragraphs,
@@ -101,7 +101,7 @@ class BuiltinRecognizer:
         region_mode_max_coverage: float = REGION_MODE_MAX_COVERAGE,
         clock: Callable[[], float] = time.monotonic,
     ) -> None:
-        self._engine: LineRecognizer = engine if engine is not None else RapidOcrEngine()
+        self._engine: LineRecognizer = engine if engine is not None else TwoScaleReader(RapidOcrEngine())
         self._max_coverage = region_mode_max_coverage
         self._clock = clock
 
