@@ -19,8 +19,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from docparse.errors import ModelError, ModelNotFoundError
+from docparse.geometry import same_row
 from docparse.ort import rapidocr_model_dir
-from docparse.recognize.line_order import OcrLine
+from docparse.recognize.line_order import OcrLine, median_height
 
 if TYPE_CHECKING:
     import numpy as np
@@ -223,8 +224,7 @@ class TwoScaleReader:
 
         small = np.asarray(cv2.resize(image, (round(width * scale), round(height * scale)),
                                       interpolation=cv2.INTER_AREA), dtype=np.uint8)
-        heights = sorted(line.height for line in lines)
-        usual = heights[len(heights) // 2]
+        usual = median_height(lines)
         places: list[tuple[float, float, float, float]] = []
         for quad in self._engine.detect(small):
             xs = [p[0] / scale for p in quad]
@@ -249,11 +249,9 @@ def uncovered_stretches(box: tuple[float, float, float, float],
                         others: list[tuple[float, float, float, float]]) -> list[tuple[float, float]]:
     """The x-ranges of ``box`` that no box of ``others`` on its row covers (a box is on the
     row when it shares at least half the lower one's height with it)."""
-    x0, y0, x1, y1 = box
-    covered = sorted(
-        (max(x0, o[0]), min(x1, o[2])) for o in others
-        if min(y1, o[3]) - max(y0, o[1]) >= 0.5 * min(y1 - y0, o[3] - o[1]) and o[0] < x1 and o[2] > x0
-    )
+    x0, _, x1, _ = box
+    covered = sorted((max(x0, o[0]), min(x1, o[2])) for o in others
+                     if same_row(box, o) and o[0] < x1 and o[2] > x0)
     out: list[tuple[float, float]] = []
     at = x0
     for a, b in covered:
