@@ -13,6 +13,10 @@ bottom margins (page furniture, unless set in a title's type:
 pipeline passes as ``layout_boxes``, and text the visible PDF text layer
 already holds. This happens only when the whole page was read.
 
+A text box the text layer was refused for because a picture fills most of it (a cover, a
+poster: :func:`lines_from_text_layer`) is read by OCR, but each line the visible text layer
+holds whole takes the layer's characters.
+
 Content by task kind: ``table`` gives an HTML grid (:mod:`docparse.recognize.table_grid`),
 ``formula`` and ``chart`` their plain OCR text (no LaTeX, no chart table: only the VLM path
 produces those; ``source`` says so), everything else text joined as described in
@@ -27,6 +31,7 @@ characters, so pages in those scripts come back (nearly) empty from this recogni
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -180,6 +185,21 @@ class BuiltinRecognizer:
             in_boxes, rest = assign_lines(found, group)
             assigned.update(in_boxes)
             outside += rest
+        if page.text_layer is not None:
+            # Text set over a picture: where the visible text layer holds an OCR'd line, its
+            # characters replace the OCR's guess (a cover's title, a script OCR cannot read).
+            # Only in boxes refused for their picture (low coverage): a box refused for its
+            # text (a broken font encoding, an OCR layer) has no line of it worth taking.
+            from docparse.textlayer.gate import decide
+
+            layer = page.text_layer
+            text_tasks = {t.block_id for t in tasks if t.kind == "ocr" and decide(
+                layer, t.bbox, "text", "auto").reason == "low_coverage"}
+            assigned = {
+                block_id: ([lines_from_text_layer(box_lines, layer) for box_lines in per_box]
+                           if block_id in text_tasks else per_box)
+                for block_id, per_box in assigned.items()
+            }
         result = PageRecognition()
         for task in tasks:
             source = _source(task)
@@ -394,6 +414,41 @@ def find_extra_blocks(
         bbox = (int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))
         blocks.append(ExtraBlock("text", bbox, content, "builtin-ocr"))
     return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))
+
+
+#: Share of an OCR line's width the text layer's characters must span to replace its text.
+LAYER_LINE_MIN_SPAN = 0.8
+
+
+def lines_from_text_layer(lines: Sequence[OcrLine], layer: TextLayerPage) -> list[OcrLine]:
+    """``lines`` with the text of each line the visible text layer holds whole taken from it.
+
+    A text block the gate refused for low coverage (a cover or poster whose picture carries
+    rasterised text, with real text set over it) is read by OCR, but its real lines need not
+    be guessed: a line whose box the layer's trusted characters span (at least
+    :data:`LAYER_LINE_MIN_SPAN` of its width, the gate's checks passed on the line alone)
+    takes their text. Lines only partly covered (half picture text, half real) and lines
+    cutting a word of the layer keep the OCR text, which reads what the line holds."""
+    from docparse.textlayer.block_text import text_in_box
+    from docparse.textlayer.gate import decide
+
+    out: list[OcrLine] = []
+    for line in lines:
+        x0, y0, x1, y1 = line.bbox
+        pad = 0.15 * line.height
+        box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
+        verdict = decide(layer, box, "text", "auto")
+        found = text_in_box(layer, box, visible_only=True) if verdict.text else None
+        # A word of the layer cut by the line's edge: OCR and layer disagree on the line.
+        cut = found is not None and text_in_box(
+            layer, box, visible_only=True, min_overlap=0.01).text != found.text
+        if verdict.text and found is not None and found.text_bbox is not None and not cut and (
+                min(found.text_bbox[2], x1) - max(found.text_bbox[0], x0)
+                >= LAYER_LINE_MIN_SPAN * line.width):
+            out.append(dataclasses.replace(line, text=verdict.text.replace("\n", " ")))
+        else:
+            out.append(line)
+    return out
 
 
 def _visible_text_boxes(text_layer: TextLayerPage | None) -> list[Box]:

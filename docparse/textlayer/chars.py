@@ -233,6 +233,14 @@ def _host(bases: Sequence[Glyph], mark: Glyph) -> Glyph | None:
             best is None or abs(b.cx - mark.cx) < abs(best.cx - mark.cx)
         ):
             best = b
+    if best is not None and _trailing_mark(mark, tol) and not _is_rtl_glyph(best):
+        # A zero-width mark is drawn where the pen stands after its base (Thai vowels and
+        # tone marks, a combining accent), which is also the next glyph's left edge: it belongs
+        # to the glyph ending there, however narrow its neighbours are ("สิทธิเว", not "สิทธเิว").
+        ending = [b for b in bases if not b.c.isspace() and abs(b.x1 - mark.cx) <= tol
+                  and not _is_rtl_glyph(b)]
+        if ending:
+            best = min(ending, key=lambda b: abs(b.x1 - mark.cx))
     if best is not None and _ligature_tail(mark):
         # A ligature glyph ("fi") mapped to several letters gives its whole advance to the
         # first and zero width to the rest, placed at its right edge, which is also the next
@@ -242,6 +250,16 @@ def _host(bases: Sequence[Glyph], mark: Glyph) -> Glyph | None:
         if ending:
             best = min(ending, key=lambda b: abs(b.x1 - mark.cx))
     return best
+
+
+def _trailing_mark(mark: Glyph, tol: float) -> bool:
+    """A combining mark with no advance of its own."""
+    return unicodedata.category(mark.c) in ("Mn", "Me") and mark.x1 - mark.x0 <= tol
+
+
+def _is_rtl_glyph(g: Glyph) -> bool:
+    # Right-to-left runs advance the other way: their marks are not placed at the right edge.
+    return unicodedata.bidirectional(g.c[:1]) in _RTL_CLASSES
 
 
 def _ligature_tail(mark: Glyph) -> bool:

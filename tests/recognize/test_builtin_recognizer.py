@@ -27,7 +27,7 @@ from docparse.recognize.builtin_engine import (
 )
 from docparse.recognize.line_order import OcrLine
 from docparse.sources import PageImage
-from docparse.textlayer.model import TextLayerPage, TextLine, TextSpan
+from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 # pymupdf's constructors are untyped; one Any-typed handle keeps mypy --strict quiet.
 MU: Any = pymupdf
@@ -344,3 +344,63 @@ def test_box_off_the_page_is_empty_not_failed(page: PageImage) -> None:
     off = RecognitionTask(5, "text", "ocr", (page.width + 50, 10, page.width + 90, 40))
     result = asyncio.run(BuiltinRecognizer(never).recognize_page(page, [off], layout_boxes=LAYOUT))
     assert result.results[5] == RecognitionResult(5, "", "builtin-ocr")
+
+
+def _glyph_layer(*rows: tuple[str, float, float, int]) -> TextLayerPage:
+    """A text layer of one line per row: (text, x0, y0, render mode), 20 px glyphs."""
+    lines = []
+    for text, x0, y0, mode in rows:
+        chars = tuple(TextChar(c, (x0 + 20.0 * i, y0, x0 + 20.0 * i + 20, y0 + 30))
+                      for i, c in enumerate(text))
+        bbox = (x0, y0, x0 + 20.0 * len(text), y0 + 30)
+        span = TextSpan(text, bbox, "Helvetica", 24.0, render_mode=mode, chars=chars)
+        lines.append(TextLine((span,), bbox))
+    return TextLayerPage(width=1190, height=1684, lines=tuple(lines), image_coverage=1.0)
+
+
+def _read_picture(layer: TextLayerPage | None, found: list[OcrLine]) -> str:
+    image = np.full((1684, 1190, 3), 255, dtype=np.uint8)
+    page = PageImage("cover.pdf", 0, 1, image, 2.0, text_layer=layer)
+    task = RecognitionTask(0, "text", "ocr", (0, 0, 1190, 1684))
+    result = asyncio.run(BuiltinRecognizer(lambda _image: found).recognize_page(page, [task]))
+    return result.results[0].content
+
+
+def test_lines_the_text_layer_holds_over_a_picture_take_its_text() -> None:
+    # A cover: a photo whose pixels carry a logo's words (no text layer there), with the
+    # title and a Thai name set over it as real text. OCR squeezes the title's spaces out and
+    # cannot read Thai; the text layer has both.
+    ocr = [
+        OcrLine("THEVISION", (400.0, 60.0, 600.0, 90.0)),
+        OcrLine("THEPOWER OFSTORY", (100.0, 1200.0, 420.0, 1230.0)),
+        OcrLine("as.5nānšιāu", (100.0, 1300.0, 300.0, 1330.0)),
+    ]
+    layer = _glyph_layer(("THE POWER OF STORY", 100.0, 1200.0, 0), ("ดร.วิทย์", 100.0, 1300.0, 0))
+    assert _read_picture(layer, ocr) == "THEVISION\nTHE POWER OF STORY\nดร.วิทย์"
+    # Invisible text (a scan's OCR layer) is no better than the OCR: nothing is replaced.
+    hidden = _glyph_layer(("THE POWER OF STORY", 100.0, 1200.0, 3))
+    assert _read_picture(hidden, ocr) == "THEVISION\nTHEPOWER OFSTORY\nas.5nānšιāu"
+    assert _read_picture(None, ocr) == "THEVISION\nTHEPOWER OFSTORY\nas.5nānšιāu"
+
+
+def test_a_box_refused_for_its_text_takes_no_line_from_it() -> None:
+    # Mojibake ("Ã©tÃ©" for "été") fails the gate for the whole box, not for coverage: no line
+    # of such a layer is trusted, even one that reads well on its own.
+    ocr = [OcrLine("Caf\u00e9 \u00e9t\u00e9", (100.0, 1200.0, 380.0, 1230.0)),
+           OcrLine("THEPOWER", (100.0, 1300.0, 300.0, 1330.0))]
+    layer = _glyph_layer(("Caf\u00c3\u00a9 \u00c3\u00a9t\u00c3\u00a9", 100.0, 1200.0, 0),
+                         ("THE POWER", 100.0, 1300.0, 0))
+    assert _read_picture(layer, ocr) == "Caf\u00e9 \u00e9t\u00e9\nTHEPOWER"
+
+
+def test_a_line_half_in_the_text_layer_keeps_its_ocr_text() -> None:
+    # "Total 42 EUR" where only "Total" is real text and the rest is part of the picture.
+    ocr = [OcrLine("Total 42 EUR", (100.0, 500.0, 400.0, 530.0))]
+    layer = _glyph_layer(("Total", 100.0, 500.0, 0))
+    assert _read_picture(layer, ocr) == "Total 42 EUR"
+    # A layer line running past the OCR line's edge, its first word cut: the two disagree on
+    # what the line holds, and the OCR text stays.
+    misread = [OcrLine("Tota1 42 EUR", (100.0, 500.0, 400.0, 530.0))]
+    assert _read_picture(_glyph_layer(("Total 42 EUR", 100.0, 500.0, 0)), misread) == "Total 42 EUR"
+    cut = _glyph_layer(("Sum Total 42 EUR", 60.0, 500.0, 0))
+    assert _read_picture(cut, misread) == "Tota1 42 EUR"
