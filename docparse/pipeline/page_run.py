@@ -174,13 +174,15 @@ def _drawn_rules(
 
 
 def uses_text_layer(page: PageImage, options: ParseOptions) -> bool:
-    """Whether the page's own text is read: not with ``text_layer="off"``, and in ``auto`` not
-    on a scan whose only text is an invisible OCR layer (its boxes would all be refused as
-    ``scanned_page``): that page is read by OCR, whose lines then check the layout's labels."""
+    """Whether the page's own text is read: not with ``text_layer="off"``, not on a page with
+    no text at all (a scanned PDF page), and in ``auto`` not on a scan whose only text is an
+    invisible OCR layer (its boxes would all be refused as ``scanned_page``): such a page is
+    read by OCR, whose lines then check the layout's labels and keep the text the layout
+    model left unboxed."""
     from docparse.textlayer.gate import is_ocr_layer
 
     layer = page.text_layer
-    if layer is None or options.text_layer == "off":
+    if layer is None or not layer.lines or options.text_layer == "off":
         return False
     return options.text_layer == "prefer" or not is_ocr_layer(layer)
 

@@ -137,3 +137,20 @@ def test_a_ruled_grid_on_a_scan_is_found_in_its_pixels_and_read_as_a_table() -> 
     assert block.block_label == "table"
     assert block.block_content.count("<tr>") == 3
     assert "<td>Address of the applicant</td>" in block.block_content
+
+
+def test_a_scanned_pdf_page_keeps_the_text_no_layout_box_holds() -> None:
+    # A scanned PDF page has a text layer with nothing in it. It is read like a scan: the
+    # page is read ahead, and the paragraphs the layout model did not box (a typed letter's
+    # body) come out as text instead of being lost to a read of the boxed regions only.
+    engine = CountingEngine()
+    empty = TextLayerPage(1200, 1600, (), image_coverage=1.0)
+    page = PageImage("letter.pdf", 0, 1, np.full((1600, 1200, 3), 255, dtype=np.uint8),
+                     scale=2.0, text_layer=empty)
+    outcome = asyncio.run(process_page(
+        page, [Region("doc_title", (90.0, 100.0, 600.0, 140.0), 0.9, 0)],
+        options=ParseOptions(orientation="off"), layout=BuiltinLayout(), settings={},
+        recognizer=BuiltinRecognizer(engine)))
+    text = "\n".join(b.block_content for b in outcome.page.parsing_res_list)
+    assert "The committee met on Tuesday" in text and "before the summer." in text
+    assert engine.calls == [(1600, 1200)]
