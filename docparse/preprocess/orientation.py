@@ -19,8 +19,10 @@ if TYPE_CHECKING:
 
 Quad = Sequence[tuple[float, float]]
 
-#: Lines needed before the page's orientation is judged at all.
-MIN_LINES = 6
+#: Lines needed before the page's orientation is judged at all. A short note or a title page
+#: has only a few; a few lines suffice because a turn also needs the recognizer to be clearly
+#: surer of the turned reading (:data:`MARGIN`).
+MIN_LINES = 3
 #: Share of upright (or flat) lines needed to call the page's axis.
 AXIS_SHARE = 0.7
 #: How much surer the recognizer must be of one reading (mean score) to pick it.

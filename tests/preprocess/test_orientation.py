@@ -20,7 +20,8 @@ def test_axis_needs_enough_clear_lines() -> None:
     upright = [_quad(20 * i, 10, 20, 300) for i in range(8)]
     assert axis(flat) == "flat"
     assert axis(upright) == "upright"
-    assert axis(flat[:3]) is None  # too few lines to judge
+    assert axis(flat[:3]) == "flat"  # a short note's three lines are enough
+    assert axis(flat[:2]) is None  # too few lines to judge
     assert axis(flat[:4] + upright[:4]) is None  # mixed: leave the page alone
 
 
@@ -29,6 +30,18 @@ def engine():  # type: ignore[no-untyped-def]
     from docparse.recognize.builtin_engine import RapidOcrEngine
 
     return RapidOcrEngine()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("turned", [0, 90, 180, 270])
+def test_a_short_note_of_three_lines_is_turned_upright(samples_dir: Path, engine, turned: int) -> None:  # type: ignore[no-untyped-def]
+    # A heading and two lines alone on the page (a memo, a scanned slip), as docling's
+    # ocr_test_rotated_* pages: too few lines was once a reason not to judge at all.
+    page = np.asarray(Image.open(samples_dir / "scan.png").convert("RGB"))
+    note = np.full_like(page, 255)
+    note[430:560, 100:1120] = page[430:560, 100:1120]
+    fix = page_rotation(rotate(note, turned), engine)
+    assert (turned + fix) % 360 == 0
 
 
 @pytest.mark.slow
