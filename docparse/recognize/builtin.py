@@ -56,6 +56,7 @@ from docparse.recognize.line_order import (
     order_lines,
     union_box,
 )
+from docparse.recognize.stacked_fractions import join_stacked_fractions
 from docparse.recognize.table_grid import lines_to_table_html
 from docparse.recognize.table_rules import TableRules, find_rules
 
@@ -182,6 +183,8 @@ class BuiltinRecognizer:
         assigned: dict[int, list[list[OcrLine]]] = {}
         outside: list[OcrLine] = []
         for group, found in batches:
+            # A numerator over its denominator is one line: "$\\frac{5}{8}$", not "5 8".
+            found = join_stacked_fractions(found, page.image)
             in_boxes, rest = assign_lines(found, group)
             assigned.update(in_boxes)
             outside += rest

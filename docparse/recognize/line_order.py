@@ -36,6 +36,9 @@ class OcrLine:
     score: float = 1.0
     #: Angle of the quad's top edge against the horizontal, in degrees.
     angle: float = 0.0
+    #: Rows of type the box stacks: 2 for a fraction joined from its numerator and
+    #: denominator (:mod:`docparse.recognize.stacked_fractions`), else 1.
+    rows: int = 1
 
     @property
     def height(self) -> float:
@@ -51,14 +54,14 @@ class OcrLine:
         if abs(self.angle) > 20.0:
             return True
         # A tall box holding more than one glyph is vertical text (one glyph is just "I").
-        return self.height > 1.5 * self.width and len(self.text.strip()) > 1
+        return self.height > 1.5 * self.rows * self.width and len(self.text.strip()) > 1
 
 
 def median_height(lines: Sequence[OcrLine]) -> float:
     """Typical line height (at least 1 pixel), the unit every gap threshold is scaled by."""
     if not lines:
         return 1.0
-    return max(1.0, float(statistics.median(line.height for line in lines)))
+    return max(1.0, float(statistics.median(line.height / line.rows for line in lines)))
 
 
 def union_box(lines: Sequence[OcrLine]) -> Box:
