@@ -186,7 +186,8 @@ def run() -> NoReturn:
     """The ``docparse`` command as a process: :func:`main`, then exit without tearing the
     interpreter down. (Also: imports docparse does not use are left out of this process, see
     :func:`~docparse.sources.pdf.leave_out_pymupdf_extras` and
-    :func:`~docparse.recognize.vlm.client.leave_out_trio`.)
+    :func:`~docparse.recognize.vlm.client.leave_out_trio`; MuPDF's own stderr messages are
+    off, :func:`~docparse.sources.pdf.quiet_mupdf_messages`.)
 
     By then every output is written, closed and renamed into place; what Python's own
     teardown would still do is free every module and object one by one, ONNX Runtime's
@@ -195,9 +196,10 @@ def run() -> NoReturn:
     folders, finalisers) still run first, and the standard streams are flushed.
     """
     from docparse.recognize.vlm.client import leave_out_trio
-    from docparse.sources.pdf import leave_out_pymupdf_extras
+    from docparse.sources.pdf import leave_out_pymupdf_extras, quiet_mupdf_messages
 
     leave_out_pymupdf_extras()
+    quiet_mupdf_messages()
     leave_out_trio()
     code = main()
     run_exit_handlers = getattr(atexit, "_run_exitfuncs", None)

@@ -68,6 +68,22 @@ def leave_out_pymupdf_extras() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import halted"
 
 
+#: Whether MuPDF's own printing of its errors and warnings to stderr is switched off (see
+#: :func:`quiet_mupdf_messages`).
+_QUIET_MUPDF = False
+
+
+def quiet_mupdf_messages() -> None:
+    """Stop MuPDF printing "MuPDF error: ..." to stderr, for docparse's own processes only:
+    docparse collects every such message per page (``mupdf_warnings``, ``damaged_content``)
+    and the command reports them as warnings naming the file, so the raw lines are noise
+    between its own. The library never does this: MuPDF's switch is global to the process,
+    and a program that imports docparse may want MuPDF's messages. Takes effect when the next
+    PDF is opened."""
+    global _QUIET_MUPDF
+    _QUIET_MUPDF = True
+
+
 # Keys of which at least one sits in any real page dictionary.
 _PAGE_KEYS = ("Contents", "MediaBox", "Resources", "Parent")
 
@@ -373,6 +389,11 @@ def content_errors(notes: str) -> list[str]:
 
 def _open_document(data: bytes | Path, input_path: str) -> Any:
     import pymupdf
+
+    if _QUIET_MUPDF:
+        tools: Any = pymupdf.TOOLS
+        tools.mupdf_display_errors(False)
+        tools.mupdf_display_warnings(False)
 
     opener: Any = pymupdf.open
     try:

@@ -108,3 +108,52 @@ def test_the_library_leaves_trio_alone() -> None:
                           timeout=120, check=False)
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() != "None"
+
+
+def _broken_profile_pdf(path: Path) -> Path:
+    """A grey image whose ICC profile is an RGB one (MuPDF: "ICC profile (N=3) is not Gray")."""
+    import io
+
+    import pymupdf
+    from PIL import Image, ImageCms
+
+    icc = ImageCms.ImageCmsProfile(ImageCms.createProfile("sRGB")).tobytes()
+    png = io.BytesIO()
+    Image.new("L", (64, 64), 128).save(png, "PNG")
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=200)
+    page.insert_text((30, 60), "Broken colour profile here")
+    page.insert_image(pymupdf.Rect(30, 80, 130, 180), stream=png.getvalue())
+    doc = pymupdf.open("pdf", doc.tobytes())
+    image = doc[0].get_images()[0][0]
+    profile = doc.get_new_xref()
+    doc.update_object(profile, "<< /N 1 /Alternate /DeviceGray >>")
+    doc.update_stream(profile, icc)
+    doc.xref_set_key(image, "ColorSpace", f"[/ICCBased {profile} 0 R]")
+    doc.save(path)
+    return path
+
+
+def test_the_command_reports_mupdf_errors_as_its_own_warnings_only(tmp_path: Path) -> None:
+    pdf = _broken_profile_pdf(tmp_path / "profile.pdf")
+    done = subprocess.run([sys.executable, "-m", "docparse", "parse", str(pdf), "-o",
+                           str(tmp_path / "out")], capture_output=True, text=True, timeout=300,
+                          check=False)
+    assert done.returncode == 1, done.stderr  # partial: the page's picture may be wrong
+    assert "profile.pdf: partial" in done.stderr
+    # MuPDF prints its own line to stdout, among the output a user may pipe on.
+    assert "MuPDF error" not in done.stdout + done.stderr
+    # The library leaves MuPDF's switch alone: a program importing docparse still sees them.
+    script = textwrap.dedent(f"""
+        import docparse, pymupdf
+        pymupdf.TOOLS.mupdf_display_errors(True)
+        docparse.parse({str(pdf)!r})
+        print(pymupdf.TOOLS.mupdf_display_errors(), pymupdf.TOOLS.mupdf_display_warnings())
+    """)
+    done = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                          timeout=300, check=False)
+    assert done.returncode == 0, done.stderr
+    before = subprocess.run([sys.executable, "-c", "import pymupdf; "
+                             "print(pymupdf.TOOLS.mupdf_display_warnings())"],
+                            capture_output=True, text=True, timeout=60, check=True)
+    assert done.stdout.strip().splitlines()[-1] == f"True {before.stdout.strip()}"
