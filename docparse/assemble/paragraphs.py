@@ -9,7 +9,8 @@ of these hold:
 * the first does not end a sentence (``.``, ``!``, ``?``, ``:``, ``;`` and CJK equivalents);
 * the second reads as the middle of a sentence: it starts lower-case, or the first ends with a
   hyphen, a comma or a function word ("of", "the", …), or both sides are CJK text and the
-  first is paragraph-long (20 CJK characters or more); and it does not start like a list item;
+  first is paragraph-long (20 CJK characters or more); and it does not start like a list item
+  (a bullet, "1.", "a)", or a CJK enumerator: "二、", "（三）", "①");
 * both have about the same font size, estimated from box area per character (the text of a
   VLM block rarely keeps its line breaks, so bbox height ÷ lines is not available).
 
@@ -54,7 +55,9 @@ FONT_RATIO = 1.5
 _CLOSERS = "\"'”’»)]}）」』】"
 _SENTENCE_END = frozenset(".!?:;…。！？：；")
 _OPENERS = "\"'“‘«([{（「『【"
-_LIST_ITEM = re.compile(r"^\s*(?:[•●▪■◦‣∙·*–—-]\s|\(?\d{1,3}[.)]\s|\(?[a-zA-Z][.)]\s)")
+#: CJK item numbers: "二、", "（三）", "4、", "①" (no space follows them).
+_CJK_ITEM = r"[（(][\d一二三四五六七八九十]{1,3}[)）]|[一二三四五六七八九十]{1,3}[、．]|\d{1,3}[、．]|[\u2460-\u2473]"
+_LIST_ITEM = re.compile(rf"^\s*(?:[•●▪■◦‣∙·*–—-]\s|\(?\d{{1,3}}[.)]\s|\(?[a-zA-Z][.)]\s|{_CJK_ITEM})")
 _CJK = re.compile(r"[\u3040-\u30ff\u3400-\u4dbf\u4e00-\u9fff\uac00-\ud7af]")
 _FUNCTION_WORDS = frozenset(
     "a an the of to in on at by for from with without into onto and or nor but as than that "

@@ -119,6 +119,11 @@ def test_text_rules() -> None:
     assert starts_mid_sentence("股价：7.15元", "资产负债率(%) 92.1") is False
     assert starts_mid_sentence("文档解析", "系统的结果") is False
     assert starts_mid_sentence("see", "1. item") is False
+    # A CJK section or item number starts its own paragraph, however open the page's last
+    # paragraph ends (a report's "一、..." section running to a table at the page foot).
+    for item in ("二、截至2015年末的担保情况", "（三）其他事项", "4、备注", "①胡夫金字塔"):
+        assert starts_mid_sentence(column_foot, item) is False, item
+    assert starts_mid_sentence("an increase of", "3.5 percent over the year") is True
     # A heading ending on a label letter does not run into the paragraph under it.
     assert starts_mid_sentence("Heading level 2: A", "Contrary to popular belief") is False
     assert starts_mid_sentence("a sentence that ends on a", "Table 2 show") is True
