@@ -72,7 +72,8 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     box holds boxed, numbered cards read in their numbers' order, equation numbers read after
     their equations."""
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
-    refined = table_heads(prose_out_of_pictures(refined, evidence), evidence)
+    refined = table_heads(text_in_pictures(prose_out_of_pictures(refined, evidence), evidence),
+                          evidence)
     refined = formulas_from_text(refined, evidence)
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
@@ -1488,6 +1489,71 @@ def prose_out_of_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -
         on_top, text = added[i]
         ordered.extend([text, region] if on_top else [region, text])
     return ordered
+
+
+#: A picture whose unread text-layer rows cover this share of it holds text, not a graphic
+#: with labels (a chart's or a diagram's labels cover far less).
+_TEXT_PICTURE_COVERAGE = 0.3
+#: ... when this share of those words stand in columns of running lines: at least three rows,
+#: one or two pieces a row (labels spread over a diagram make many), two words a row.
+_TEXT_PICTURE_LINES = 0.7
+#: Where the text's hull covers this share of the picture, the box is the text's: relabelled.
+#: Otherwise the picture keeps its box and a text region over the text follows it.
+_TEXT_PICTURE_FILLS = 0.7
+
+
+def text_in_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """On born-digital pages, read the running text the small model boxed as a picture.
+
+    The model calls a table of contents, a slide's bulleted body or an invoice's footer of
+    addresses a picture, and the picture's text (all in the PDF's text layer) was lost. A
+    picture box whose text no region inside it reads fills it in rows of running lines (the
+    words of a table of contents or a list, in one or more columns) is text: relabelled when
+    the text is most of the box, or followed by a ``text`` region over the text when a graphic
+    (a logo, a screenshot) takes the rest. Charts and diagrams keep their labels unread: few
+    rows, or rows broken into many pieces."""
+    if evidence.text_layer is None:
+        return list(regions)
+    from docparse.labels import TEXT_LIKE_LABELS
+    from docparse.textlayer.tables import columns_of, hull, rows_of
+
+    out: list[Region] = []
+    for r in regions:
+        if r.label != "image":
+            out.append(r)
+            continue
+        readers = [o.bbox for o in regions if o is not r and centre_in(o.bbox, r.bbox)
+                   and (o.label in TEXT_LIKE_LABELS or o.label == "table")]
+        pieces = [p for p in _words_in(evidence, r.bbox)
+                  if not any(centre_in(p[1], box) for box in readers)]
+        words = sum(len(t.split()) for t, _ in pieces)
+        if len(pieces) < 3 or not words:
+            out.append(r)
+            continue
+        covered = sum(area(hull(row)) for row in rows_of(pieces))
+        if covered < _TEXT_PICTURE_COVERAGE * area(r.bbox):
+            out.append(r)
+            continue
+        lines = 0
+        columns = columns_of(pieces, gutter=_gutter(evidence))
+        for column in columns:
+            rows = rows_of(column)
+            n = sum(len(t.split()) for t, _ in column)
+            if len(rows) >= 3 and len(column) <= 2 * len(rows) and n >= 2 * len(rows):
+                lines += n
+        if lines < _TEXT_PICTURE_LINES * words:
+            out.append(r)
+            continue
+        # One text region a column: read across, an address column would run into the next.
+        texts = [Region("text", hull(column), r.score, LABELS.index("text"), None)
+                 for column in columns]
+        if area(hull(pieces)) >= _TEXT_PICTURE_FILLS * area(r.bbox):
+            if len(texts) == 1:
+                texts = [Region("text", r.bbox, r.score, LABELS.index("text"), None)]
+            out += texts
+        else:
+            out += [r, *texts]
+    return out
 
 
 def _is_prose_band(band: Sequence[tuple[str, tuple[float, float, float, float]]]) -> bool:

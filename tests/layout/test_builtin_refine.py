@@ -779,3 +779,51 @@ def test_missed_lines_whose_box_would_reach_over_a_region_are_left_to_the_reader
     out = refine_builtin([region], evidence(layer))
     assert [text_in_box(layer, r.bbox).text for r in out if r.tentative] == [
         "A note the model missed and its second line, which runs on past it"]
+
+
+CONTENTS = ["Preview of Programming ........................ 276",
+            "Running an Existing Program ................... 278",
+            "Starting a Program Editor Session ............. 280",
+            "Overview of Entering a Program ................ 282",
+            "Calling One Program from Another .............. 287"]
+
+
+def test_a_contents_list_the_model_calls_a_picture_is_text() -> None:
+    # A chapter's contents, in the PDF's text layer, boxed by the small model as a picture:
+    # its lines fill the box, so it is text and read (before: the picture, nothing read).
+    layer = page_of([(140, 80 + 14 * i, line) for i, line in enumerate(CONTENTS)])
+    picture = px(134, 64, 362, 144)
+    out = refine_builtin([Region("image", picture, 0.92, 3)], evidence(layer))
+    assert [r.label for r in out] == ["text"]
+    read = text_in_box(layer, out[0].bbox).text
+    assert "Preview of Programming" in read and "Calling One Program from Another" in read
+
+
+def test_a_footer_of_address_columns_in_a_picture_is_read_column_by_column() -> None:
+    # An invoice's foot: a logo (no text) beside three columns of company details, all one
+    # "picture". The picture stays for the logo; each column is a text region of its own.
+    columns = [["QualityWare AG", "Uferweg 40-42", "D-63571 Gelnhausen", "Tel. 06051 916 44"],
+               ["Vorstand: Christian Heit", "Aufsichtsrat: Hans Habermann", "Registergericht Hanau",
+                "UStId DE 232 446 240"],
+               ["Bankverbindung", "Kreissparkasse Gelnhausen", "Kto-Nr. 48567 Blz 50750094",
+                "IBAN DE30507500940000048567"]]
+    draw = [(200 + 130 * c, 700 + 12 * i, line) for c, lines in enumerate(columns)
+            for i, line in enumerate(lines)]
+    layer = page_of(draw, size=8)
+    picture = px(60, 686, 586, 742)  # the logo at the left, 60..195, and the columns
+    out = refine_builtin([Region("image", picture, 0.9, 3)], evidence(layer))
+    assert [r.label for r in out] == ["image", "text", "text", "text"]
+    reads = [text_in_box(layer, r.bbox).text for r in out[1:]]
+    assert reads[0].startswith("QualityWare AG") and reads[2].endswith("IBAN DE30507500940000048567")
+    assert "Vorstand" not in reads[0]
+
+
+def test_a_diagram_keeps_its_labels_inside_the_picture() -> None:
+    # A timeline legend: many short labels across each row cover much of the box, but they
+    # are labels of a drawing, not lines of text.
+    labels = ["MLP(B)", "MLP(W)", "MLP(F)", "ATTN(B)", "ATTN(W)", "ATTN(F)"]
+    draw = [(40 + 80 * i, 60 + 14 * row, label) for row in range(4) for i, label in enumerate(labels)]
+    layer = page_of(draw, size=9)
+    picture = px(35, 48, 530, 110)
+    out = refine_builtin([Region("image", picture, 0.9, 3)], evidence(layer))
+    assert out == [Region("image", picture, 0.9, 3)]
