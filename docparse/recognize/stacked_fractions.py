@@ -89,25 +89,28 @@ def _stacked(top: OcrLine, bottom: OcrLine) -> bool:
             and bottom.bbox[1] > top.bbox[1])
 
 
+def _gray(image: npt.NDArray[np.uint8], y0: int, y1: int, x0: int, x1: int) -> npt.NDArray[np.float64]:
+    """Grey levels of one window of ``image`` (only the window is converted: a page is big)."""
+    window = image[y0:y1, x0:x1]
+    return window.mean(axis=2) if window.ndim == 3 else window.astype(float)
+
+
 def _bar_between(top: OcrLine, bottom: OcrLine, image: npt.NDArray[np.uint8]) -> bool:
     import numpy as np
 
     h = max(top.height, bottom.height)
     height, width = image.shape[:2]
-    gray = image.mean(axis=2) if image.ndim == 3 else image.astype(float)
     x0 = int(max(0, min(top.bbox[0], bottom.bbox[0])))
     x1 = int(min(width, max(top.bbox[2], bottom.bbox[2]) + 0.5))
     y0 = int(max(0, top.bbox[1]))
     y1 = int(min(height, bottom.bbox[3] + 0.5))
     if x1 - x0 < 2 or y1 - y0 < 3:
         return False
-    region = gray[y0:y1, x0:x1]
+    region = _gray(image, y0, y1, x0, x1)
     background = float(np.percentile(region, 90))  # the paper (bold digits may fill half)
     dark_level = min(128.0, 0.6 * background)
     ink = region < dark_level
-    rows = np.flatnonzero(ink.any(axis=1))
-    cols = np.flatnonzero(ink.any(axis=0))
-    if rows.size == 0 or cols.size == 0:
+    if not ink.any():
         return False
     # Ink of each part: columns dark in its own half of the stack, bar rows left out below.
     mid = (top.bbox[3] + bottom.bbox[1]) / 2 - y0
@@ -124,7 +127,7 @@ def _bar_between(top: OcrLine, bottom: OcrLine, image: npt.NDArray[np.uint8]) ->
     band_hi = int(min(y1 - y0, (bottom.bbox[1] + bottom.bbox[3]) / 2 - y0))
     wide_x0 = int(max(0, x0 - part_width))
     wide_x1 = int(min(width, x1 + part_width))
-    wide = gray[y0:y1, wide_x0:wide_x1] < dark_level
+    wide = _gray(image, y0, y1, wide_x0, wide_x1) < dark_level
     bar_rows = []
     for r in range(band_lo, band_hi):
         run = _longest_run(wide[r])
