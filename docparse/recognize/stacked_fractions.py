@@ -8,10 +8,12 @@ rule, for the one shape it can prove from the pixels:
 * two short numeric lines (:data:`PART`), one right above the other, centred on each other,
   of about the same height;
 * a bar between them: a thin row of dark pixels under the numerator's ink and over the
-  denominator's, at least as wide as the wider number and not running far past the pair.
+  denominator's, wider than the wider number, centred on the pair and not running far past
+  it.
 
 The last condition is what keeps tables out: a table's rules separate stacked numbers too,
-but they run across the whole column or table. The strokes of digits ("7", "5", "2") are
+but they run across the whole column or table, and a statement's rule over a total runs out
+to the column's widest figure, to one side of right-aligned numbers. The strokes of digits ("7", "5", "2") are
 never wider than their own digit, so they are never taken for a bar.
 """
 
@@ -41,6 +43,10 @@ MAX_HEIGHT_RATIO = 1.6
 MIN_BAR_EXCESS = 0.04
 #: ... and its dark run not past the pair's ink by more than this share of that width a side.
 MAX_BAR_OVERHANG = 0.8
+#: A fraction bar stands centred under its numerator: its two overhangs differ by at most
+#: this share of the part's width. A column's rule over a total runs out to the widest
+#: number of the column, mostly to one side of right-aligned figures.
+MAX_BAR_SKEW = 0.3
 #: The bar at most this thick, in line heights.
 MAX_BAR_THICKNESS = 0.25
 
@@ -138,7 +144,8 @@ def _bar_between(top: OcrLine, bottom: OcrLine, image: npt.NDArray[np.uint8]) ->
         left_over = (x0 - wide_x0) - start
         right_over = stop - (x1 - wide_x0)
         if (span >= part_width + max(2.0, MIN_BAR_EXCESS * part_width)
-                and max(left_over, right_over) <= MAX_BAR_OVERHANG * part_width):
+                and max(left_over, right_over) <= MAX_BAR_OVERHANG * part_width
+                and abs(left_over - right_over) <= MAX_BAR_SKEW * part_width + 2):
             bar_rows.append(r)
     return bool(bar_rows) and (bar_rows[-1] - bar_rows[0] + 1) <= max(2.0, MAX_BAR_THICKNESS * h)
 

@@ -66,7 +66,13 @@ def test_stacked_numbers_with_no_bar_or_a_table_rule_stay_apart() -> None:
     digits = [OcrLine("1", (800.0, 300.0, 830.0, 334.0)), OcrLine("7", (800.0, 338.0, 830.0, 372.0))]
     _ink(image, (800, 300, 830, 334))
     _seven(image, (800, 338, 830, 372))
-    lines = cells + listed + digits
+    # A statement's column: "125" over its total "162", right-aligned, the rule over the
+    # total running out to the column's widest figure ("1,234"), all to the left.
+    column = [OcrLine("125", (250.0, 500.0, 300.0, 534.0)), OcrLine("162", (250.0, 538.0, 300.0, 572.0))]
+    _ink(image, (250, 500, 300, 534))
+    _ink(image, (250, 538, 300, 572))
+    image[535:537, 225:300] = 20
+    lines = cells + listed + digits + column
     assert join_stacked_fractions(lines, image) == lines
     # Words are never fractions.
     words = _fraction(image, "ab", "cd", 100, 500)
