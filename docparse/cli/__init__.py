@@ -186,8 +186,8 @@ def run() -> NoReturn:
     """The ``docparse`` command as a process: :func:`main`, then exit without tearing the
     interpreter down. (Also: imports docparse does not use are left out of this process, see
     :func:`~docparse.sources.pdf.leave_out_pymupdf_extras` and
-    :func:`~docparse.recognize.vlm.client.leave_out_trio`; MuPDF's own stderr messages are
-    off, :func:`~docparse.sources.pdf.quiet_mupdf_messages`.)
+    :func:`~docparse.recognize.vlm.client.leave_out_trio`; MuPDF's own printed messages
+    are off, :func:`~docparse.sources.pdf.quiet_mupdf_messages`.)
 
     By then every output is written, closed and renamed into place; what Python's own
     teardown would still do is free every module and object one by one, ONNX Runtime's

@@ -440,17 +440,16 @@ def lines_from_text_layer(lines: Sequence[OcrLine], layer: TextLayerPage) -> lis
         x0, y0, x1, y1 = line.bbox
         pad = 0.15 * line.height
         box = (x0 - pad, y0 - pad, x1 + pad, y1 + pad)
-        verdict = decide(layer, box, "text", "auto")
-        found = text_in_box(layer, box, visible_only=True) if verdict.text else None
-        # A word of the layer cut by the line's edge: OCR and layer disagree on the line.
-        cut = found is not None and text_in_box(
-            layer, box, visible_only=True, min_overlap=0.01).text != found.text
-        if verdict.text and found is not None and found.text_bbox is not None and not cut and (
-                min(found.text_bbox[2], x1) - max(found.text_bbox[0], x0)
-                >= LAYER_LINE_MIN_SPAN * line.width):
-            out.append(dataclasses.replace(line, text=verdict.text.replace("\n", " ")))
-        else:
+        text = decide(layer, box, "text", "auto").text
+        found = text_in_box(layer, box, visible_only=True) if text else None
+        if (text is None or found is None or found.text_bbox is None
+                # a word of the layer cut by the line's edge: OCR and layer disagree on it
+                or text_in_box(layer, box, visible_only=True, min_overlap=0.01).text != found.text
+                or min(found.text_bbox[2], x1) - max(found.text_bbox[0], x0)
+                < LAYER_LINE_MIN_SPAN * line.width):
             out.append(line)
+            continue
+        out.append(dataclasses.replace(line, text=text.replace("\n", " ")))
     return out
 
 

@@ -71,7 +71,7 @@ def join_stacked_fractions(
             continue
         j = min(below, key=lambda k: lines[k].bbox[1])
         bottom = lines[j]
-        if not bottom.text.strip().lstrip("-−").isdigit() or not _bar_between(top, bottom, image):
+        if not _bar_between(top, bottom, image):
             continue
         used.update((i, j))
         x0, y0, x1, y1 = (min(top.bbox[0], bottom.bbox[0]), top.bbox[1],
@@ -84,8 +84,7 @@ def join_stacked_fractions(
 
 def _stacked(top: OcrLine, bottom: OcrLine) -> bool:
     h = max(top.height, bottom.height)
-    if h <= 0 or max(top.height, bottom.height) > MAX_HEIGHT_RATIO * max(
-            min(top.height, bottom.height), 1.0):
+    if h <= 0 or h > MAX_HEIGHT_RATIO * max(min(top.height, bottom.height), 1.0):
         return False
     width = max(top.width, bottom.width)
     shift = abs((top.bbox[0] + top.bbox[2]) - (bottom.bbox[0] + bottom.bbox[2])) / 2

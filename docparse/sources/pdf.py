@@ -68,13 +68,14 @@ def leave_out_pymupdf_extras() -> None:
         sys.modules.setdefault(name, None)  # type: ignore[arg-type]  # None: "import halted"
 
 
-#: Whether MuPDF's own printing of its errors and warnings to stderr is switched off (see
+#: Whether MuPDF's own printing of its errors and warnings is switched off (see
 #: :func:`quiet_mupdf_messages`).
 _QUIET_MUPDF = False
 
 
 def quiet_mupdf_messages() -> None:
-    """Stop MuPDF printing "MuPDF error: ..." to stderr, for docparse's own processes only:
+    """Stop MuPDF printing "MuPDF error: ..." (pymupdf writes it to stdout, among the
+    command's own output), for docparse's own processes only:
     docparse collects every such message per page (``mupdf_warnings``, ``damaged_content``)
     and the command reports them as warnings naming the file, so the raw lines are noise
     between its own. The library never does this: MuPDF's switch is global to the process,
