@@ -123,8 +123,23 @@ def _beside_large_type(a: OcrLine, b: OcrLine) -> bool:
 
 
 def order_lines(lines: Sequence[OcrLine]) -> list[OcrLine]:
-    """Reading order: columns left to right (recursive XY-cut), top to bottom inside each."""
-    return _xy_cut(list(lines), median_height(lines))
+    """Reading order: columns left to right (recursive XY-cut), top to bottom inside each.
+
+    Columns of vertical type come first, right to left (the order of vertical CJK writing):
+    a Chinese newspaper sets an article's headline as one vertical column beside its body,
+    and the layout model boxes them together. Left in the XY-cut, the headline's tall box
+    blocks the gutter beside it and its text lands mid-sentence in the body."""
+    upright = [line for line in lines if not is_vertical(line)]
+    vertical = [line for line in lines if is_vertical(line)]
+    return (sorted(vertical, key=lambda ln: (-ln.bbox[2], ln.bbox[1]))
+            + _xy_cut(upright, median_height(upright or lines)))
+
+
+def is_vertical(line: OcrLine) -> bool:
+    """A column of vertical type: a tall box, upright (not a slanted stamp), of two letters
+    or more (a tall box of digits is a fraction the detector boxed whole: "3" over "7")."""
+    return (abs(line.angle) <= 20.0 and line.is_rotated
+            and sum(ch.isalpha() for ch in line.text) >= 2)
 
 
 def _xy_cut(lines: list[OcrLine], unit: float) -> list[OcrLine]:
@@ -136,10 +151,22 @@ def _xy_cut(lines: list[OcrLine], unit: float) -> list[OcrLine]:
         if not spanning:
             return _xy_cut(left, unit) + _xy_cut(right, unit)
         return _cut_at_separators(lines, spanning, unit)
+    # Sections apart first (a blank wider than the leading: a headline over two columns
+    # under one column) where one of them holds columns of running text, so it reads them
+    # column by column; a form's labels and values stay row by row.
+    sections = _row_bands(lines, unit, _SECTION_GAP * unit)
+    if len(sections) > 1 and any(_text_columns(section, unit) for section in sections):
+        return [line for section in sections for line in _xy_cut(section, unit)]
     bands = _row_bands(lines, unit)
     if len(bands) > 1:
         return [line for band in bands for line in _xy_cut(band, unit)]
     return [line for row in group_rows(lines) for line in row]
+
+
+def _text_columns(lines: list[OcrLine], unit: float) -> bool:
+    """Whether ``lines`` stand in two columns of running text."""
+    split = _column_split(lines, unit)
+    return split is not None and _running_text(split[0], unit) and _running_text(split[1], unit)
 
 
 def _cut_at_separators(lines: list[OcrLine], spanning: list[OcrLine], unit: float) -> list[OcrLine]:
@@ -178,8 +205,11 @@ def _column_split(
     min_gap = max(2, int(0.8 * unit))
     for allowed in range(len(lines) // 4 + 1):
         best: tuple[int, int] | None = None
+        # A gutter no line crosses may be narrower where both sides are running text (a
+        # Chinese newspaper's columns stand a fifth of a character apart).
+        least = max(2, int(_NARROW_GUTTER * unit)) if allowed == 0 else min_gap
         for start, end in _runs(cover <= allowed):
-            if start == 0 or end == width or end - start < min_gap:
+            if start == 0 or end == width or end - start < least:
                 continue
             if best is None or end - start > best[1] - best[0]:
                 best = (start, end)
@@ -196,12 +226,34 @@ def _column_split(
         right_w = max(ln.bbox[2] for ln in right) - min(ln.bbox[0] for ln in right)
         if min(left_w, right_w) < 0.2 * block_w:
             continue
+        if gx1 - gx0 < min_gap and not (_running_text(left, unit) and _running_text(right, unit)):
+            continue
         if crossing and any(ln.width < 0.5 * block_w for ln in crossing):
             # Only lines running across both columns separate them; a short crossing line
             # means the "gutter" is a ragged gap inside one column.
             continue
         return left, right, crossing
     return None
+
+
+#: Narrowest gutter, in line heights, between two columns of running text that no line
+#: crosses; other gutters are at least 0.8 line heights wide.
+_NARROW_GUTTER = 0.2
+#: Running text: at least this many lines, this many line heights long and filling this
+#: share of their column's width (medians).
+_RUNNING_LINES = 3
+_RUNNING_WIDTH = 5.0
+_RUNNING_FILL = 0.8
+
+
+def _running_text(lines: Sequence[OcrLine], unit: float) -> bool:
+    """Whether ``lines`` are lines of running text, not labels or values of a form (whose
+    lengths vary)."""
+    if len(lines) < _RUNNING_LINES:
+        return False
+    width = statistics.median(line.width for line in lines)
+    column = max(line.bbox[2] for line in lines) - min(line.bbox[0] for line in lines)
+    return width >= _RUNNING_WIDTH * unit and width >= _RUNNING_FILL * column
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -211,8 +263,14 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
     return [(int(a), int(b)) for a, b in zip(edges[::2], edges[1::2], strict=True)]
 
 
-def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
-    """Split where no line covers a horizontal strip (gaps between rows of the block)."""
+#: A blank between rows at least this many line heights high (lines' boxes shrunk as in
+#: :func:`_row_bands`) parts two sections of a block.
+_SECTION_GAP = 0.8
+
+
+def _row_bands(lines: list[OcrLine], unit: float, min_gap: float = 0.0) -> list[list[OcrLine]]:
+    """Split where no line covers a horizontal strip at least ``min_gap`` high (gaps between
+    rows of the block)."""
     y0 = min(line.bbox[1] for line in lines)
     height = int(max(line.bbox[3] for line in lines) - y0) + 1
     cover = np.zeros(height, dtype=np.int32)
@@ -221,7 +279,7 @@ def _row_bands(lines: list[OcrLine], unit: float) -> list[list[OcrLine]]:
         top = int(line.bbox[1] - y0 + 0.15 * line.height)
         bottom = int(line.bbox[3] - y0 - 0.15 * line.height)
         cover[top : max(top, bottom) + 1] += 1
-    gaps = [(a, b) for a, b in _runs(cover == 0) if a > 0 and b < height]
+    gaps = [(a, b) for a, b in _runs(cover == 0) if a > 0 and b < height and b - a >= min_gap]
     if not gaps:
         return [lines]
     cuts = [y0 + (a + b) / 2 for a, b in gaps]
@@ -274,6 +332,8 @@ def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, u
         return False
     if line.bbox[1] - prev.bbox[3] > 0.8 * unit:
         return True
+    if _type_changes(prev, line, unit):
+        return True
     text = line.text.strip()
     if _LIST_MARKER.match(text):
         return True
@@ -292,6 +352,54 @@ def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, u
         return right - prev.bbox[2] > 3 * char_w
     first_word = text.split(" ", 1)[0] if text else ""
     return right - prev.bbox[2] > (len(first_word) + 2) * char_w
+
+
+def _type_changes(prev: OcrLine, line: OcrLine, unit: float, pitch: bool = True) -> bool:
+    """Whether one of two lines one under the other is set in much larger type (a headline
+    over its article's first line): larger than the other as :func:`_beside_large_type`
+    tells it, and than the block's typical line by as much (a detector's boxes of one
+    paragraph's lines differ by up to half again), and holding words. Lines of one glyph
+    ("1", "。") have no telling height. ``pitch``: CJK type a size up counts too, told by
+    the characters' pitch."""
+    if len(prev.text.strip()) < 2 or len(line.text.strip()) < 2:
+        return False
+    (small, _), (large, text) = sorted(((prev.height / prev.rows, prev.text),
+                                        (line.height / line.rows, line.text)))
+    # A line of digits that tall is a fraction the detector boxed whole ("3" over "7").
+    if (_LARGE_TYPE[0] * max(small, unit) <= large <= _LARGE_TYPE[1] * small
+            and sum(ch.isalpha() for ch in text) >= 2):
+        return True
+    if not pitch:
+        return False
+    # CJK type a size up (a bold section heading in a newspaper column) shows better in the
+    # characters' pitch than in the boxes' height: the heading fills the column with fewer
+    # characters. Taller too, so a line whose reading lost characters is no heading.
+    prev_pitch, line_pitch = _cjk_pitch(prev), _cjk_pitch(line)
+    if prev_pitch is None or line_pitch is None or large < _CJK_HEADING_HEIGHT * small:
+        return False
+    # The taller line's characters stand further apart.
+    big, other = ((prev_pitch, line_pitch) if prev.height / prev.rows >= line.height / line.rows
+                  else (line_pitch, prev_pitch))
+    return big >= _CJK_HEADING_PITCH * other
+
+
+#: A CJK line whose characters stand this much further apart than the next line's, and is
+#: this much taller, is set in larger type.
+_CJK_HEADING_PITCH = 1.2
+_CJK_HEADING_HEIGHT = 1.1
+#: Pitch is measured on lines of this many characters at least, nearly all CJK.
+_PITCH_CHARS = 6
+_PITCH_CJK_SHARE = 0.8
+
+
+def _cjk_pitch(line: OcrLine) -> float | None:
+    """Width per character of a line of CJK text (other characters count half), or None
+    for a short line or one of other scripts."""
+    chars = [ch for ch in line.text if not ch.isspace()]
+    cjk = sum(1 for ch in chars if CJK.match(ch))
+    if len(chars) < _PITCH_CHARS or cjk < _PITCH_CJK_SHARE * len(chars):
+        return None
+    return line.width / (cjk + 0.5 * (len(chars) - cjk))
 
 
 #: A bare item number opening a line, then a capitalised word ("2 Skim the poems").
@@ -328,14 +436,19 @@ def join_paragraphs(lines: Sequence[OcrLine]) -> str:
     # A row whose pieces stand far apart (title ... page number) is a table-like row, not
     # wrapped prose: it ends its paragraph.
     tabular_row = False
-    for line in lines:
+    for at, line in enumerate(lines):
+        if prev is not None and (is_vertical(prev) or is_vertical(line)):
+            # A column of vertical type (a headline) is a paragraph of its own.
+            paragraphs.append(current)
+            current, prev, tabular_row = line.text.strip(), line, False
+            continue
         if prev is not None and _same_row(prev, line):
             tabular_row = tabular_row or line.bbox[0] - prev.bbox[2] > 2 * unit
             current = current + " " + line.text.strip()
             prev = line
             continue
         if prev is not None:
-            left, right = _column_edges(lines, line)
+            left, right = _column_edges(lines, at, unit)
             if tabular_row or _starts_paragraph(prev, line, left, right, unit,
                                                 prev_opens=current == prev.text.strip()):
                 paragraphs.append(current)
@@ -353,15 +466,27 @@ def _same_row(a: OcrLine, b: OcrLine) -> bool:
     )
 
 
-def _column_edges(lines: Sequence[OcrLine], line: OcrLine) -> tuple[float, float]:
-    """Left and right edge of the column ``line`` belongs to: the lines sharing its x-range."""
-    mates = [
-        other
-        for other in lines
-        if min(other.bbox[2], line.bbox[2]) - max(other.bbox[0], line.bbox[0])
-        > 0.3 * min(other.width, line.width)
-    ]
+def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float, float]:
+    """Left and right edge of the column ``lines[at]`` belongs to: it and the lines before
+    it in reading order, back to a headline, that share its x-range (not the whole block's:
+    a column widens past the foot of a vertical headline set beside it, and a headline
+    over two columns runs past both)."""
+    line = lines[at]
+    near = [line]
+    for other in lines[:at][::-1]:
+        if _type_changes(other, line, unit, pitch=False):
+            break  # a headline: what lies beyond it is another article
+        near.append(other)
+    mates = [other for other in near if _shares_column(other, line)]
+    if at > 0 and not any(m is lines[at - 1] for m in mates):
+        # The line before stands elsewhere (a title centred over the column, a value beside
+        # its label): the column is every line of the block in the line's x-range.
+        mates = [other for other in lines if _shares_column(other, line)]
     return min(m.bbox[0] for m in mates), max(m.bbox[2] for m in mates)
+
+
+def _shares_column(a: OcrLine, b: OcrLine) -> bool:
+    return min(a.bbox[2], b.bbox[2]) - max(a.bbox[0], b.bbox[0]) > 0.3 * min(a.width, b.width)
 
 
 def join_rows(lines: Sequence[OcrLine], row_sep: str = "\n") -> str:

@@ -200,3 +200,132 @@ def test_a_line_beside_a_much_larger_glyph_reads_on_its_row() -> None:
     body = [OcrLine(f"正文第{i}行的文字", (741.0, 304.0 + 13 * i, 927.0, 317.0 + 13 * i))
             for i in range(3)]
     assert all(len([ln for ln in row if ln in body]) == 1 for row in group_rows([*body, column]))
+
+
+def box(text: str, x0: float, y0: float, x1: float, y1: float) -> OcrLine:
+    return OcrLine(text, (x0, y0, x1, y1))
+
+
+# A Chinese newspaper's right-hand column, as the layout model boxes it: a vertical headline
+# beside the top of the article, a box headline over two columns half a character apart.
+W = 13.0  # one CJK character, and a line's height
+
+
+def _column(texts: list[str], x: float, y: float, width: float) -> list[OcrLine]:
+    return [box(t, x, y + 12 * i, x + width, y + 12 * i + W) for i, t in enumerate(texts)]
+
+
+def test_a_vertical_headline_reads_first_as_a_paragraph_of_its_own() -> None:
+    body = _column(["本报讯近年来山东省农业信息", "化建设取得了长足发展突出亮", "点是创新性的引入云计算技术。"],
+                   0, 0, 14 * W)
+    headline = box("金农工程山东率先引入云计算", 14 * W + 4, 0, 18 * W, 14 * W)
+    ordered = order_lines([*body, headline])
+    assert ordered[0] is headline
+    assert join_paragraphs(ordered).split("\n") == [
+        "金农工程山东率先引入云计算",
+        "本报讯近年来山东省农业信息化建设取得了长足发展突出亮点是创新性的引入云计算技术。",
+    ]
+
+
+def _two_columns(gutter: float, texts: int, width: float) -> tuple[list[OcrLine], list[OcrLine]]:
+    left = _column([f"左栏第{i}行的文字" for i in range(texts)], 0, 0, width)
+    right = _column([f"右栏第{i}行的文字" for i in range(texts)], width + gutter, 0, width)
+    return left, right
+
+
+def test_columns_of_running_text_a_fifth_of_a_character_apart_read_column_by_column() -> None:
+    left, right = _two_columns(0.3 * W, 4, 9 * W)
+    ordered = order_lines(sorted(left + right, key=lambda ln: (ln.bbox[1], ln.bbox[0])))
+    assert [ln.text for ln in ordered] == [ln.text for ln in left + right]
+
+
+def test_short_labels_and_values_that_close_read_row_by_row() -> None:
+    # A form's label and value stand apart by a space: one row, not two columns.
+    left, right = _two_columns(0.3 * W, 4, 3 * W)
+    ordered = order_lines(left + right)
+    assert [ln.text for ln in ordered] == [
+        t for pair in zip(left, right, strict=True) for t in (pair[0].text, pair[1].text)]
+
+
+def test_a_headline_over_two_columns_under_one_column_parts_the_block() -> None:
+    # One full-width column, a blank, a large-type headline, then two columns too close
+    # for the whole block's gutter test: each section finds its own columns.
+    top = _column(["上一篇文章的最后几行文字在这里结束了", "并且还有一行。"], 0, 0, 19 * W)
+    headline = box("吉林多举措扶持蔬菜生产", 1 * W, 40, 18 * W, 40 + 2.7 * W)
+    left, right = _two_columns(0.4 * W, 5, 9 * W)
+    left = [box(ln.text, ln.bbox[0], ln.bbox[1] + 80, ln.bbox[2], ln.bbox[3] + 80) for ln in left]
+    right = [box(ln.text, ln.bbox[0], ln.bbox[1] + 80, ln.bbox[2], ln.bbox[3] + 80) for ln in right]
+    lines = sorted([*top, headline, *left, *right], key=lambda ln: (ln.bbox[1], ln.bbox[0]))
+    ordered = order_lines(lines)
+    assert [ln.text for ln in ordered] == [ln.text for ln in [*top, headline, *left, *right]]
+    # The headline is a paragraph of its own: larger type, though no blank parts it from
+    # the column's first line and it runs past the column on the right. Its article runs
+    # on from the left column's foot to the right column's head.
+    assert join_paragraphs(ordered).split("\n")[1:] == [
+        "吉林多举措扶持蔬菜生产", "".join(ln.text for ln in [*left, *right])]
+
+
+def test_a_column_widening_further_down_does_not_end_every_line_above_early() -> None:
+    # Under a vertical headline the column is narrow; past its foot the lines run wider.
+    narrow = _column([f"窄栏第{i}行的文字占满了这一" for i in range(8)], 0, 0, 14 * W)
+    wide = _column(["宽栏的第一行文字更长一些", "宽栏的第二行文字。"], 0, 8 * 12, 19 * W)
+    wide[-1] = box(wide[-1].text, 0, wide[-1].bbox[1], 9 * W, wide[-1].bbox[3])
+    text = join_paragraphs([*narrow, *wide])
+    assert text.split("\n")[0].startswith("".join(ln.text for ln in narrow))
+
+
+def test_a_detectors_uneven_line_heights_are_no_change_of_type() -> None:
+    # One paragraph's boxes 10 to 16 pixels high (unit 13): no headline among them.
+    heights = [13, 10, 16, 13, 17, 13]
+    lines = [box(f"第{i}行文字", 0, 12 * i, 14 * W, 12 * i + h) for i, h in enumerate(heights)]
+    assert "\n" not in join_paragraphs(lines)
+
+
+def test_a_tall_box_of_digits_is_a_fraction_not_vertical_type_or_a_headline() -> None:
+    # "3" over "7" boxed whole: as tall as two lines, two glyphs wide, no letters.
+    answers = [box("G", 0, 0, W, W), box("J", 10 * W, 0, 11 * W, W)]
+    fraction = box("37", 12 * W, -W / 2, 12 * W + 10, 25 - W / 2)
+    assert [ln.text for ln in order_lines([fraction, *answers])] == ["G", "J", "37"]
+    assert join_paragraphs([box("4. Emilia used 4 of her stamps", 0, -2 * W, 20 * W, -W),
+                            fraction]) == "4. Emilia used 4 of her stamps 37"
+
+
+def test_a_forms_labels_and_values_under_a_paragraph_stay_row_by_row() -> None:
+    # A blank parts the paragraph from the form, but the form holds no running text:
+    # its rows are not read as a column of labels, then one of values.
+    paragraph = _column(["空气质量是指空气的清洁程度，分为五个级", "别，按空气污染指数划分，各级的指数范", "围如下表所示。"],
+                        0, 0, 20 * W)
+    labels = _column(["空气质量一级", "空气质量二级", "空气质量三级"], 0, 60, 6 * W)
+    values = [box(t, 8 * W, 60 + 12 * i, 8 * W + n * W, 73 + 12 * i)
+              for i, (t, n) in enumerate([("1~50 优", 4), ("51~100 良", 5), ("101~200 轻度污染", 9)])]
+    ordered = order_lines([*paragraph, *labels, *values])
+    assert [ln.text for ln in ordered][3:] == [
+        "空气质量一级", "1~50 优", "空气质量二级", "51~100 良", "空气质量三级", "101~200 轻度污染"]
+
+
+def test_a_cjk_heading_in_type_a_size_up_is_a_paragraph_of_its_own() -> None:
+    # A newspaper column's bold section heading: 16 characters fill the column where the
+    # body sets 21, its box a little taller; the body's first line after it is not indented.
+    body = "在中央财政资金的杠杆作用下促进了福建茶园"
+    lines = [
+        box(body, 0, 0, 21 * W, W),
+        box("斗茶赛茶等已成为福建百姓重要生活元素……", 0, 12, 20 * W, 12 + W),
+        box("改善生态构建现代茶产业发展基础", 0, 28, 21 * W, 28 + 1.25 * W),
+        box("一条条宽敞的机耕路四通八达装运有机肥的小", 0, 46, 21 * W, 46 + W),
+        box("四轮穿梭其中。", 0, 58, 7 * W, 58 + W),
+    ]
+    assert join_paragraphs(lines).split("\n") == [
+        body + "斗茶赛茶等已成为福建百姓重要生活元素……",
+        "改善生态构建现代茶产业发展基础",
+        "一条条宽敞的机耕路四通八达装运有机肥的小四轮穿梭其中。",
+    ]
+
+
+def test_a_cjk_line_whose_reading_lost_characters_is_no_heading() -> None:
+    # Same pitch gap, but the box is no taller: characters the reading dropped.
+    lines = [
+        box("在中央财政资金的杠杆作用下促进了福建茶园", 0, 0, 21 * W, W),
+        box("生态和茶叶品种更加优化促进了", 0, 12, 21 * W, 12 + W),
+        box("茶叶质量提升和农民增收带动了地方支农资金", 0, 24, 21 * W, 24 + W),
+    ]
+    assert "\n" not in join_paragraphs(lines)
