@@ -926,7 +926,7 @@ def read_big_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> li
 
 def _read_already(picture: Region, regions: Sequence[Region], evidence: LayoutEvidence) -> bool:
     """With the page's OCR lines (or the lines pre-processing found) as evidence, a picture
-    whose every line lies in a text region inside it was read already (tables_from_text,
+    whose every line lies in a text region or table inside it was read already (tables_from_text,
     prose_out_of_pictures, the model's own boxes): read again, its text would repeat. Without
     them, a text box the model found inside it says nothing of the rest."""
     from docparse.labels import TEXT_LIKE_LABELS
@@ -937,7 +937,8 @@ def _read_already(picture: Region, regions: Sequence[Region], evidence: LayoutEv
         lines = [box for box in evidence.line_boxes if centre_in(box, picture.bbox)]
     else:
         return False
-    inside = [o.bbox for o in regions if o is not picture and o.label in TEXT_LIKE_LABELS
+    inside = [o.bbox for o in regions if o is not picture
+              and (o.label in TEXT_LIKE_LABELS or o.label == "table")
               and centre_in(o.bbox, picture.bbox)]
     return bool(lines) and all(any(centre_in(line, box) for box in inside) for line in lines)
 
@@ -951,6 +952,7 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     from docparse.textlayer.tables import (
         bands_of,
         clearly_not_table,
+        grid_inside,
         hull,
         looks_like_table,
     )
@@ -996,13 +998,15 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 # page's reading order takes the blocks column-wise.
                 bands = _cut_blocks(pieces, _loose_gutter(evidence))
                 kinds = [_is_grid(b) and not _gapless_lines(evidence, hull(b)) for b in bands]
-        elif not any(kinds):
+        elif not any(kinds) and not any(grid_inside(b) for b in bands):
             out.append(r)
             continue
         for band, is_table in zip(bands, kinds, strict=True):
             box = hull(band)
             if is_table:
                 out.extend(_table_regions(Region("table", box, r.score, table_id, None), band))
+            elif (inner := grid_inside(band)) is not None and not _gapless_lines(evidence, hull(inner[1])):
+                out.extend(_grid_with_prose(*inner, r.score))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))
     if reorder:

@@ -467,21 +467,33 @@ def _same_row(a: OcrLine, b: OcrLine) -> bool:
 
 
 def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float, float]:
-    """Left and right edge of the column ``lines[at]`` belongs to: it and the lines before
-    it in reading order, back to a headline, that share its x-range (not the whole block's:
-    a column widens past the foot of a vertical headline set beside it, and a headline
-    over two columns runs past both)."""
+    """Left and right edge of the column ``lines[at]`` belongs to: the lines of the block
+    in its x-range (or the previous line's), up to a headline before or after it (a
+    headline over two columns runs past both), and standing beside the same columns of
+    vertical type (a column set beside a vertical headline widens past the headline's
+    foot)."""
     line = lines[at]
-    near = [line]
-    for other in lines[:at][::-1]:
-        if _type_changes(other, line, unit, pitch=False):
-            break  # a headline: what lies beyond it is another article
-        near.append(other)
-    mates = [other for other in near if _shares_column(other, line)]
-    if at > 0 and not any(m is lines[at - 1] for m in mates):
+    prev = lines[at - 1] if at > 0 else line
+    if not _shares_column(prev, line):
         # The line before stands elsewhere (a title centred over the column, a value beside
         # its label): the column is every line of the block in the line's x-range.
-        mates = [other for other in lines if _shares_column(other, line)]
+        mates = [o for o in lines if _shares_column(o, line)]
+        return min(m.bbox[0] for m in mates), max(m.bbox[2] for m in mates)
+    verticals = [o for o in lines if is_vertical(o)]
+
+    def beside(o: OcrLine) -> frozenset[int]:
+        return frozenset(i for i, v in enumerate(verticals) if _v_overlap(o.bbox, v.bbox) > 0.5 * o.height)
+
+    near = [line]
+    for indices in (range(at - 1, -1, -1), range(at + 1, len(lines))):
+        for i in indices:
+            if _type_changes(lines[i], line, unit, pitch=False):
+                break  # a headline: what lies beyond it is another article
+            near.append(lines[i])
+    side = beside(line)
+    # Lines in the x-range of either: an item's number alone ("1.") shares little.
+    mates = [o for o in near if (_shares_column(o, line) or _shares_column(o, prev))
+             and not is_vertical(o) and beside(o) == side]
     return min(m.bbox[0] for m in mates), max(m.bbox[2] for m in mates)
 
 

@@ -250,3 +250,37 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
     if (not head and not tail) or not looks_like_table(flat):
         return [], list(pieces), []
     return [p for r in head for p in r], flat, [p for r in tail for p in r]
+
+
+#: A grid set inside running text with no blank line around it: at least this many rows
+#: in a run, each split into this many cells at least (two cells a row are as often a
+#: form's labels and values, which read well as text).
+INNER_GRID_ROWS = 3
+INNER_GRID_CELLS = 3
+
+
+def grid_inside(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], list[Piece]] | None:
+    """A text block's pieces split into the text above a grid, the grid, and the text below
+    it, where the block's longest run of rows of three cells or more looks like a table on
+    its own and the rest does not (a small table in handwritten notes, set between their
+    lines with no blank line around it); None when there is no such grid."""
+    rows = rows_of(pieces)
+    best: tuple[int, int] | None = None
+    start = 0
+    for end in range(len(rows) + 1):
+        if end < len(rows) and len(rows[end]) >= INNER_GRID_CELLS:
+            continue
+        if end - start >= INNER_GRID_ROWS and (best is None or end - start > best[1] - best[0]):
+            best = (start, end)
+        start = end + 1
+    if best is None:
+        return None
+    first, last = best
+    grid = [p for r in rows[first:last] for p in r]
+    if not looks_like_table(grid):
+        return None
+    head = [p for r in rows[:first] for p in r]
+    tail = [p for r in rows[last:] for p in r]
+    if looks_like_table(pieces):
+        return None  # the whole block is the table: the caller's rule
+    return head, grid, tail

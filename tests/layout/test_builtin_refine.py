@@ -827,3 +827,22 @@ def test_a_diagram_keeps_its_labels_inside_the_picture() -> None:
     picture = px(35, 48, 530, 110)
     out = refine_builtin([Region("image", picture, 0.9, 3)], evidence(layer))
     assert out == [Region("image", picture, 0.9, 3)]
+
+
+def test_a_table_inside_notes_the_model_called_one_picture_is_found_and_not_read_twice() -> None:
+    # A photographed page of handwritten notes: the model boxes the whole page as a picture.
+    # Its lines are read as text, the three-column table set between them (no blank line)
+    # as a table, and the picture is not read again as a whole.
+    from tests.textlayer.test_textlayer_tables import _notes_page
+
+    notes = [(f"({i + 1}) 天气是一个地方短时间里阴晴、风雨、冷热等大气状况的第{i + 1}条笔记",
+              (60.0, 90.0 + 23 * i, 470.0, 112.0 + 23 * i)) for i in range(13)]
+    lines = notes + _notes_page()
+    page = Region("image", (16.0, 20.0, 510.0, 715.0), 0.7, 3)
+    photo = LayoutEvidence(width=516, height=729, text_layer=None, page_has_text=False,
+                           ocr_lines=tuple(lines))
+    out = refine_builtin([page], photo)
+    assert [r.label for r in out] == ["image", "text", "table", "text"]
+    table = out[2]
+    assert table.bbox == (80.0, 460.0, 434.0, 582.0)
+    assert all(centre_in(b, table.bbox) == (16 <= i < 31) for i, (_, b) in enumerate(lines))

@@ -268,10 +268,11 @@ def test_a_headline_over_two_columns_under_one_column_parts_the_block() -> None:
 def test_a_column_widening_further_down_does_not_end_every_line_above_early() -> None:
     # Under a vertical headline the column is narrow; past its foot the lines run wider.
     narrow = _column([f"窄栏第{i}行的文字占满了这一" for i in range(8)], 0, 0, 14 * W)
+    headline = box("金农工程山东率先引入云计算", 14 * W + 4, 0, 18 * W, 8 * 12)
     wide = _column(["宽栏的第一行文字更长一些", "宽栏的第二行文字。"], 0, 8 * 12, 19 * W)
     wide[-1] = box(wide[-1].text, 0, wide[-1].bbox[1], 9 * W, wide[-1].bbox[3])
-    text = join_paragraphs([*narrow, *wide])
-    assert text.split("\n")[0].startswith("".join(ln.text for ln in narrow))
+    text = join_paragraphs(order_lines([*narrow, headline, *wide]))
+    assert text.split("\n")[1].startswith("".join(ln.text for ln in narrow))
 
 
 def test_a_detectors_uneven_line_heights_are_no_change_of_type() -> None:

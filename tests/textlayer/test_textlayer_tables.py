@@ -5,7 +5,13 @@ import pymupdf
 from docparse.textlayer.extract import extract_page
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 from docparse.textlayer.pieces import pieces_in_box
-from docparse.textlayer.tables import bands_of, clearly_not_table, looks_like_table, prose_margins
+from docparse.textlayer.tables import (
+    bands_of,
+    clearly_not_table,
+    grid_inside,
+    looks_like_table,
+    prose_margins,
+)
 
 WIDE = (0.0, 0.0, 2000.0, 3000.0)
 
@@ -262,3 +268,41 @@ def test_a_dingbat_set_flush_against_a_glyph_is_one_piece_with_it() -> None:
     assert [t for t, _ in pieces_in_box(flush, WIDE)] == ["yy", "Children"]
     tex = spans(("O", "CMMI10", 100.0, 12.0), ("(", "CMR10", 112.0, 6.0), ("n", "CMMI10", 118.0, 10.0))
     assert [t for t, _ in pieces_in_box(tex, WIDE)] == ["O", "(", "n"]
+
+
+def _notes_page() -> list[tuple[str, tuple[float, float, float, float]]]:
+    """Handwritten notes as OCR lines: a numbered heading and its lines, a three-column table
+    of air quality levels set right under them (no blank line), a last note."""
+    lines = [
+        ("(3)天气预报的形式：电视、报纸、互联网、广播、手机短信、打电话", (63.0, 389.0, 414.0, 412.0)),
+        ("(4)天气预报的内容：卫星云图和城市天气预报", (61.0, 411.0, 300.0, 434.0)),
+        ("3. 我们需要洁净的空气", (35.0, 436.0, 182.0, 458.0)),
+    ]
+    rows = [("空气质量级别", "空气污染指数", "空气质量状况"), ("一级", "1~50", "优"), ("二级", "51~100", "良"),
+            ("三级", "100~200", "轻度污染"), ("四级", "200~300", "中度污染")]
+    for i, row in enumerate(rows):
+        y = 460.0 + 25 * i
+        lines += [(cell, (x, y, x + 14.0 * len(cell), y + 22.0)) for x, cell in zip((80.0, 215.0, 350.0), row, strict=True)]
+    lines.append(("空气质量指数越大，空气污染越严重，对人体健康的危害也就越大。", (40.0, 588.0, 470.0, 610.0)))
+    return lines
+
+
+def test_a_grid_set_inside_running_text_is_found_with_the_text_around_it() -> None:
+    pieces = _notes_page()
+    found = grid_inside(pieces)
+    assert found is not None
+    head, grid, tail = found
+    assert [t for t, _ in head] == [t for t, _ in pieces[:3]]
+    assert [t for t, _ in grid][:4] == ["空气质量级别", "空气污染指数", "空气质量状况", "一级"]
+    assert len(grid) == 15 and [t for t, _ in tail] == [pieces[-1][0]]
+
+
+def test_rows_of_two_cells_or_a_list_in_running_text_are_no_inner_grid() -> None:
+    pieces = _notes_page()
+    # A form's labels and values: two cells a row.
+    two = [p for p in pieces if p[1][0] != 350.0]
+    assert grid_inside(two) is None
+    # Numbered items whose numbers stand apart: a list, however neatly it lines up.
+    items = pieces[:3] + [(t, (x, 460.0 + 25 * i, x + 60.0, 482.0 + 25 * i))
+                          for i in range(4) for x, t in ((40.0, f"{i + 1}."), (80.0, "见课本"), (215.0, "第十页"))]
+    assert grid_inside(items) is None
