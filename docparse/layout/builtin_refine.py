@@ -998,14 +998,19 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 # page's reading order takes the blocks column-wise.
                 bands = _cut_blocks(pieces, _loose_gutter(evidence))
                 kinds = [_is_grid(b) and not _gapless_lines(evidence, hull(b)) for b in bands]
-        elif not any(kinds) and not any(grid_inside(b) for b in bands):
+        elif not any(kinds):
             out.append(r)
             continue
         for band, is_table in zip(bands, kinds, strict=True):
             box = hull(band)
             if is_table:
                 out.extend(_table_regions(Region("table", box, r.score, table_id, None), band))
-            elif (inner := grid_inside(band)) is not None and not _gapless_lines(evidence, hull(inner[1])):
+            elif (r.label == "image" and (inner := grid_inside(band)) is not None
+                  and not _gapless_lines(evidence, hull(inner[1]))):
+                # A picture read as text (a photographed page of notes the model boxed
+                # whole) with a small table between its lines. In a box the model called
+                # text, rows of spaced words (a pinyin drill, a text line cut by inline
+                # math) look as much like a grid: the model's label stands.
                 out.extend(_grid_with_prose(*inner, r.score))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))

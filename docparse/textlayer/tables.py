@@ -260,9 +260,9 @@ INNER_GRID_CELLS = 3
 
 
 def grid_inside(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], list[Piece]] | None:
-    """A text block's pieces split into the text above a grid, the grid, and the text below
-    it, where the block's longest run of rows of three cells or more looks like a table on
-    its own and the rest does not (a small table in handwritten notes, set between their
+    """A block's pieces split into the text above a grid, the grid, and the text below it,
+    where the block's longest run of rows of three cells or more looks like a table on its
+    own and the whole block does not (a small table in handwritten notes, set between their
     lines with no blank line around it); None when there is no such grid."""
     rows = rows_of(pieces)
     best: tuple[int, int] | None = None

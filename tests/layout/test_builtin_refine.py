@@ -846,3 +846,16 @@ def test_a_table_inside_notes_the_model_called_one_picture_is_found_and_not_read
     table = out[2]
     assert table.bbox == (80.0, 460.0, 434.0, 582.0)
     assert all(centre_in(b, table.bbox) == (16 <= i < 31) for i, (_, b) in enumerate(lines))
+
+
+def test_spaced_rows_in_a_box_the_model_called_text_keep_its_label() -> None:
+    # The same lines boxed as text (a workbook's pinyin drill, a line cut by inline math
+    # look as much like a grid): the model's label stands.
+    from tests.textlayer.test_textlayer_tables import _notes_page
+
+    lines = _notes_page()
+    box = (30.0, 380.0, 480.0, 615.0)
+    photo = LayoutEvidence(width=516, height=729, text_layer=None, page_has_text=False,
+                           ocr_lines=tuple(lines))
+    assert [(r.label, r.bbox) for r in refine_builtin([Region("text", box, 0.9, 1)], photo)] == [
+        ("text", box)]
