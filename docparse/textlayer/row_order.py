@@ -262,11 +262,18 @@ def _x_overlap(a: Piece, b: Piece) -> bool:
 
 def _overprints(piece: Piece, row: Sequence[Piece]) -> bool:
     """The piece and the row repeat each other in place (fake bold, possibly only some
-    letters drawn twice): most glyphs of one have a twin in the other. :func:`row_text`
-    then drops the repeats."""
+    letters drawn twice): most glyphs of one have a twin in the other, or all of both that
+    stand where the other does. :func:`row_text` then drops the repeats."""
     others = [g for q in row for g in q.glyphs if not g.c.isspace()]
     own = [g for g in piece.glyphs if not g.c.isspace()]
-    return _twin_share(own, others) >= 0.8 or _twin_share(others, own) >= 0.8
+    if _twin_share(own, others) >= 0.8 or _twin_share(others, own) >= 0.8:
+        return True
+    # Copies cut into runs at different places ("披露日期：2012" over "2012 年3 月27"): where
+    # they overlap, they repeat each other.
+    own_in = [g for g in own if any(q.x0 <= g.cx <= q.x1 for q in row)]
+    others_in = [g for g in others if piece.x0 <= g.cx <= piece.x1]
+    return (min(len(own_in), len(others_in)) >= 2 and _twin_share(own_in, others) >= 0.8
+            and _twin_share(others_in, own) >= 0.8)
 
 
 def _twin_share(glyphs: Sequence[Glyph], pool: Sequence[Glyph]) -> float:

@@ -237,6 +237,18 @@ def test_fake_bold_overprint_is_read_once() -> None:
     assert text_in_box(layer, PAGE).text == "Bold title"
 
 
+def test_fake_bold_copies_cut_into_runs_at_different_places_are_read_once() -> None:
+    # A Chinese annual report's cover draws each line four times, each copy cut into runs
+    # at different places: "Issued: 2012" and "2012 March 27" over each other.
+    full = "Issued: 2012 March 27"
+    row = _row(full)
+    cut = full.index("2012")
+    copies = [(full[:cut + 4], row[:cut + 4], 0.0), (full[cut:], row[cut:], 0.2),
+              (full[:cut + 4], row[:cut + 4], 0.4), (full[cut:], row[cut:], 0.6)]
+    spans = [_span(t, [(b[0] + dx, b[1], b[2] + dx, b[3]) for b in boxes]) for t, boxes, dx in copies]
+    assert text_in_box(_page(*spans), PAGE).text == full
+
+
 def test_whitespace_and_unicode_normalisation_keeps_typographic_quotes() -> None:
     raw = "\u201cQuoted\u201d\u00a0e\u0301t\u00e9\u200b  it\u2019s"
     layer = _page(_span(raw, _row(raw)))
