@@ -1005,12 +1005,16 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             box = hull(band)
             if is_table:
                 out.extend(_table_regions(Region("table", box, r.score, table_id, None), band))
-            elif (r.label == "image" and (inner := grid_inside(band)) is not None
+            elif (r.label == "image" and evidence.text_layer is None
+                  and (inner := grid_inside(band)) is not None
                   and not _gapless_lines(evidence, hull(inner[1]))):
                 # A picture read as text (a photographed page of notes the model boxed
                 # whole) with a small table between its lines. In a box the model called
                 # text, rows of spaced words (a pinyin drill, a text line cut by inline
-                # math) look as much like a grid: the model's label stands.
+                # math) look as much like a grid: the model's label stands. A born-digital
+                # picture's words are the text layer's: a form or an invoice the model
+                # boxed whole keeps the rules above (an inner grid there cut its label
+                # and value columns into tables).
                 out.extend(_grid_with_prose(*inner, r.score))
             else:
                 out.append(Region("text", box, r.score, LABELS.index("text"), None))

@@ -257,13 +257,18 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
 #: form's labels and values, which read well as text).
 INNER_GRID_ROWS = 3
 INNER_GRID_CELLS = 3
+#: ... and with at least this many lines of running text around it, this many characters
+#: long.
+INNER_GRID_LINES = 3
+INNER_GRID_LINE_CHARS = 12
 
 
 def grid_inside(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], list[Piece]] | None:
     """A block's pieces split into the text above a grid, the grid, and the text below it,
     where the block's longest run of rows of three cells or more looks like a table on its
-    own and the whole block does not (a small table in handwritten notes, set between their
-    lines with no blank line around it); None when there is no such grid."""
+    own and the whole block does not, among lines of running text (a small table in
+    handwritten notes, set between their lines with no blank line around it); None when
+    there is no such grid."""
     rows = rows_of(pieces)
     best: tuple[int, int] | None = None
     start = 0
@@ -279,8 +284,11 @@ def grid_inside(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], list
     grid = [p for r in rows[first:last] for p in r]
     if not looks_like_table(grid):
         return None
-    head = [p for r in rows[:first] for p in r]
-    tail = [p for r in rows[last:] for p in r]
+    # Running text around it: lines of one run, a sentence long (a chart's tick labels
+    # around a grid of numbers are no text).
+    if sum(1 for r in rows[:first] + rows[last:]
+           if len(r) == 1 and len(r[0][0].replace(" ", "")) >= INNER_GRID_LINE_CHARS) < INNER_GRID_LINES:
+        return None
     if looks_like_table(pieces):
         return None  # the whole block is the table: the caller's rule
-    return head, grid, tail
+    return [p for r in rows[:first] for p in r], grid, [p for r in rows[last:] for p in r]

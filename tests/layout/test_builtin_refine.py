@@ -859,3 +859,19 @@ def test_spaced_rows_in_a_box_the_model_called_text_keep_its_label() -> None:
                            ocr_lines=tuple(lines))
     assert [(r.label, r.bbox) for r in refine_builtin([Region("text", box, 0.9, 1)], photo)] == [
         ("text", box)]
+
+
+def test_a_born_digital_picture_with_a_grid_between_its_lines_keeps_the_other_rules() -> None:
+    # The same page as text-layer words (a brochure page the model boxed whole): an inner
+    # grid is a rule for OCR'd pictures only; here the words keep the born-digital rules.
+    rows = [("Region", "2023", "2024"), ("North", "1,200", "1,350"), ("South", "980", "1,020"),
+            ("East", "1,410", "1,505"), ("West", "760", "815"), ("Total", "4,350", "4,690")]
+    draw = [(60, 100 + 14 * i, line) for i, line in enumerate(PROSE + PROSE)]
+    y = 100 + 14 * 2 * len(PROSE)
+    draw += [(x, y + 14 * i, cell) for i, row in enumerate(rows)
+             for x, cell in zip((70, 250, 400), row, strict=True)]
+    draw += [(60, y + 14 * (len(rows) + i), line) for i, line in enumerate(PROSE[:4])]
+    layer = page_of(draw)
+    box = px(50, 80, 540, y + 14 * (len(rows) + 4) + 10)
+    out = refine_builtin([Region("image", box, 0.9, 3)], evidence(layer))
+    assert "table" not in [r.label for r in out]

@@ -306,3 +306,14 @@ def test_rows_of_two_cells_or_a_list_in_running_text_are_no_inner_grid() -> None
     items = pieces[:3] + [(t, (x, 460.0 + 25 * i, x + 60.0, 482.0 + 25 * i))
                           for i in range(4) for x, t in ((40.0, f"{i + 1}."), (80.0, "见课本"), (215.0, "第十页"))]
     assert grid_inside(items) is None
+
+
+def test_a_grid_among_a_charts_short_labels_is_no_inner_grid() -> None:
+    # A chart OCR'd as a picture: tick values line up in rows of three, but what surrounds
+    # them are axis labels and a legend, no running text.
+    pieces = _notes_page()
+    grid = [p for p in pieces if 460.0 <= p[1][1] < 585.0]
+    labels = [("Loss", (40.0, 400.0, 80.0, 420.0)), ("BF16 FP8", (40.0, 430.0, 120.0, 450.0)),
+              ("Tokens/B", (200.0, 600.0, 280.0, 620.0)), ("200 400 600", (80.0, 630.0, 300.0, 650.0))]
+    assert grid_inside(labels[:2] + grid + labels[2:]) is None
+    assert grid_inside(pieces) is not None
