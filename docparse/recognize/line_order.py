@@ -354,19 +354,24 @@ def _starts_paragraph(prev: OcrLine, line: OcrLine, left: float, right: float, u
     return right - prev.bbox[2] > (len(first_word) + 2) * char_w
 
 
+#: A line this many times taller than the other and than the block's typical line is a
+#: headline's (a superscript makes a line's box up to half again taller, a detector's boxes
+#: of one paragraph's lines differ by as much).
+_HEADLINE = 1.8
+
+
 def _type_changes(prev: OcrLine, line: OcrLine, unit: float, pitch: bool = True) -> bool:
     """Whether one of two lines one under the other is set in much larger type (a headline
-    over its article's first line): larger than the other as :func:`_beside_large_type`
-    tells it, and than the block's typical line by as much (a detector's boxes of one
-    paragraph's lines differ by up to half again), and holding words. Lines of one glyph
-    ("1", "。") have no telling height. ``pitch``: CJK type a size up counts too, told by
-    the characters' pitch."""
+    over its article's first line): :data:`_HEADLINE` times taller than the other and than
+    the block's typical line (at most :data:`_LARGE_TYPE` times: taller still is vertical
+    text), and holding words. Lines of one glyph ("1", "。") have no telling height.
+    ``pitch``: CJK type a size up counts too, told by the characters' pitch."""
     if len(prev.text.strip()) < 2 or len(line.text.strip()) < 2:
         return False
     (small, _), (large, text) = sorted(((prev.height / prev.rows, prev.text),
                                         (line.height / line.rows, line.text)))
     # A line of digits that tall is a fraction the detector boxed whole ("3" over "7").
-    if (_LARGE_TYPE[0] * max(small, unit) <= large <= _LARGE_TYPE[1] * small
+    if (_HEADLINE * max(small, unit) <= large <= _LARGE_TYPE[1] * small
             and sum(ch.isalpha() for ch in text) >= 2):
         return True
     if not pitch:

@@ -330,3 +330,14 @@ def test_a_cjk_line_whose_reading_lost_characters_is_no_heading() -> None:
         box("茶叶质量提升和农民增收带动了地方支农资金", 0, 24, 21 * W, 24 + W),
     ]
     assert "\n" not in join_paragraphs(lines)
+
+
+def test_a_line_made_taller_by_a_superscript_is_no_headline() -> None:
+    # "... by a water molecule.⁸": the note's number makes the box half again as tall.
+    lines = [box("The second reaction step is an attack on the ester carbon made", 93, 702, 575, 721),
+             box("by a nucleophile activated by a water molecule.8", 90, 719, 476, 749),
+             box("This mechanism is comparable to that of serine proteases.", 116, 747, 575, 767)]
+    assert join_paragraphs(lines).split("\n") == [
+        "The second reaction step is an attack on the ester carbon made by a nucleophile "
+        "activated by a water molecule.8",
+        "This mechanism is comparable to that of serine proteases."]
