@@ -2,9 +2,9 @@
 
 PaddleOCR-VL has no such pass. docparse walks the text flow of the whole document in reading
 order, skipping what floats beside it (furniture, footnotes, side notes, pictures, tables,
-captions, and text lying mostly inside a picture or table box: labels drawn in a figure, or a
-caption the layout model cut off a table), and links two consecutive body-text blocks when all
-of these hold:
+captions, and short text lying mostly inside a picture or table box: labels drawn in a figure,
+or a caption the layout model cut off a table), and links two consecutive body-text blocks when
+all of these hold:
 
 * the first does not end a sentence (``.``, ``!``, ``?``, ``:``, ``;`` and CJK equivalents);
 * the second reads as the middle of a sentence: it starts lower-case, or the first ends with a
@@ -45,9 +45,12 @@ FLOW_SKIP_LABELS = FURNITURE_LABELS | frozenset(
         "formula_number",
     }
 )
-#: Text whose box lies this much (share of its area) inside one of these is not running text.
+#: Text whose box lies this much (share of its area) inside one of these is not running text,
+#: unless it is this many characters long (spaces aside): a figure's labels are short, and a
+#: column of a newspaper page the model boxed whole as a picture is running text.
 _CONTAINERS = frozenset({"image", "chart", "table", "seal"})
 INSIDE_SHARE = 0.5
+RUNNING_CHARS = 150
 #: Largest ratio between the two parts' estimated font sizes (loose: a short last line inflates
 #: the estimate of a two-line block by up to ~1.35).
 FONT_RATIO = 1.5
@@ -107,7 +110,8 @@ def _text_flow(doc: Document) -> list[tuple[int, Block]]:
                 continue
             if b.status == "ok" and not b.block_content.strip():
                 continue
-            if any(_inside_share(b.block_bbox, c) >= INSIDE_SHARE for c in containers):
+            if (any(_inside_share(b.block_bbox, c) >= INSIDE_SHARE for c in containers)
+                    and len(b.block_content) - b.block_content.count(" ") < RUNNING_CHARS):
                 continue
             flow.append((pos, b))
     return flow

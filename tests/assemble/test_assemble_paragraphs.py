@@ -163,3 +163,23 @@ def test_text_inside_a_table_or_picture_box_is_not_running_text() -> None:
     assert join_paragraphs(moved).pages[0].blocks[0].links == (
         Link(kind="continues_on", ref="pages/1/blocks/0"),
     )
+
+
+def test_columns_of_a_page_the_model_boxed_whole_as_a_picture_are_running_text() -> None:
+    # A newspaper page the model boxed as one picture: its columns were read as text
+    # blocks inside it. A column ending mid-sentence runs on into the next column.
+    first = "一条条宽敞的机耕路四通八达，装运有机肥的小四轮，穿梭其中" * 6 + "这是记者"
+    second = "在松溪县现代茶园见到的情景。" * 12
+    doc = document(
+        page(
+            0,
+            block(0, "image", "", (0, 120, 992, 1418), image="page.jpg"),
+            _body(1, first, 168, 461, x0=0, x1=176),
+            _body(2, second, 163, 461, x0=181, x1=359),
+            # A short label in the same picture still floats beside the text.
+            _body(3, "老外现场讲授", 819, 854, x0=239, x1=419),
+        ),
+    )
+    out = join_paragraphs(doc)
+    assert out.pages[0].blocks[1].links == (Link(kind="continues_on", ref="pages/0/blocks/2"),)
+    assert not out.pages[0].blocks[3].links
