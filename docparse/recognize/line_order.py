@@ -443,9 +443,15 @@ def join_paragraphs(lines: Sequence[OcrLine]) -> str:
     tabular_row = False
     for at, line in enumerate(lines):
         if prev is not None and (is_vertical(prev) or is_vertical(line)):
-            # A column of vertical type (a headline) is a paragraph of its own.
-            paragraphs.append(current)
-            current, prev, tabular_row = line.text.strip(), line, False
+            if is_vertical(prev) and is_vertical(line) and not _vertical_break(prev, line):
+                # Vertical writing: the next column (to the left) carries the sentence on.
+                current = _glue(current, line.text.strip())
+            else:
+                # A column of vertical type beside upright lines (a headline) is a
+                # paragraph of its own.
+                paragraphs.append(current)
+                current = line.text.strip()
+            prev, tabular_row = line, False
             continue
         if prev is not None and _same_row(prev, line):
             tabular_row = tabular_row or line.bbox[0] - prev.bbox[2] > 2 * unit
@@ -469,6 +475,16 @@ def _same_row(a: OcrLine, b: OcrLine) -> bool:
     return b.bbox[0] >= a.bbox[2] - 1 and _v_overlap(a.bbox, b.bbox) >= 0.5 * min(
         a.height, b.height
     )
+
+
+def _vertical_break(prev: OcrLine, line: OcrLine) -> bool:
+    """Whether vertical column ``line`` starts a new paragraph after ``prev``: it starts a
+    character lower (the first line's indent), or ``prev`` stopped two characters short of
+    ``line``'s foot, or the two do not stand side by side."""
+    char = max(prev.width, line.width)
+    if line.bbox[2] > prev.bbox[0] + 0.5 * char or prev.bbox[0] - line.bbox[2] > 1.5 * char:
+        return True
+    return line.bbox[1] - prev.bbox[1] > 0.7 * char or line.bbox[3] - prev.bbox[3] > 2 * char
 
 
 def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float, float]:

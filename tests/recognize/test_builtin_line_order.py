@@ -341,3 +341,13 @@ def test_a_line_made_taller_by_a_superscript_is_no_headline() -> None:
         "The second reaction step is an attack on the ester carbon made by a nucleophile "
         "activated by a water molecule.8",
         "This mechanism is comparable to that of serine proteases."]
+
+
+def test_a_page_of_vertical_writing_reads_right_to_left_in_paragraphs() -> None:
+    # Three columns of vertical text (read from the right); the third starts a character
+    # lower: a new paragraph's indent.
+    cols = [box("春眠不觉晓处处", 200, 0, 213, 91), box("闻啼鸟夜来风雨", 184, 0, 197, 91),
+            box("声花落知多少", 168, 13, 181, 91)]
+    ordered = order_lines(cols[::-1])
+    assert [ln.text for ln in ordered] == [ln.text for ln in cols]
+    assert join_paragraphs(ordered).split("\n") == ["春眠不觉晓处处闻啼鸟夜来风雨", "声花落知多少"]
