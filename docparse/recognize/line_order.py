@@ -487,6 +487,10 @@ def _vertical_break(prev: OcrLine, line: OcrLine) -> bool:
     return line.bbox[1] - prev.bbox[1] > 0.7 * char or line.bbox[3] - prev.bbox[3] > 2 * char
 
 
+#: The lines before and after a line in reading order that can give its column's edges.
+_COLUMN_REACH = 60
+
+
 def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float, float]:
     """Left and right edge of the column ``lines[at]`` belongs to: the lines of the block
     in its x-range (or the previous line's), up to a headline before or after it (a
@@ -495,18 +499,21 @@ def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float
     foot)."""
     line = lines[at]
     prev = lines[at - 1] if at > 0 else line
+    # Lines this far away in reading order say nothing of the column here (and looking at
+    # every line for every line made a page-long block's joining quadratic).
+    first, last = max(0, at - _COLUMN_REACH), min(len(lines), at + _COLUMN_REACH + 1)
     if not _shares_column(prev, line):
         # The line before stands elsewhere (a title centred over the column, a value beside
-        # its label): the column is every line of the block in the line's x-range.
-        mates = [o for o in lines if _shares_column(o, line)]
+        # its label): the column is every line around in the line's x-range.
+        mates = [o for o in lines[first:last] if _shares_column(o, line)]
         return min(m.bbox[0] for m in mates), max(m.bbox[2] for m in mates)
-    verticals = [o for o in lines if is_vertical(o)]
+    verticals = [o for o in lines[first:last] if is_vertical(o)]
 
     def beside(o: OcrLine) -> frozenset[int]:
         return frozenset(i for i, v in enumerate(verticals) if _v_overlap(o.bbox, v.bbox) > 0.5 * o.height)
 
     near = [line]
-    for indices in (range(at - 1, -1, -1), range(at + 1, len(lines))):
+    for indices in (range(at - 1, first - 1, -1), range(at + 1, last)):
         for i in indices:
             if _type_changes(lines[i], line, unit, pitch=False):
                 break  # a headline: what lies beyond it is another article
