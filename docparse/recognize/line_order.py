@@ -492,10 +492,10 @@ _COLUMN_REACH = 60
 
 
 def _column_edges(lines: Sequence[OcrLine], at: int, unit: float) -> tuple[float, float]:
-    """Left and right edge of the column ``lines[at]`` belongs to: the lines of the block
-    in its x-range (or the previous line's), up to a headline before or after it (a
-    headline over two columns runs past both), and standing beside the same columns of
-    vertical type (a column set beside a vertical headline widens past the headline's
+    """Left and right edge of the column ``lines[at]`` belongs to: the lines around it in
+    reading order in its x-range (or the previous line's), up to a headline before or after
+    it (a headline over two columns runs past both), and standing beside the same columns
+    of vertical type (a column set beside a vertical headline widens past the headline's
     foot)."""
     line = lines[at]
     prev = lines[at - 1] if at > 0 else line
