@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import dataclasses
 import html
+import itertools
 import re
 import statistics
 from collections.abc import Callable, Sequence
@@ -41,7 +42,7 @@ import numpy as np
 
 from docparse.geometry import Box
 from docparse.recognize.line_order import OcrLine, group_rows, median_height
-from docparse.recognize.table_lattice import Lattice, find_lattice
+from docparse.recognize.table_lattice import Lattice, LatticeCell, find_lattice
 from docparse.recognize.table_rules import TableRules
 from docparse.textlayer.chars import is_rtl_text, joins_at_line_break
 from docparse.textlayer.pieces import BULLETS
@@ -217,6 +218,15 @@ def _lattice_grid(
             slots.setdefault(k, []).append(line)
     if not _rules_its_rows(lattice, slots):
         return None
+    # Cells spanning several of the lattice's columns whose words stand in columns of their
+    # own: the rules part the columns only in the header (a report's table ruled between
+    # every row, with column rules in its header band alone), and every body row would be
+    # one cell of run-together values.
+    spanning = [k for k, cell in enumerate(lattice.cells) if cell.colspan >= 2
+                and _gapped_rows(slots.get(k, []), unit)
+                and not _rules_inside(cell.box, rules, unit)]
+    if len(spanning) >= _SPANNING_GRID_CELLS:
+        return None
     for k, cell in enumerate(lattice.cells):
         # A cell holding rows of words with column gaps and no rules of its own is the
         # body of a table boxed and ruled only at its header (an invoice's item lines):
@@ -250,15 +260,47 @@ def _rules_its_rows(lattice: Lattice, slots: dict[int, list[OcrLine]]) -> bool:
     body band holds many rows of cells standing level across the columns; a ruled cell
     holding a list beside another list looks the same, so only a table that rules at least
     two of its body rows apart is trusted with cells of several level rows, unless those
-    rows are list items (each opening with a bullet or number)."""
-    if lattice.n_rows >= 3:
-        return True
+    rows are list items (each opening with a bullet or number). Nor is a band, however many
+    rows the lattice has, whose cells hold columns of short values level row by row (see
+    :func:`_level_value_columns`)."""
     for row in range(lattice.n_rows):
-        in_row = [slots.get(k, []) for k, c in enumerate(lattice.cells) if c.row == row]
-        stacked = [g for g in in_row if len(group_rows(g)) >= 2]
+        in_row = [(c, slots.get(k, [])) for k, c in enumerate(lattice.cells) if c.row == row]
+        if lattice.n_rows >= 3:
+            # However many rows it rules, a band where columns of short values stand level
+            # row by row (a body ruled only at its header and total) holds rows, not cells.
+            if _level_value_columns(in_row):
+                return False
+            continue
+        stacked = [g for _, g in in_row if len(group_rows(g)) >= 2]
         if len(stacked) >= 2 and not all(map(_list_of_items, stacked)):
             return False
     return True
+
+
+#: A column of values: five rows or more (a header's cells stack a few lines of a phrase
+#: level with each other), its lines' median width at most this share of its cell's width
+#: (wrapped text fills its cell).
+_VALUE_ROWS = 5
+_VALUE_WIDTH = 0.5
+
+
+def _level_value_columns(cells: Sequence[tuple[LatticeCell, Sequence[OcrLine]]]) -> bool:
+    """Whether two cells or more of one lattice band hold columns of short values whose rows
+    stand level with each other (most rows of the shorter column beside a row of the other)."""
+    columns = []
+    for cell, lines in cells:
+        rows = group_rows(lines)
+        width = cell.box[2] - cell.box[0]
+        if (len(rows) >= _VALUE_ROWS and width > 0 and not _list_of_items(lines)
+                and statistics.median(ln.bbox[2] - ln.bbox[0] for ln in lines) <= _VALUE_WIDTH * width):
+            columns.append([(min(ln.bbox[1] for ln in r), max(ln.bbox[3] for ln in r)) for r in rows])
+    for a, b in itertools.combinations(columns, 2):
+        short, other = (a, b) if len(a) <= len(b) else (b, a)
+        level = sum(1 for y0, y1 in short
+                    if any(min(y1, v1) - max(y0, v0) > 0.5 * (y1 - y0) for v0, v1 in other))
+        if level >= 0.8 * len(short):
+            return True
+    return False
 
 
 def _list_of_items(lines: Sequence[OcrLine]) -> bool:
@@ -272,9 +314,19 @@ def _list_of_items(lines: Sequence[OcrLine]) -> bool:
 _COLUMN_GAP = 1.0
 
 
+#: Cells spanning lattice columns with words in columns of their own (rows each): this many
+#: say the rules do not part the table's columns.
+_SPANNING_GRID_CELLS = 2
+
+
 def _holds_grid(lines: Sequence[OcrLine], unit: float) -> bool:
     """Whether the lines form rows of several columns: two rows or more, each with a gap
     wider than a word space."""
+    return _gapped_rows(lines, unit) >= 2
+
+
+def _gapped_rows(lines: Sequence[OcrLine], unit: float) -> int:
+    """How many of the lines' rows have a gap wider than a word space between two words."""
     gapped = 0
     for row in group_rows(lines):
         # A list item's marker stands apart from its text (an indent, not a column).
@@ -282,7 +334,7 @@ def _holds_grid(lines: Sequence[OcrLine], unit: float) -> bool:
             row = row[1:]
         if any(b.bbox[0] - a.bbox[2] > _COLUMN_GAP * unit for a, b in pairwise(row)):
             gapped += 1
-    return gapped >= 2
+    return gapped
 
 
 def _rules_inside(box: Box, rules: TableRules, unit: float) -> bool:

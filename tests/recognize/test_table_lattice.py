@@ -340,3 +340,78 @@ def test_lists_side_by_side_in_two_ruled_bands_are_cells() -> None:
                 line("1. Pen", 10, 45), line("2.50", 210, 45),
                 line("2. Ink", 10, 75), line("3.10", 210, 75)]
     assert build_grid(numbered, grid_rules([0, 200, 400], [0, 40, 110])) == build_grid(numbered)
+
+
+def test_rows_ruled_apart_with_column_rules_in_the_header_only_keep_the_word_columns() -> None:
+    # A report's table (ICDAR 2013 eu-016): a frame, a rule under every row, column rules in
+    # the header band only. The lattice's body cells span every column; their words stand in
+    # columns of their own, so the columns come from the words and the rows from the rules.
+    lines = [line("Country", 10, 5), line("Share", 210, 5), line("Total", 310, 5),
+             line("Austria", 10, 45), line("86.2", 210, 45), line("3,375", 310, 45),
+             line("Belgium", 10, 75), line("0", 210, 75), line("3,973", 310, 75),
+             line("Cyprus", 10, 105), line("81.0", 210, 105), line("158", 310, 105)]
+    rules = TableRules(
+        lines=tuple(hline(y, 0, 400) for y in (0, 40, 70, 100, 130)),
+        verticals=(vline(0, 0, 130), vline(400, 0, 130), vline(200, 0, 40), vline(300, 0, 40)),
+    )
+    assert cells_of(lines_to_table_html(lines, rules)) == [
+        ["Country", "Share", "Total"], ["Austria", "86.2", "3,375"],
+        ["Belgium", "0", "3,973"], ["Cyprus", "81.0", "158"]]
+    # One merged cell across the columns (a group label) is a cell of the lattice still.
+    group = [line("Name", 10, 5), line("Value", 210, 5), line("Group A", 10, 45),
+             line("x", 10, 75), line("1", 210, 75)]
+    ruled = TableRules(lines=tuple(hline(y, 0, 400) for y in (0, 40, 70, 100)),
+                       verticals=(vline(0, 0, 100), vline(400, 0, 100), vline(200, 0, 40),
+                                  vline(200, 70, 100)))
+    assert cells_of(lines_to_table_html(group, ruled)) == [["Name", "Value"], ["Group A"], ["x", "1"]]
+
+
+def test_a_drawn_table_ruled_between_rows_with_header_column_rules_reads_its_columns() -> None:
+    # The same drawn in a PDF and read from its text layer and page image.
+    cols, rows = (60.0, 200.0, 300.0, 400.0), [100.0 + 20.0 * i for i in range(6)]
+    texts = [["Country", "Share", "Total"], ["Austria", "86.2", "3,375"],
+             ["Belgium", "0", "3,973"], ["Cyprus", "81.0", "158"], ["Denmark", "3.1", "1,662"]]
+    doc = MU.open()
+    pdf_page = doc.new_page(width=595, height=842)
+    for y in rows:
+        pdf_page.draw_line((cols[0], y), (cols[-1], y), color=(0, 0, 0), width=0.5)
+    for x in cols:  # the frame's sides full height, the column rules in the header only
+        pdf_page.draw_line((x, rows[0]), (x, rows[-1] if x in (cols[0], cols[-1]) else rows[1]),
+                           color=(0, 0, 0), width=0.5)
+    for r, row in enumerate(texts):
+        for c, text in enumerate(row):
+            pdf_page.insert_text((cols[c] + 6, rows[r] + 14), text, fontsize=10)
+    scale = 2.0
+    pix = pdf_page.get_pixmap(matrix=MU.Matrix(scale, scale), alpha=False)
+    image = np.frombuffer(pix.samples, dtype=np.uint8).reshape(pix.h, pix.w, 3).copy()
+    page = PageImage("rows.pdf", 0, 1, image, scale, text_layer=extract_page(pdf_page, scale))
+    box = (int(cols[0] * scale) - 4, int(rows[0] * scale) - 4,
+           int(cols[-1] * scale) + 4, int(rows[-1] * scale) + 4)
+    result = structures_from_text_layer(page, [RecognitionTask(0, "table", "table", box)])[0]
+    assert cells_of(result.content) == texts
+
+
+def test_columns_of_values_level_row_by_row_in_one_ruled_band_are_rows() -> None:
+    # Column rules from top to bottom, row rules under the header and above the total only
+    # (ICDAR 2013 eu-008): the body band's columns of short values stand level row by row,
+    # so each is a row of the table, not one cell per column.
+    names = ["Bulgaria", "Cyprus", "Estonia", "Latvia", "Malta", "Poland"]
+    lines = [line("Country", 10, 5), line("Fund", 210, 5), line("Total", 310, 5)]
+    for i, name in enumerate(names):
+        lines += [line(name, 10, 45 + 25 * i), line(f"{i}.5", 210, 45 + 25 * i),
+                  line(f"{i + 1}.0", 310, 45 + 25 * i)]
+    lines += [line("TOTAL", 10, 205), line("15.0", 210, 205), line("21.0", 310, 205)]
+    rules = grid_rules([0, 200, 300, 400], [0, 40, 200, 230])
+    assert cells_of(lines_to_table_html(lines, rules)) == [
+        ["Country", "Fund", "Total"],
+        *[[name, f"{i}.5", f"{i + 1}.0"] for i, name in enumerate(names)],
+        ["TOTAL", "15.0", "21.0"]]
+    # A header's cells stacking three lines of a phrase each, level with each other, stay
+    # one cell each.
+    header = [line("Schools", 210, 5), line("identified", 210, 25), line("(n = 469)", 210, 45),
+              line("Schools not", 450, 5), line("identified", 450, 25), line("(n = 918)", 450, 45),
+              line("Low", 10, 75), line("34%", 210, 75), line("3%", 450, 75),
+              line("High", 10, 105), line("2%", 210, 105), line("18%", 450, 105)]
+    assert cells_of(lines_to_table_html(header, grid_rules([0, 200, 440, 680], [0, 70, 100, 130]))) == [
+        ["", "Schools identified (n = 469)", "Schools not identified (n = 918)"],
+        ["Low", "34%", "3%"], ["High", "2%", "18%"]]
