@@ -218,14 +218,15 @@ def _lattice_grid(
             slots.setdefault(k, []).append(line)
     if not _rules_its_rows(lattice, slots):
         return None
-    # Cells spanning several of the lattice's columns whose words stand in columns of their
-    # own: the rules part the columns only in the header (a report's table ruled between
-    # every row, with column rules in its header band alone), and every body row would be
-    # one cell of run-together values.
-    spanning = [k for k, cell in enumerate(lattice.cells) if cell.colspan >= 2
-                and _gapped_rows(slots.get(k, []), unit)
-                and not _rules_inside(cell.box, rules, unit)]
-    if len(spanning) >= _SPANNING_GRID_CELLS:
+    # Cells whose words stand in columns of their own: the rules part the columns only in
+    # the header, or not at all (a report's table ruled between every row, with column
+    # rules in its header band alone or none), and every body row would be one cell of
+    # run-together values.
+    gapped = [cell for k, cell in enumerate(lattice.cells)
+              if _gapped_rows(slots.get(k, []), unit, values_only=True)
+              and not _rules_inside(cell.box, rules, unit)]
+    if (len(gapped) >= _GAPPED_CELLS
+            or sum(1 for cell in gapped if cell.colspan >= 2) >= _GAPPED_SPANNING_CELLS):
         return None
     for k, cell in enumerate(lattice.cells):
         # A cell holding rows of words with column gaps and no rules of its own is the
@@ -314,9 +315,11 @@ def _list_of_items(lines: Sequence[OcrLine]) -> bool:
 _COLUMN_GAP = 1.0
 
 
-#: Cells spanning lattice columns with words in columns of their own (rows each): this many
-#: say the rules do not part the table's columns.
-_SPANNING_GRID_CELLS = 2
+#: Lattice cells with words in columns of their own (a row each): this many say the rules
+#: do not part the table's columns; fewer where the cells span the lattice's columns (a
+#: column rule drawn only part of the way).
+_GAPPED_CELLS = 3
+_GAPPED_SPANNING_CELLS = 2
 
 
 def _holds_grid(lines: Sequence[OcrLine], unit: float) -> bool:
@@ -325,14 +328,17 @@ def _holds_grid(lines: Sequence[OcrLine], unit: float) -> bool:
     return _gapped_rows(lines, unit) >= 2
 
 
-def _gapped_rows(lines: Sequence[OcrLine], unit: float) -> int:
-    """How many of the lines' rows have a gap wider than a word space between two words."""
+def _gapped_rows(lines: Sequence[OcrLine], unit: float, *, values_only: bool = False) -> int:
+    """How many of the lines' rows have a gap wider than a word space between two words;
+    with ``values_only``, not beside a currency sign (flush left of its amount in a cell)."""
     gapped = 0
     for row in group_rows(lines):
         # A list item's marker stands apart from its text (an indent, not a column).
         if _ITEM_MARKER.match(row[0].text.strip()):
             row = row[1:]
-        if any(b.bbox[0] - a.bbox[2] > _COLUMN_GAP * unit for a, b in pairwise(row)):
+        if any(b.bbox[0] - a.bbox[2] > _COLUMN_GAP * unit
+               and not (values_only and _CURRENCY & {a.text.strip(), b.text.strip()})
+               for a, b in pairwise(row)):
             gapped += 1
     return gapped
 

@@ -357,6 +357,10 @@ def test_rows_ruled_apart_with_column_rules_in_the_header_only_keep_the_word_col
     assert cells_of(lines_to_table_html(lines, rules)) == [
         ["Country", "Share", "Total"], ["Austria", "86.2", "3,375"],
         ["Belgium", "0", "3,973"], ["Cyprus", "81.0", "158"]]
+    # No column rules at all (ICDAR 2013 eu-019: the frame's sides and a rule under each
+    # row): the same.
+    frame_only = TableRules(lines=rules.lines, verticals=(vline(0, 0, 130), vline(400, 0, 130)))
+    assert cells_of(lines_to_table_html(lines, frame_only)) == cells_of(lines_to_table_html(lines, rules))
     # One merged cell across the columns (a group label) is a cell of the lattice still.
     group = [line("Name", 10, 5), line("Value", 210, 5), line("Group A", 10, 45),
              line("x", 10, 75), line("1", 210, 75)]
