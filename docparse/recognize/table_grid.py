@@ -428,16 +428,32 @@ def _rows_between_rules(
             drawn = _ruled_columns(rows, extents, rules.lines)
             edged = _ruled_columns(rows, extents, rules.band_edges)
         # A column that a ruled boundary's rules and fill edges leave out runs on across
-        # it (a row label's fill running on beside two rows whose fills stop).
+        # it (a row label's fill running on beside two rows whose fills stop), unless a new
+        # entry starts in it there: a stub column the row rules do not reach, with a
+        # capitalised label level with each row ("Salaries (a)" over "Fringe Benefits").
         return rows, [
-            set(extents) - a - b if ruled(a, b) else set()
-            for a, b in zip(drawn, edged, strict=True)
+            {col for col in set(extents) - a - b
+             if not _new_entry(rows[i], rows[i + 1], extents[col])} if ruled(a, b) else set()
+            for i, (a, b) in enumerate(zip(drawn, edged, strict=True))
         ]
     telling = next((b for b, cols in enumerate(drawn) if cols >= set(extents)), 0)
     return rows, [
         set(extents) - a - b if a and i < telling else set()
         for i, (a, b) in enumerate(zip(drawn, edged, strict=True))
     ]
+
+
+def _new_entry(upper: Sequence[OcrLine], lower: Sequence[OcrLine], extent: tuple[float, float]) -> bool:
+    """Whether both rows have text in the column ``extent`` and the lower row's starts a new
+    entry there (a capital letter or a digit), rather than carrying the text above on."""
+    def inside(ln: OcrLine) -> bool:
+        return extent[0] <= (ln.bbox[0] + ln.bbox[2]) / 2 <= extent[1]
+
+    below = sorted((ln for ln in lower if inside(ln)), key=lambda ln: ln.bbox[0])
+    if not below or not any(inside(ln) for ln in upper):
+        return False
+    first = below[0].text.strip()[:1]
+    return first.isupper() or first.isdigit()
 
 
 def _ruled_columns(
@@ -792,27 +808,27 @@ def _merge_wrapped_rows(
         return any(lo < r[1] < hi and min(r[2], b.bbox[2]) > max(r[0], b.bbox[0])
                    for r in (*rules.lines, *rules.band_edges))
 
-    def runs_on(row: list[OcrLine], upper: list[OcrLine]) -> bool:
-        # A line of one column only, under that column's line of the row above, starting in
-        # lower case where that line starts, whose first word would not have fitted at the
-        # end of the line above: the cell's text wrapped (a table ruled at its header and
-        # foot only, its description column wrapping at line spacing).
-        cols = filled(row)
-        if len(cols) != 1 or not cols <= filled(upper) or len(row) != 1:
-            return False
-        (col,) = cols
+    def continues(line: OcrLine, col: int, upper: list[OcrLine]) -> OcrLine | None:
+        # The last line of ``col`` in the row above, when ``line`` may carry its text on:
+        # ``line`` starts in lower case where that line starts, at line spacing, and that
+        # line ends no sentence and has no rule under it.
         above = [ln for ln in upper if col in cols_of[id(ln)]]
         if not above or col not in right_of:
-            return False
-        last, line = max(above, key=lambda ln: ln.bbox[3]), row[0]
+            return None
+        last = max(above, key=lambda ln: ln.bbox[3])
         text = line.text.strip()
-        if not text[:1].islower() or gap(upper, row) > 1.5 * max(typical, 0.0) + 0.2 * unit:
-            return False
+        if not text[:1].islower() or gap(upper, [line]) > 1.5 * max(typical, 0.0) + 0.2 * unit:
+            return None
         if last.text.rstrip()[-1:] in ".?!:;" or ruled_between(last, line):
-            return False  # a finished sentence, or a rule under it: the next line is a row
+            return None  # a finished sentence, or a rule under it: the next line is a row
+        char_w = last.width / max(1, len(last.text.replace(" ", "")))
+        return last if abs(line.bbox[0] - last.bbox[0]) <= 1.5 * char_w else None
+
+    def no_room(line: OcrLine, last: OcrLine, col: int) -> bool:
+        # Whether the first word of ``line`` would not have fitted at the end of ``last``.
         # A letter's width, spaces left out (they are narrower than letters).
         char_w = last.width / max(1, len(last.text.replace(" ", "")))
-        needed = (len(text.split(" ", 1)[0]) + 1) * char_w
+        needed = (len(line.text.strip().split(" ", 1)[0]) + 1) * char_w
         # Room up to the next column's text (two characters of it are the cells' padding,
         # and the boxes were trimmed towards their ink on both sides: see _ink); in the last
         # column, up to its widest line, when that is a line of words.
@@ -822,7 +838,34 @@ def _merge_wrapped_rows(
             room = right_of[col] - last.bbox[2]
         else:
             return False
-        return abs(line.bbox[0] - last.bbox[0]) <= 1.5 * char_w and room < needed
+        return room < needed
+
+    def runs_on(row: list[OcrLine], upper: list[OcrLine]) -> bool:
+        # A line of one column only, under that column's line of the row above, starting in
+        # lower case where that line starts, whose first word would not have fitted at the
+        # end of the line above: the cell's text wrapped (a table ruled at its header and
+        # foot only, its description column wrapping at line spacing).
+        cols = filled(row)
+        if not cols <= filled(upper) or len(row) != len(cols):
+            return False
+        if len(cols) >= 2:
+            # Several cells at once, the first column left empty, each carrying on the text
+            # above it, one at least where that text had no room left: a row of wrapped
+            # cells ("more of any one air toxic" beside "manufacturers, chemical"). A new row
+            # starts its own stub; a row of lower-case values ("yes", "no") fits.
+            if 0 in cols:
+                return False
+            lasts = {}
+            for ln in row:
+                col = next(iter(cols_of[id(ln)]))
+                last = continues(ln, col, upper)
+                if last is None:
+                    return False
+                lasts[col] = (ln, last)
+            return any(no_room(ln, last, col) for col, (ln, last) in lasts.items())
+        (col,) = cols
+        last = continues(row[0], col, upper)
+        return last is not None and no_room(row[0], last, col)
 
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.

@@ -402,6 +402,36 @@ def test_a_description_wrapping_at_line_spacing_stays_in_its_cell() -> None:
     ]
 
 
+def test_cells_wrapping_side_by_side_stay_in_their_row() -> None:
+    # ICDAR 2013 us-032: rows at line spacing, two text columns wrapping together; the
+    # wrapped lines leave the first column empty and each starts in lower case under the
+    # line above it, where that line had no room left for its first word. A row whose first
+    # column is filled, or whose cells start capitalised, is a row.
+    lines = [
+        cell("Source", 0, 0), cell("Definition", 100, 0), cell("Examples", 460, 0),
+        cell("Major", 0, 24), cell("Emissions of ten tons per", 100, 24),
+        cell("Utilities, steel", 460, 24),
+        cell("year or more of air toxics", 100, 48), cell("manufacturers", 460, 48),
+        cell("Area", 0, 72), cell("Emissions of less than ten", 100, 72),
+        cell("Dry cleaners, gas", 460, 72),
+        cell("tons per year", 100, 96), cell("stations", 460, 96),
+        cell("Mobile", 0, 120), cell("Cars and trucks", 100, 120), cell("Buses", 460, 120),
+        cell("Boats and tractors", 100, 144), cell("Lawn mowers", 460, 144),
+        cell("Fixed", 0, 168), cell("yes", 100, 168), cell("no", 460, 168),
+        cell("no", 100, 192), cell("yes", 460, 192),
+    ]
+    assert [[t for t, _ in row] for row in rows_of(lines_to_table_html(lines))] == [
+        ["Source", "Definition", "Examples"],
+        ["Major", "Emissions of ten tons per year or more of air toxics",
+         "Utilities, steel manufacturers"],
+        ["Area", "Emissions of less than ten tons per year", "Dry cleaners, gas stations"],
+        ["Mobile", "Cars and trucks", "Buses"],
+        ["", "Boats and tractors", "Lawn mowers"],
+        ["Fixed", "yes", "no"],
+        ["", "no", "yes"],  # lower-case values with room to spare above: a row
+    ]
+
+
 def test_a_short_line_or_a_capitalised_one_under_a_cell_is_a_row() -> None:
     # "apple" ended early (a sub-row under a group label), "Banana" starts a new entry, and
     # a question ended its sentence at the end of the line.
@@ -429,3 +459,21 @@ def test_a_rule_under_a_full_line_keeps_the_next_line_a_row() -> None:
     rules = TableRules(lines=((0.0, 46.0, 560.0, 46.0),))  # under the first question only
     assert len(rows_of(lines_to_table_html(lines, rules))) == 4
     assert len(rows_of(lines_to_table_html(lines))) == 3  # unruled, it wrapped
+
+
+def test_row_rules_stopping_short_of_the_stub_column_keep_its_labels_apart() -> None:
+    from docparse.recognize.table_rules import TableRules
+
+    # ICDAR 2013 us-009: rules under the header across the table, then between the value
+    # rows only; each capitalised label level with its row is its own row's stub, not one
+    # tall cell running down beside them.
+    labels = ["Salaries", "Fringe Benefits", "Consultants", "Staff Travel"]
+    lines = [cell("Category", 0, 0), cell("Total", 300, 0), cell("Direct", 450, 0)]
+    lines += [c for i, label in enumerate(labels)
+              for c in (cell(label, 0, 40 + 30 * i), cell(f"{i + 1},000", 300, 40 + 30 * i),
+                        cell(f"{i + 5}00", 450, 40 + 30 * i))]
+    rules = TableRules(lines=((0.0, 34.0, 560.0, 34.0),
+                              *((290.0, 65.0 + 30 * i, 560.0, 65.0 + 30 * i) for i in range(4))))
+    assert [[t for t, _ in row] for row in rows_of(lines_to_table_html(lines, rules))] == [
+        ["Category", "Total", "Direct"],
+        *[[label, f"{i + 1},000", f"{i + 5}00"] for i, label in enumerate(labels)]]
