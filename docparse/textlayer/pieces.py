@@ -130,8 +130,11 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
             gap = box[0] - b[2]
             overlap = min(b[3], box[3]) - max(b[1], box[1])
             if -0.2 * height <= gap <= BULLET_GAP * max(height, box[3] - box[1]) and overlap > 0.3 * height:
-                if best is None or gap < best[0]:
-                    best = (gap, j)
+                # A bullet from a symbol font may stand in a box two lines tall (its font's
+                # ascent) over the text it marks: the line it sits on shares its foot.
+                key = gap + abs(box[3] - b[3])
+                if best is None or key < best[0]:
+                    best = (key, j)
         if best is not None:
             joined[best[1]] = i
     out: list[tuple[str, Box]] = []
@@ -141,7 +144,8 @@ def _bullets_joined(pieces: list[tuple[str, Box]]) -> list[tuple[str, Box]]:
         if j in joined:
             bt, bb = pieces[joined[j]]
             t = f"{bt} {t}"
-            box = union(bb, box)
+            # The text's height: the bullet's tall box would reach into the lines above.
+            box = (min(bb[0], box[0]), box[1], max(bb[2], box[2]), box[3])
         out.append((t, box))
     return out
 

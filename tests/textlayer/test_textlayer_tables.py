@@ -317,3 +317,26 @@ def test_a_grid_among_a_charts_short_labels_is_no_inner_grid() -> None:
               ("Tokens/B", (200.0, 600.0, 280.0, 620.0)), ("200 400 600", (80.0, 630.0, 300.0, 650.0))]
     assert grid_inside(labels[:2] + grid + labels[2:]) is None
     assert grid_inside(pieces) is not None
+
+
+def test_a_symbol_font_bullet_in_a_tall_box_marks_the_line_at_its_foot() -> None:
+    # ICDAR 2013 us-015 (a Word export): each SymbolMT bullet's box is two lines tall, its
+    # foot level with the line it marks. It joins that line, and the piece keeps the text's
+    # height: a piece reaching up into the line above would cut the table's row rules.
+    def line(text: str, font: str, x0: float, top: float, bottom: float, size: float) -> TextLine:
+        w = (size * 0.5)
+        chars = tuple(TextChar(c, (x0 + w * i, top, x0 + w * (i + 1), bottom))
+                      for i, c in enumerate(text))
+        span = TextSpan(text, (x0, top, x0 + w * len(text), bottom), font, size, chars=chars)
+        return TextLine((span,), span.bbox)
+
+    layer = TextLayerPage(1200, 1600, (
+        line("\u2022", "SymbolMT", 452.0, 641.0, 701.0, 24.0),
+        line("Reported as not relevant", "Times-Roman", 488.0, 671.0, 695.0, 18.0),
+        line("\u2022", "SymbolMT", 452.0, 669.0, 729.0, 24.0),
+        line("Generates missing data", "Times-Roman", 488.0, 699.0, 723.0, 18.0),
+    ))
+    pieces = sorted(pieces_in_box(layer, WIDE), key=lambda p: p[1][1])
+    assert [(t, box[1], box[3]) for t, box in pieces] == [
+        ("\u2022 Reported as not relevant", 671.0, 695.0),
+        ("\u2022 Generates missing data", 699.0, 723.0)]
