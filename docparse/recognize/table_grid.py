@@ -445,15 +445,26 @@ def _rows_between_rules(
 
 def _new_entry(upper: Sequence[OcrLine], lower: Sequence[OcrLine], extent: tuple[float, float]) -> bool:
     """Whether both rows have text in the column ``extent`` and the lower row's starts a new
-    entry there (a capital letter or a digit), rather than carrying the text above on."""
+    entry there, rather than carrying the text above on: it starts with a capital letter and
+    stands level with the row's other cells (a tall cell's wrapped lines keep their own
+    pitch, not the rows')."""
     def inside(ln: OcrLine) -> bool:
         return extent[0] <= (ln.bbox[0] + ln.bbox[2]) / 2 <= extent[1]
 
     below = sorted((ln for ln in lower if inside(ln)), key=lambda ln: ln.bbox[0])
-    if not below or not any(inside(ln) for ln in upper):
+    beside = [ln for ln in lower if not inside(ln)]
+    if not below or not beside or not any(inside(ln) for ln in upper):
         return False
-    first = below[0].text.strip()[:1]
-    return first.isupper() or first.isdigit()
+    # A capital letter only: a wrapped line may start with a number, and CJK text, which
+    # wraps anywhere, has no capitals.
+    first = below[0]
+    row_centre = statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in beside)
+    level = abs((first.bbox[1] + first.bbox[3]) / 2 - row_centre) <= _LEVEL * first.height
+    return first.text.strip()[:1].isupper() and level
+
+
+#: A label stands level with its row when their centres lie this many line heights apart.
+_LEVEL = 0.25
 
 
 def _ruled_columns(

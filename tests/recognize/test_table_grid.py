@@ -466,7 +466,8 @@ def test_row_rules_stopping_short_of_the_stub_column_keep_its_labels_apart() -> 
 
     # ICDAR 2013 us-009: rules under the header across the table, then between the value
     # rows only; each capitalised label level with its row is its own row's stub, not one
-    # tall cell running down beside them.
+    # tall cell running down beside them (a tall cell's wrapped lines, in lower case, still
+    # span its rows: test_table_rules.test_unruled_columns_span_the_rows_the_rules_separate_elsewhere).
     labels = ["Salaries", "Fringe Benefits", "Consultants", "Staff Travel"]
     lines = [cell("Category", 0, 0), cell("Total", 300, 0), cell("Direct", 450, 0)]
     lines += [c for i, label in enumerate(labels)
