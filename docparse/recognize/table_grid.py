@@ -8,8 +8,10 @@ How the grid is found:
 
 * A table that rules every cell's border (:mod:`~docparse.recognize.table_lattice`) is read
   from its rules: the lines inside a ruled cell are that cell's text, however many rows
-  they make (wrapped text, paragraphs, a list, a nested table). The steps below read every
-  other table, from the positions of its lines.
+  they make (wrapped text, paragraphs, a list, a nested table). Not when its cells' words
+  stand in columns of their own (rules parting the columns in the header only, or not at
+  all) or a band of it holds columns of values level row by row: the rules then draw rows,
+  not cells. The steps below read every other table, from the positions of its lines.
 * Rows: lines overlapping vertically form one row. A row whose filled columns are a subset of
   the row above and that sits much closer to it than rows usually do is a wrapped cell's
   continuation and is merged into it; so is a line of one column that starts in lower case
