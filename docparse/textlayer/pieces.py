@@ -17,6 +17,8 @@ from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
 GAP = 0.8
+#: Across a span boundary the gap must be narrower: a proportional font's word space.
+SPAN_GAP = 0.45
 #: Bullet glyphs, and how far (in font sizes) one may stand from the text it marks.
 BULLETS = frozenset("\u2022\u25cf\u25cb\u25e6\u25aa\u25a0\u2023\u2043\u00b7\uf0b7")
 BULLET_GAP = 3.0
@@ -35,31 +37,54 @@ def pieces_in_box(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str,
     for line in layer.lines:
         start = len(out)
         fonts: list[tuple[float, bool]] = []
+        # A piece runs on across the line's spans of one font: MuPDF ends a span wherever a
+        # character's flags change, so in a PDF that sets words apart without space glyphs
+        # (TeX) every word, and the space MuPDF puts between them, is a span of its own
+        # ("Mean", " ", "Loss"), and a two-word header cell would be two pieces, two columns.
+        run: list[TextChar] = []
+        run_font, run_face = (0.0, False), ""
+        # Characters with a space glyph before them: condensed type (Korean set tight)
+        # leaves a word space narrower than any gap rule would take for one.
+        spaced: set[int] = set()
+        space: TextChar | None = None
         for span in line.spans:
             if span.render_mode == 3 or abs(span.direction[1]) > 0.2:
                 continue
-            run: list[TextChar] = []
-            # Characters with a space glyph before them: condensed type (Korean set tight)
-            # leaves a word space narrower than any gap rule would take for one.
-            spaced: set[int] = set()
-            space: TextChar | None = None
+            font = (span.size, _is_dingbats(span.font))
+            if run and span.font != run_face:
+                # Only a span of the same font runs on: a word set apart in another face is
+                # often a cell of its own ("Subtotal" in bold beside "$ 112.00"; a symbol
+                # font's glyph is joined, or not, by _dingbats_joined), and the lines of
+                # one cell come together in the table's grid anyway.
+                out.append(_piece(run, run_font[0], spaced))
+                fonts.append(run_font)
+                run = []
+            if not run:
+                run_font, run_face = font, span.font
+            fresh = True  # the run's last character is from an earlier span
             for c in _tails_after_hosts([c for c in span.chars if _centre_inside(c, b)], span.size):
                 if c.c.isspace():
                     # Space glyphs make no gap of their own: some PDFs stretch them across
                     # a cell gap, which must still split the pieces.
                     space = c
                     continue
-                if run and _gap(run[-1], c) > GAP * span.size:
-                    out.append(_piece(run, span.size, spaced))
-                    fonts.append((span.size, _is_dingbats(span.font)))
+                # Across a span boundary only a proportional font's word space joins: a
+                # monospaced table sets its columns one space apart (0.6 em) and MuPDF
+                # makes each column's value a span of its own.
+                limit = SPAN_GAP if fresh else GAP
+                if run and _gap(run[-1], c) > limit * min(span.size, run_font[0]):
+                    out.append(_piece(run, run_font[0], spaced))
+                    fonts.append(run_font)
                     run = []
+                    run_font, run_face = font, span.font
                 elif run and space is not None and _between(space, run[-1], c):
                     spaced.add(id(c))
                 space = None
                 run.append(c)
-            if run:
-                out.append(_piece(run, span.size, spaced))
-                fonts.append((span.size, _is_dingbats(span.font)))
+                fresh = False
+        if run:
+            out.append(_piece(run, run_font[0], spaced))
+            fonts.append(run_font)
         out[start:] = _dingbats_joined(out[start:], fonts)
     return _bullets_joined([p for p in out if p[0]])
 

@@ -232,9 +232,13 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
     rows have cell gaps, and a spanning header is one short row: both stay in the grid.
     Empty margins when there is no such paragraph."""
     rows = rows_of(pieces)
+    # Where the grid's second column starts: a caption's or note's line reaches past it, a
+    # first column's wrapped label does not.
+    second = min((r[1][1][0] for r in rows if len(r) >= MIN_CELLS), default=float("inf"))
 
     def paragraph(part: Sequence[Sequence[Piece]]) -> bool:
-        return len(part) >= 2 and _prose(part)
+        return (len(part) >= 2 and _prose(part)) or (
+            bool(part) and all(_note_line(r, second) for r in part))
 
     k = 0
     while k < len(rows) and _one_run(rows[k]):
@@ -250,6 +254,39 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
     if (not head and not tail) or not looks_like_table(flat):
         return [], list(pieces), []
     return [p for r in head for p in r], flat, [p for r in tail for p in r]
+
+
+#: A caption's or note's line: "Table 2: ...", "Source: ...", "Note: ...".
+_NOTE_START = re.compile(
+    r"(?:tables?|tab\.|tabelle|tableau|tabla|tabella|tabel|figure|fig\.|source|sources|note|notes"
+    r"|quelle|quellen|anmerkung|remarque|fuente|fonte|bron|资料来源|来源|注|表)"
+    r"\s*(?-i:[A-Z]{1,3}[-.]?)?(?:\d|[:.：]|(?-i:[IVX]+\b))",
+    re.IGNORECASE)
+#: ... or a sentence: at least this many words, ending in a full stop.
+_NOTE_WORDS = 4
+
+
+def caption_start(text: str) -> bool:
+    """Whether ``text`` opens as a table's caption or note does ("Table 2:", "Source:")."""
+    return _NOTE_START.match(text.strip()) is not None
+
+
+def _note_line(row: Sequence[Piece], second_column: float) -> bool:
+    """One line of a table's caption or note set flush against its grid ("and the average
+    loss are reported.", "Source: SAVE 2009, data is weighted."): one run of text that opens
+    as a caption or note does, or is a sentence reaching past the start of the grid's second
+    column (a first column's wrapped label stays in it)."""
+    if not _one_run(row):
+        return False
+    text = " ".join(p[0] for p in row).strip()
+    if caption_start(text):
+        return True
+    if max(p[1][2] for p in row) <= second_column:
+        return False
+    words = text.split()
+    alphabetic = sum(1 for w in words if w.strip(".,;:()'\"").isalpha())
+    return (word_count(text) >= _NOTE_WORDS and text.endswith(".")
+            and alphabetic >= PROSE_ALPHA_SHARE * len(words))
 
 
 #: A grid set inside running text with no blank line around it: at least this many rows

@@ -340,3 +340,82 @@ def test_a_symbol_font_bullet_in_a_tall_box_marks_the_line_at_its_foot() -> None
     assert [(t, box[1], box[3]) for t, box in pieces] == [
         ("\u2022 Reported as not relevant", 671.0, 695.0),
         ("\u2022 Generates missing data", 699.0, 723.0)]
+
+
+def _words_drawn_apart(page: pymupdf.Page, words: list[str], x: float, y: float, gap: float,
+                       fontname: str = "helv") -> None:
+    """Each word its own text object, ``gap`` points after the last (a TeX line: no space
+    glyphs; MuPDF puts a space of its own between them, in a span of its own)."""
+    for word in words:
+        page.insert_text((x, y), word, fontsize=10, fontname=fontname)
+        x += pymupdf.get_text_length(word, fontsize=10, fontname=fontname) + gap
+
+
+def test_words_in_spans_of_their_own_make_one_piece_at_a_word_space() -> None:
+    # ICDAR 2013 eu-026 (pdfTeX): "Mean" " " "Loss" are three spans; one header cell.
+    def draw(page: pymupdf.Page) -> None:
+        _words_drawn_apart(page, ["Mean", "Loss"], 72, 100, 3.3)
+        _words_drawn_apart(page, ["I/we", "sold", "some", "of", "the", "assets"], 72, 120, 3.3)
+        _words_drawn_apart(page, ["53"], 300, 120, 0)
+
+    assert [t for t, _ in pieces_in_box(_layer(draw), WIDE)] == [
+        "Mean Loss", "I/we sold some of the assets", "53"]
+
+
+def test_a_monospaced_tables_columns_one_space_apart_stay_apart() -> None:
+    # ICDAR 2013 us-033: right-aligned Courier numbers, the widest one space from the next
+    # column: a span each, as before; only a proportional word space joins spans.
+    def draw(page: pymupdf.Page) -> None:
+        _words_drawn_apart(page, ["2,218,406", "1,180,160"], 72, 100, 6.0, "cour")
+
+    assert [t for t, _ in pieces_in_box(_layer(draw), WIDE)] == ["2,218,406", "1,180,160"]
+
+
+def test_spans_of_two_fonts_at_a_word_space_stay_two_pieces() -> None:
+    # An Odoo invoice: "Subtotal" in bold, a word space, "$ 112.00": two cells.
+    def draw(page: pymupdf.Page) -> None:
+        page.insert_text((300, 100), "Subtotal", fontsize=10, fontname="hebo")
+        x = 300 + pymupdf.get_text_length("Subtotal", fontsize=10, fontname="hebo") + 3.0
+        page.insert_text((x, 100), "$ 112.00", fontsize=10)
+
+    assert [t for t, _ in pieces_in_box(_layer(draw), WIDE)] == ["Subtotal", "$ 112.00"]
+
+
+def _ruled_off_table(page: pymupdf.Page, above: list[str], below: list[str]) -> None:
+    """A caption's last line or a note set flush above and below a table of four columns."""
+    y = 100.0
+    for line in above:
+        page.insert_text((72, y), line, fontsize=10)
+        y += 12
+    rows = [("", "Freq.", "Percent", "Mean"), ("I/we kept the assets", "344", "75.2", "12196"),
+            ("I/we sold some of the assets", "53", "11.6", "23518"),
+            ("I/we sold all of them", "61", "13.2", "9187"), ("Total", "458", "100.0", "13153")]
+    for row in rows:
+        for x, cell in zip((72, 240, 310, 380), row, strict=True):
+            if cell:
+                page.insert_text((x, y), cell, fontsize=10)
+        y += 12
+    for line in below:
+        page.insert_text((72, y), line, fontsize=10)
+        y += 12
+
+
+def test_a_caption_line_and_a_note_line_flush_against_a_grid_are_text() -> None:
+    above = ["and the average fraction of wealth lost are reported."]
+    below = ["Source: SAVE 2009, data is weighted."]
+    pieces = pieces_in_box(_layer(lambda page: _ruled_off_table(page, above, below)), WIDE)
+    head, grid, tail = prose_margins(pieces)
+    assert [t for t, _ in head] == above and [t for t, _ in tail] == below
+    assert [t for t, _ in grid][:4] == ["Freq.", "Percent", "Mean", "I/we kept the assets"]
+    # A caption's title line ("Table 2: ...") over its description is cut off with it.
+    titled = ["Table 2: Financial Literacy 2007"]
+    pieces = pieces_in_box(_layer(lambda page: _ruled_off_table(page, titled, [])), WIDE)
+    assert [t for t, _ in prose_margins(pieces)[0]] == titled
+
+
+def test_a_first_columns_label_or_a_short_heading_over_a_grid_stays_in_it() -> None:
+    # A one-line heading with no full stop (a spanning header), or a wrapped label that
+    # stays inside the first column, is the table's own.
+    for above, below in ((["Households by reaction"], []), ([], ["and of the property."])):
+        pieces = pieces_in_box(_layer(lambda page, a=above, b=below: _ruled_off_table(page, a, b)), WIDE)
+        assert prose_margins(pieces) == ([], pieces, [])
