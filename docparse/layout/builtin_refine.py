@@ -99,6 +99,8 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
     first one (a caption or title starts at the table's left edge), belong to the table."""
     if not _has_words(evidence) or not any(r.label == "table" for r in regions):
         return list(regions)
+    from docparse.textlayer.tables import caption_start
+
     loose = sorted((p for p in _words_in(evidence, (0, 0, evidence.width, evidence.height))
                     if not any(centre_in(p[1], r.bbox) for r in regions)),
                    key=lambda p: -p[1][3])
@@ -107,11 +109,18 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
         if r.label != "table":
             continue
         x1, y1, x2, y2 = r.bbox
+        # A caption starting at the table's left edge takes its whole line with it: an
+        # italic word of "Table CA7. Campylobacter in fresh pig meat" is no column heading
+        # (a short stub heading there, "PAHs compounds", is one).
+        caption = [p for p in loose if p[1][0] < x1 + 0.1 * (x2 - x1)
+                   and (caption_start(p[0]) or len(p[0].split()) > _HEAD_WORDS)]
         for text, (a1, b1, a2, b2) in loose:
             h = b2 - b1
             if not (0 < h and y1 - _HEAD_GAP * h <= b2 <= y1 + 0.5 * h):
                 continue
             if a1 < x1 + 0.1 * (x2 - x1) or a2 > x2 or len(text.split()) > _HEAD_WORDS:
+                continue
+            if any(_same_row(c[1], (a1, b1, a2, b2)) for c in caption):
                 continue
             y1 = min(y1, b1)
         if y1 < r.bbox[1]:
@@ -796,11 +805,20 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         if len(rows_of(_words_in(evidence, grid))) < 2:
             continue  # no text in its cells: a frame, a chart's plot area
         size = max(1.0, area(grid))
-        if any(r.label in ("image", "chart") and intersection(r.bbox, grid) >= _RULED_PICTURE * size
-               for r in out):
+        pictures = [i for i, r in enumerate(out)
+                    if r.label in ("image", "chart") and intersection(r.bbox, grid) >= _RULED_PICTURE * size]
+        if pictures:
+            i = pictures[0]
+            if _picture_is_the_table(out[i], grid, evidence):
+                p = out[i].bbox
+                out[i] = Region("table", (min(p[0], grid[0]), min(p[1], grid[1]), max(p[2], grid[2]),
+                                          max(p[3], grid[3])), out[i].score, table_id, None)
             continue
-        if any(r.label == "table" and intersection(r.bbox, grid) >= 0.9 * size for r in out):
-            continue  # the model's table already
+        holders = [i for i, r in enumerate(out)
+                   if r.label == "table" and intersection(r.bbox, grid) >= 0.9 * size]
+        if holders:  # a table already; the lines of text set above or below it are not
+            out[holders[0]:holders[0] + 1] = _table_cut_to_grid(out[holders[0]], grid, evidence)
+            continue
         if (cut := _cut_around_grid(out, grid, evidence)) is not None:
             out = cut
             continue
@@ -816,6 +834,55 @@ def ruled_tables(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
         out = [table if i == members[0] else r for i, r in enumerate(out)
                if i == members[0] or i not in members]
     return out
+
+
+def _table_cut_to_grid(table: Region, grid: tuple[float, float, float, float],
+                       evidence: LayoutEvidence) -> list[Region]:
+    """A table box holding a ruled grid and, above or below it, lines of one piece each
+    (a heading and a sentence before a word processor's table, a sentence after it: the
+    text a text box called a table by its grid also held) cut in three: those lines are
+    text. Rows of several cells outside the rules (a header row over a ruled body) keep the
+    box whole."""
+    from docparse.textlayer.tables import hull, rows_of
+
+    words = _words_in(evidence, table.bbox)
+    above = rows_of([w for w in words if (w[1][1] + w[1][3]) / 2 < grid[1]])
+    below = rows_of([w for w in words if (w[1][1] + w[1][3]) / 2 > grid[3]])
+    if any(len(row) > 1 for row in above + below) or not (above or below):
+        return [table]
+    text_id = LABELS.index("text")
+    parts: list[Region] = []
+    if above:
+        parts.append(Region("text", hull([w for row in above for w in row]), table.score, text_id, None))
+    top = max(table.bbox[1], parts[0].bbox[3]) if above else table.bbox[1]
+    bottom = min(table.bbox[3], min(w[1][1] for row in below for w in row)) if below else table.bbox[3]
+    parts.append(Region("table", (min(table.bbox[0], grid[0]), max(top, min(grid[1], table.bbox[1])),
+                                  max(table.bbox[2], grid[2]), bottom), table.score, table.cls_id, None))
+    if below:
+        parts.append(Region("text", hull([w for row in below for w in row]), table.score, text_id, None))
+    return parts
+
+
+#: A picture is the table its ruled grid draws when the grid covers this share of it and
+#: holds this share of its words, in this many rows at least.
+_TABLE_PICTURE_AREA = 0.6
+_TABLE_PICTURE_WORDS = 0.6
+_TABLE_PICTURE_ROWS = 3
+
+
+def _picture_is_the_table(picture: Region, grid: tuple[float, float, float, float],
+                          evidence: LayoutEvidence) -> bool:
+    """A "picture" (not a chart) that is mostly a ruled grid with the picture's words in its
+    cells, row after row: a Word table of filled cells the model took for an image. A
+    chart's gridlines hold no rows of words (its labels stand outside the plot area)."""
+    from docparse.textlayer.tables import rows_of
+
+    if picture.label != "image" or area(grid) < _TABLE_PICTURE_AREA * area(picture.bbox):
+        return False
+    words = _words_in(evidence, picture.bbox)
+    inside = [w for w in words if centre_in(w[1], grid)]
+    return (len(rows_of(inside)) >= _TABLE_PICTURE_ROWS
+            and len(inside) >= _TABLE_PICTURE_WORDS * max(1, len(words)))
 
 
 #: Boxes a ruled grid may sit inside of, with text of their own above or below it.
@@ -970,7 +1037,11 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
                 out.extend(parts)
                 reorder = True
                 continue
-            out.extend(_prose_edges_split(r, pieces))
+            for part in _prose_edges_split(r, pieces):
+                # A caption or note line set flush against the grid (no blank line between)
+                # is no band of its own: cut off here.
+                out.extend(_table_regions(part, _words_in(evidence, part.bbox))
+                           if part.label == "table" else [part])
             continue
         if r.label not in _TABLE_SUSPECTS:
             out.append(r)
@@ -1035,18 +1106,27 @@ def _table_regions(region: Region, pieces: Sequence[Piece]) -> list[Region]:
     head, grid, tail = prose_margins(pieces)
     if not head and not tail:
         return [Region("table", region.bbox, region.score, LABELS.index("table"), None)]
-    return _grid_with_prose(head, grid, tail, region.score)
+    return _grid_with_prose(head, grid, tail, region.score, region.bbox)
 
 
 def _grid_with_prose(head: Sequence[Piece], grid: Sequence[Piece], tail: Sequence[Piece],
-                     score: float) -> list[Region]:
+                     score: float, box: Sequence[float] | None = None) -> list[Region]:
     """A text region over the ``head`` pieces (if any), a table over the ``grid``, and a
-    text region over the ``tail`` (if any), top to bottom."""
+    text region over the ``tail`` (if any), top to bottom.
+
+    With the table's own ``box``, the table keeps all of it but the prose: the rules drawn
+    around a grid (its frame, the rule under its last row) lie outside its words, and the
+    table's rules are read from the box's image."""
     from docparse.textlayer.tables import hull
 
     text_id = LABELS.index("text")
     parts = [Region("text", hull(head), score, text_id, None)] if head else []
-    parts.append(Region("table", hull(grid), score, LABELS.index("table"), None))
+    x1, y1, x2, y2 = hull(grid)
+    if box is not None:
+        x1, x2 = min(x1, box[0]), max(x2, box[2])
+        y1 = min(y1, max(box[1], hull(head)[3])) if head else min(y1, box[1])
+        y2 = max(y2, min(box[3], hull(tail)[1])) if tail else max(y2, box[3])
+    parts.append(Region("table", (x1, y1, x2, y2), score, LABELS.index("table"), None))
     if tail:
         parts.append(Region("text", hull(tail), score, text_id, None))
     return parts

@@ -408,6 +408,11 @@ def test_a_table_box_grows_over_the_header_row_the_model_cut_off() -> None:
     caption, table = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
     assert table.bbox == box
     assert caption.label == "text" and text_in_box(layer, caption.bbox).text == "Table 3: Costs"
+    # Nor is any word of it over the columns (ICDAR 2013 eu-018: "Table CA7." then, in
+    # italics, "Campylobacter" over the first value column).
+    layer = page_of([(60, 100, "Table CA7."), (300, 100, "Campylobacter"), *draw[1:]])
+    out = refine_builtin([Region("table", box, 0.6, 21)], evidence(layer))
+    assert [r.label for r in out][-1] == "table" and out[-1].bbox == box
 
 
 def test_a_page_number_and_its_row_are_furniture() -> None:
@@ -875,3 +880,80 @@ def test_a_born_digital_picture_with_a_grid_between_its_lines_keeps_the_other_ru
     box = px(50, 80, 540, y + 14 * (len(rows) + 4) + 10)
     out = refine_builtin([Region("image", box, 0.9, 3)], evidence(layer))
     assert "table" not in [r.label for r in out]
+
+
+def test_a_caption_line_and_a_note_in_a_table_box_are_text_and_the_table_keeps_its_rules() -> None:
+    # ICDAR 2013 eu-014/eu-026: the model's table box starts on the caption's last line and
+    # ends under the source note, no blank line between them and the grid. They are text;
+    # the table keeps the rest of its box, with the rule drawn under its last row (read from
+    # the box's image: a box cut to the grid's words would lose it).
+    rows = [("Indicators", "Weight"), ("Employment", "40"), ("Further studies", "15"),
+            ("Dropping out", "15"), ("Staff development", "6")]
+    draw = [(70, 112, "and the weights of the indicators are set by the ministry.")]
+    draw += [(x, 124 + 12 * i, cell) for i, row in enumerate(rows)
+             for x, cell in zip((70, 300), row, strict=True)]
+    draw.append((70, 198, "Source: Finnish National Board of Education."))
+    layer = page_of(draw)
+    out = refine_builtin([Region("table", px(60, 100, 480, 204), 0.9, 6)], evidence(layer))
+    assert [r.label for r in out] == ["text", "table", "text"]
+    head, table, note = out
+    assert text_in_box(layer, head.bbox).text.startswith("and the weights")
+    assert text_in_box(layer, note.bbox).text.startswith("Source: Finnish")
+    assert table.bbox[3] >= note.bbox[1] - 1 and table.bbox[1] <= head.bbox[3] + 1
+    assert (table.bbox[0], table.bbox[2]) == (px(60, 0, 480, 0)[0], px(60, 0, 480, 0)[2])
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, table.bbox)])
+    assert html.count("<tr>") == 5 and "<td>Staff development</td><td>6</td>" in html
+    assert "Source" not in html and "ministry" not in html
+
+
+def test_a_heading_and_a_sentence_around_a_ruled_grid_in_a_table_box_are_text() -> None:
+    # An ODT export (docling text_document_03): "Table with nested table", "Before table",
+    # the ruled table, "After table ...", boxed as one region that its grid makes a table.
+    from docparse.layout.builtin_refine import ruled_tables
+
+    rows = [("Column A", "Column B"), ("Simple cell", "Rich cell"), ("Cell 1", "Cell 2")]
+    draw = [(70, 100, "Table with nested table"), (70, 116, "Before table")]
+    draw += [(x, 140 + 20 * i, cell) for i, row in enumerate(rows)
+             for x, cell in zip((75, 300), row, strict=True)]
+    draw.append((70, 206, "After table with bold, underline and italic formatting"))
+    # The rules, as hairline boxes: four across, three down.
+    rects = [(65, 126 + 20 * i, 500, 126.3 + 20 * i) for i in range(4)]
+    rects += [(x, 126, x + 0.3, 186) for x in (65, 290, 500)]
+    layer = page_of(draw, rects=rects)
+    box = px(60, 90, 500, 212)
+    out = ruled_tables([Region("table", box, 0.9, 6)], evidence(layer))
+    assert [r.label for r in out] == ["text", "table", "text"]
+    above, table, below = out
+    assert text_in_box(layer, above.bbox).text.replace("\n", " ") == "Table with nested table Before table"
+    assert text_in_box(layer, below.bbox).text.startswith("After table with bold")
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, table.bbox)])
+    assert "<td>Column A</td><td>Column B</td>" in html and "Before" not in html
+    # A header row of cells over a ruled body keeps the box whole.
+    layer = page_of([(75, 116, "Name"), (300, 116, "Value"), *draw[2:-1]], rects=rects)
+    assert [r.label for r in ruled_tables([Region("table", box, 0.9, 6)], evidence(layer))] == ["table"]
+
+
+def test_a_picture_that_is_a_ruled_grid_of_the_words_is_the_table() -> None:
+    # ICDAR 2013 us-011a: a Word table of filled cells, ruled white between them, that the
+    # model boxed as an image: its words stand in the grid's cells, row after row.
+    from docparse.layout.builtin_refine import ruled_tables
+
+    rows = [("Program", "Budget"), ("Performance.gov", "$1.1M"), ("IT Dashboard", "$1.06M"),
+            ("Data.gov", "$0.9M"), ("Total", "$8M")]
+    draw = [(x, 120 + 20 * i, cell) for i, row in enumerate(rows)
+            for x, cell in zip((75, 330), row, strict=True)]
+    rects = [(65, 106 + 20 * i, 420, 106.3 + 20 * i) for i in range(len(rows) + 1)]
+    rects += [(x, 106, x + 0.3, 206) for x in (65, 320, 420)]
+    layer = page_of(draw, rects=rects)
+    picture = Region("image", px(60, 100, 425, 210), 0.7, 3)
+    (table,) = ruled_tables([picture], evidence(layer))
+    assert table.label == "table"
+    html = lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, table.bbox)])
+    assert "<td>IT Dashboard</td><td>$1.06M</td>" in html
+    # A chart's gridlines hold no rows of its words: its axis labels stand outside the plot,
+    # a data label or two inside it.
+    labels = [(20, 110 + 20 * i, f"{100 - 25 * i}") for i in range(5)] + [(150, 225, "Quarter")]
+    labels += [(200, 140, "42.5"), (340, 160, "57.1")]
+    layer = page_of(labels, rects=rects)
+    box = px(10, 100, 425, 235)
+    assert [r.label for r in ruled_tables([Region("image", box, 0.7, 3)], evidence(layer))] == ["image"]
