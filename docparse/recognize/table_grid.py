@@ -605,7 +605,29 @@ def _find_gutters(lines: list[OcrLine], unit: float) -> tuple[list[tuple[float, 
     for line in lines:
         cover[span(line)] += 1
     spanners: set[int] = set()
+    cover = _spanners_out(lines, cover, span, x0, min_gap, spanners)
+    after = _section_rows_out(lines, cover.copy(), span, min_gap, spanners)
+    if not np.array_equal(after, cover):
+        # Section rows hid gutters a group heading above them hides too ("Year of data" over
+        # the years, with "Enrollment, in thousands" under them): with the section rows
+        # out, the heading stands alone over its gutters.
+        cover = _spanners_out(lines, after, span, x0, min_gap, spanners)
+    gutters = [(x0 + a, x0 + b) for a, b in _zero_runs(cover, min_gap)]
+    return gutters, spanners
+
+
+def _spanners_out(
+    lines: list[OcrLine],
+    cover: np.ndarray,
+    span: Callable[[OcrLine], slice],
+    x0: float,
+    min_gap: int,
+    spanners: set[int],
+) -> np.ndarray:
+    """``cover`` without the lines that alone hide a gutter, each added to ``spanners``."""
     for cand in sorted(lines, key=lambda ln: ln.width, reverse=True):
+        if id(cand) in spanners:
+            continue
         trial = cover.copy()
         trial[span(cand)] -= 1
         before = _zero_runs(cover, min_gap)
@@ -629,9 +651,7 @@ def _find_gutters(lines: list[OcrLine], unit: float) -> tuple[list[tuple[float, 
                 spanners.add(id(cand))
                 cover = trial
                 break
-    cover = _section_rows_out(lines, cover, span, min_gap, spanners)
-    gutters = [(x0 + a, x0 + b) for a, b in _zero_runs(cover, min_gap)]
-    return gutters, spanners
+    return cover
 
 
 def _section_rows_out(
@@ -883,15 +903,48 @@ def _merge_wrapped_rows(
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.
     wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
+    header_rows = _ruled_off_header(rows, rules)
     merged = [rows[0]]
-    for row in rows[1:]:
+    for i, row in enumerate(rows[1:], start=1):
         upper = merged[-1]
         wrapped = wrapped_ok and gap(upper, row) < 0.5 * typical and filled(row) <= filled(upper)
-        if wrapped or straddles(row, upper) or stacked(row, upper) or runs_on(row, upper):
+        # Header cells set bottom-aligned above the rule under the header, wrapping at line
+        # spacing: the tallest cells' top lines stand alone above the others ("Percentage
+        # of" over "international" over "desired population" beside "Weighted school"),
+        # each under a line of the row below. One header row, not five.
+        header_stack = (i < header_rows and bool(filled(upper)) and filled(upper) <= filled(row)
+                        and gap(upper, row) <= _HEADER_LINE_GAP * unit)
+        if wrapped or header_stack or straddles(row, upper) or stacked(row, upper) or runs_on(row, upper):
             merged[-1] = upper + row
         else:
             merged.append(row)
     return merged
+
+
+#: Lines of one header cell stand at most this many line heights apart.
+_HEADER_LINE_GAP = 0.6
+#: A rule under the header crosses at least this share of the table's width, and the
+#: header above it is at most this many lines, with at least this many rows below.
+_HEADER_RULE_WIDTH = 0.8
+_HEADER_MAX_LINES = 6
+_HEADER_BODY_ROWS = 3
+
+
+def _ruled_off_header(rows: list[list[OcrLine]], rules: TableRules) -> int:
+    """How many rows, from the top, lie above the first rule drawn across the table below
+    its first row (the rule under a header); 0 when there is no such rule or what it rules
+    off is no header (one row, more than a few, or most of the table)."""
+    x0 = min(ln.bbox[0] for row in rows for ln in row)
+    x1 = max(ln.bbox[2] for row in rows for ln in row)
+    top = min(ln.bbox[1] for ln in rows[0])
+    bottom = max(ln.bbox[3] for ln in rows[0])
+    across = sorted(r[1] for r in (*rules.lines, *rules.band_edges)
+                    if min(r[2], x1) - max(r[0], x0) >= _HEADER_RULE_WIDTH * (x1 - x0)
+                    and r[1] > (top + bottom) / 2)
+    if not across:
+        return 0
+    k = sum(1 for row in rows if statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in row) < across[0])
+    return k if 2 <= k <= _HEADER_MAX_LINES and len(rows) - k >= _HEADER_BODY_ROWS else 0
 
 
 def _centre_header_spans(
@@ -899,29 +952,44 @@ def _centre_header_spans(
 ) -> list[_Piece]:
     """A heading centred above several columns ("Year Ended" over three years, "ReACT" over
     its three metrics beside "Plan+Execute" over the next three) spans them, as far as the
-    row's other headings leave them free. Only header rows count: those above the first row
-    filling half the columns."""
+    row's other headings leave them free. Header rows (those above the first row filling
+    half the columns), and below them a section heading alone in its row that crosses a
+    gutter already."""
     n_cols = len(edges) - 1
     by_line: dict[int, list[_Piece]] = {}
     for piece in pieces:
         by_line.setdefault(id(piece.line), []).append(piece)
     changed: dict[int, _Piece] = {}
+    # Columns of currency signs alone ("$" flush left of the amounts).
+    signs: dict[int, bool] = {}
+    for piece in pieces:
+        if piece.colspan == 1:
+            signs[piece.col] = signs.get(piece.col, True) and piece.text in _CURRENCY
+    currency = {c for c, only in signs.items() if only}
+    header = True
     for row in rows:
         row_pieces = [p for line in row for p in by_line[id(line)]]
         if len({p.col for p in row_pieces}) >= n_cols / 2:
-            break
-        # Beside other headings only in a row of group headings (one of them spans already):
-        # a row of single years over "$" and amount columns is folded later, not spanned.
+            header = False
+        # Beside other headings in a row of group headings (one of them spans already), or
+        # in a row of headings each centred over columns of its own (below).
         grouped = len(row_pieces) == 1 or any(p.colspan > 1 for p in row_pieces)
-        for piece in row_pieces if grouped else ():
-            if piece.colspan != 1 or piece.col == 0:
+        if not header:
+            # Below the header, a section heading alone in its row and spanning already
+            # ("Enrollment, in thousands" centred over the years); a lone value stays put.
+            grouped = len(row_pieces) == 1 and row_pieces[0].colspan > 1
+        proposed: dict[int, _Piece] = {}
+        for piece in row_pieces if grouped or header else ():
+            # A heading already spanning the columns it crosses ("Lead time (years)" over
+            # ten narrow columns crosses the two in its middle) spans on as far as centred.
+            if piece.col == 0:
                 continue
             taken = {c for p in row_pieces if p is not piece
                      for c in range(p.col, p.col + p.colspan)}
             centre = (piece.line.bbox[0] + piece.line.bbox[2]) / 2
             best: tuple[int, int] | None = None
             for a in range(1, piece.col + 1):
-                for b in range(piece.col, n_cols):
+                for b in range(piece.col + piece.colspan - 1, n_cols):
                     if taken & set(range(a, b + 1)):
                         continue
                     width = edges[b + 1] - edges[a]
@@ -929,9 +997,20 @@ def _centre_header_spans(
                         continue
                     if best is None or b - a > best[1] - best[0]:
                         best = (a, b)
-            if best is not None and best[1] > best[0]:
-                changed[id(piece)] = _Piece(piece.line, piece.text, best[0],
-                                            best[1] - best[0] + 1)
+            if best is not None and best[1] - best[0] + 1 > piece.colspan:
+                proposed[id(piece)] = _Piece(piece.line, piece.text, best[0],
+                                             best[1] - best[0] + 1)
+        if not grouped:
+            # A row of single headings spans only when every one of them stands centred over
+            # columns of its own ("2007" over "N" and "% Pos", "2006" over the next two), and
+            # none over a column of currency signs (those are folded into their amounts).
+            heads = [p for p in row_pieces if p.col > 0]
+            spans = [proposed.get(id(p)) for p in heads]
+            covered = [c for q in spans if q is not None for c in range(q.col, q.col + q.colspan)]
+            if (len(heads) < 2 or any(q is None for q in spans) or len(covered) != len(set(covered))
+                    or currency & set(covered)):
+                proposed = {}
+        changed.update(proposed)
     return [changed.get(id(p), p) for p in pieces]
 
 
@@ -969,15 +1048,21 @@ def _fold_header_columns(n_cols: int, cells: list[GridCell]) -> tuple[int, list[
     """A column holding only a header cell, beside a column holding everything but one,
     is one column: a spreadsheet sets its text left in the cell and its numbers right, so
     "Year" over the right-aligned "2019", "2020", ... overlaps none of them and made a
-    column of its own. The two never hold text in the same row."""
+    column of its own. The two never hold text in the same row. So is a label alone in the
+    last row beside the labels' column ("Total" set flush right)."""
     first = min((c.row for c in cells), default=0)
+    last = max((c.row for c in cells), default=0)
     col = 0
     while col < n_cols - 1:
         left = [c for c in cells if c.col == col or c.col < col < c.col + c.colspan]
         right = [c for c in cells if c.col == col + 1 or c.col < col + 1 < c.col + c.colspan]
         header, body = (left, right) if len(left) == 1 else (right, left)
-        if (len(header) != 1 or header[0].row != first or len(body) < 2
-                or any(c.row == first for c in body)
+        # The same with a label in the last row set right in the labels' column ("Total"
+        # flush right under left-aligned labels): a word, not an amount.
+        at = header[0].row if len(header) == 1 else -1
+        if (len(header) != 1 or len(body) < 2
+                or not (at == first or (at == last and not _is_numeric(header[0].text)))
+                or any(c.row == at for c in body)
                 or any(c.colspan > 1 or c.rowspan > 1 for c in (*header, *body))):
             col += 1
             continue

@@ -96,6 +96,11 @@ def find_rules(
     # Where the shade changes from one pixel row to the next along a long run: the top or
     # bottom of a filled band, or two fills meeting (alternating row colours).
     change = np.abs(np.diff(shade, axis=0)) >= _SHADE_STEP
+    # An edge falling between pixel rows is drawn over two steps (210, 227, 255), each
+    # smaller than the step a fill makes: a step over two pixel rows counts too, where
+    # neither of its one-row steps does (a sharp edge stays one row thick).
+    two = np.abs(shade[2:] - shade[:-2]) >= _SHADE_STEP
+    change[:-1] |= two & ~change[:-1] & ~change[1:]
     # A column rule crossing a fill's edge (a dark rule, or the white line between filled
     # cells) is the same shade on both pixel rows: no step there, so it would cut the edge
     # into cell-wide pieces, each shorter than the minimum length. Gaps are closed only where

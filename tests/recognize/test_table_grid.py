@@ -478,3 +478,109 @@ def test_row_rules_stopping_short_of_the_stub_column_keep_its_labels_apart() -> 
     assert [[t for t, _ in row] for row in rows_of(lines_to_table_html(lines, rules))] == [
         ["Category", "Total", "Direct"],
         *[[label, f"{i + 1},000", f"{i + 5}00"] for i, label in enumerate(labels)]]
+
+
+def test_a_heading_centred_over_narrow_columns_spans_all_of_them() -> None:
+    # ICDAR 2013 us-019: "Lead time (years)" centred over ten narrow columns crosses only the
+    # gutters in its middle; it heads all ten.
+    xs = [300 + 60 * k for k in range(10)]
+    lines = [cell("Statistic", 0, 0), cell("Lead time (years)", 485, 0)]
+    lines += [cell(str(k + 1), x, 30) for k, x in enumerate(xs)]
+    for r, label in enumerate(("Enrollment", "Graduates", "Expenditures")):
+        lines.append(cell(label, 0, 60 + 30 * r))
+        lines += [cell(f"{r}.{k}", x, 60 + 30 * r) for k, x in enumerate(xs)]
+    html = lines_to_table_html(lines)
+    assert re.findall(r"<tr>(.*?)</tr>", html)[0].endswith('<td colspan="10">Lead time (years)</td>')
+
+
+def test_a_group_heading_over_section_rows_spans_the_columns_they_hid() -> None:
+    # ICDAR 2013 us-019 (table A-3): "Year of data" over four years, and section rows
+    # ("Enrollment, in thousands") centred over the years between the body rows: with the
+    # section rows out, the heading alone stood over the gutter between two years, and made
+    # a column of its own. Each section row spans the years it is centred over.
+    xs = (400, 600, 800, 1000)
+    lines = [cell("Source", 0, 0), cell("Year of data", 675, -30)]
+    lines += [cell(f"20{7 + k:02d}–{8 + k:02d}", x, 0) for k, x in enumerate(xs)]
+    y = 30.0
+    for section in ("Enrollment, in thousands", "Projected enrollment, in thousands"):
+        lines.append(cell(section, 735 - 5 * len(section), y))
+        y += 30
+        for edition in ("Projections to 2017", "Projections to 2018"):
+            lines.append(cell(edition, 0, y))
+            lines += [cell("49,644", x, y) for x in xs]
+            y += 30
+    n_cols, cells = build_grid(lines)
+    assert n_cols == 5
+    assert [(c.col, c.colspan, c.text) for c in cells if c.colspan > 1] == [
+        (1, 4, "Year of data"), (1, 4, "Enrollment, in thousands"),
+        (1, 4, "Projected enrollment, in thousands")]
+    assert [c.col for c in cells if c.text == "2009–10"] == [3]
+
+
+def test_a_total_label_set_flush_right_under_the_labels_is_in_their_column() -> None:
+    # ICDAR 2013 us-029: "Total" right-aligned under left-aligned category labels, clear of
+    # the longest: a column of its own, beside the labels' column with nothing in that row.
+    lines = [cell("Categories", 0, 0), cell("n", 500, 0), cell("%", 600, 0)]
+    for r, label in enumerate(("Intimate relationship", "Retaliation", "Academic stress")):
+        lines += [cell(label, 0, 30 + 30 * r), cell(str(77 - 20 * r), 500, 30 + 30 * r),
+                  cell(f"{33.9 - r:.1f}", 600, 30 + 30 * r)]
+    lines += [cell("Total", 350, 120), cell("227", 500, 120), cell("100", 600, 120)]
+    html = lines_to_table_html(lines)
+    assert re.findall(r"<tr>(.*?)</tr>", html)[-1] == "<td>Total</td><td>227</td><td>100</td>"
+    # An amount alone in a column of its own in the last row stays there.
+    lines[-3] = cell("1,000", 350, 120)
+    assert re.findall(r"<tr>(.*?)</tr>", lines_to_table_html(lines))[-1] == (
+        "<td></td><td>1,000</td><td>227</td><td>100</td>")
+
+
+def test_single_headings_each_centred_over_two_columns_span_them() -> None:
+    # ICDAR 2013 eu-018 (its columns' edges): each year stands centred over its "N" and
+    # "% Pos" but inside the "% Pos" column, crossing no gutter: placed in that column alone.
+    from docparse.recognize.table_grid import _centre_header_spans, _Piece
+
+    edges = [340.0, 455.0, 502.0, 572.0, 617.0, 686.0]
+    years = [OcrLine("2007", (490.0, 0.0, 525.0, 20.0)), OcrLine("2006", (604.0, 0.0, 639.0, 20.0))]
+    subs = [OcrLine(t, (x, 30.0, x + 30, 50.0)) for t, x in
+            (("N", 470.0), ("% Pos", 515.0), ("N", 585.0), ("% Pos", 630.0))]
+    body = [OcrLine(t, (x, 60.0, x + 30, 80.0)) for t, x in
+            (("Austria", 350.0), ("109", 465.0), ("0.9", 520.0), ("93", 585.0), ("1.1", 640.0))]
+    pieces = [_Piece(years[0], "2007", 2), _Piece(years[1], "2006", 4)]
+    pieces += [_Piece(line, line.text, k + 1) for k, line in enumerate(subs)]
+    pieces += [_Piece(line, line.text, k) for k, line in enumerate(body)]
+    out = _centre_header_spans([years, subs, body], pieces, edges)
+    assert [(p.text, p.col, p.colspan) for p in out[:2]] == [("2007", 1, 2), ("2006", 3, 2)]
+    # One heading of the row not centred over columns of its own: none of them spans.
+    years[1] = OcrLine("2006", (640.0, 0.0, 675.0, 20.0))
+    pieces[1] = _Piece(years[1], "2006", 4)
+    out = _centre_header_spans([years, subs, body], pieces, edges)
+    assert [(p.text, p.col, p.colspan) for p in out[:2]] == [("2007", 2, 1), ("2006", 4, 1)]
+    # Over a column of currency signs a year stays put (the signs fold into the amounts).
+    lines = [cell("2025", 250, 0), cell("2024", 400, 0), cell("Revenue", 0, 30),
+             cell("$", 220, 30), cell("178", 270, 30), cell("$", 370, 30), cell("141", 420, 30),
+             cell("Cost", 0, 60), cell("$", 220, 60), cell("3,423", 250, 60), cell("$", 370, 60),
+             cell("2,532", 400, 60)]
+    assert rows_of(lines_to_table_html(lines))[0] == [("", 1), ("2025", 1), ("2024", 1)]
+
+
+def test_header_cells_wrapping_bottom_aligned_over_a_rule_are_one_row() -> None:
+    # ICDAR 2013 us-020: header cells of two to four lines, set bottom-aligned at line
+    # spacing above the rule under the header; the body's rows are as close. One header row.
+    from docparse.recognize.table_rules import TableRules
+
+    heads = [["Education system"], ["Percentage of", "international", "desired population", "coverage"],
+             ["National desired", "population overall", "exclusion rate"], ["Weighted student", "response rate"]]
+    xs = (0, 250, 450, 650)
+    lines = []
+    for x, head in zip(xs, heads, strict=True):
+        lines += [cell(text, x, 100 - 22 * (len(head) - 1 - k)) for k, text in enumerate(head)]
+    for r, row in enumerate((("Australia", "100", "4", "95"), ("Austria", "100", "5", "98"),
+                             ("Azerbaijan", "100", "7", "100"), ("Bulgaria", "100", "3", "95"))):
+        lines += [cell(t, x, 130 + 22 * r) for t, x in zip(row, xs, strict=True)]
+    rules = TableRules(lines=((0.0, 30.0, 850.0, 30.0), (0.0, 125.0, 850.0, 125.0),
+                              (0.0, 222.0, 850.0, 222.0)))
+    assert rows_of(lines_to_table_html(lines, rules))[:2] == [
+        [("Education system", 1), ("Percentage of international desired population coverage", 1),
+         ("National desired population overall exclusion rate", 1), ("Weighted student response rate", 1)],
+        [("Australia", 1), ("100", 1), ("4", 1), ("95", 1)]]
+    # Without the rule under the header nothing tells its lines from rows.
+    assert len(rows_of(lines_to_table_html(lines))) > 5

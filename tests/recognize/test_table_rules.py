@@ -115,6 +115,18 @@ def test_fills_meeting_are_edges_and_tell_a_tiled_table() -> None:
     assert with_paper.filled < 0.3
 
 
+def test_a_fill_edge_falling_between_pixel_rows_is_an_edge() -> None:
+    # ICDAR 2013 us-022: alternating row fills; where a fill's edge falls between pixel rows
+    # the rendering steps over two rows (210, 227, 255), each step smaller than a fill's.
+    image = _blank(400, 600)
+    image[40:90, 10:590] = 210
+    image[90, 10:590] = 227
+    image[141:190, 10:590] = 210
+    image[140, 10:590] = 230
+    rules = find_rules(image, (0, 0, 600, 400), unit=16)
+    assert [round(y) for _, y, _, _ in sorted(rules.band_edges, key=lambda e: e[1])] == [40, 90, 140, 190]
+
+
 def test_vertical_separators_are_found_and_glyph_stems_are_not() -> None:
     image = _blank()
     image[20:120, 200:203] = 0  # a ruled column separator, three pixels wide
