@@ -67,22 +67,44 @@ def gt_tables(xml: Path) -> list[list[list[dict[str, Any]]]]:
     """Each table region of a ``-str.xml`` as rows of cells {text, rowspan, colspan}.
 
     Cells are placed by their start row and column; a cell without an end keeps a span of 1.
-    A table continued on the next page has one region per page and is scored per region.
+    The ground truth lists only the cells that hold text: every other slot of the grid (not
+    covered by a spanning cell) is an empty cell, as a table's HTML writes it, so a cell keeps
+    its column. A table continued on the next page has one region per page and is scored per
+    region.
     """
     tables = []
     for table in ET.parse(xml).getroot().iter("table"):
         for region in table.iter("region"):
-            rows: dict[int, list[tuple[int, dict[str, Any]]]] = {}
+            starts: dict[tuple[int, int], dict[str, Any]] = {}
+            covered: set[tuple[int, int]] = set()
             for cell in region.iter("cell"):
                 r0, c0 = int(cell.get("start-row", 0)), int(cell.get("start-col", 0))
                 r1 = int(cell.get("end-row", r0))
                 c1 = int(cell.get("end-col", c0))
                 text = " ".join((cell.findtext("content") or "").split())
-                rows.setdefault(r0, []).append((c0, {"text": text, "rowspan": r1 - r0 + 1,
-                                                     "colspan": c1 - c0 + 1, "is_heading": False}))
-            if rows:
-                tables.append([[c for _, c in sorted(rows[r], key=lambda x: x[0])]
-                               for r in sorted(rows)])
+                starts[(r0, c0)] = {"text": text, "rowspan": r1 - r0 + 1, "colspan": c1 - c0 + 1,
+                                    "is_heading": False}
+                covered |= {(r, c) for r in range(r0, r1 + 1) for c in range(c0, c1 + 1)}
+            if not starts:
+                continue
+            # Some files count rows and columns from 1, others from 0.
+            n_rows = 1 + max(r for r, _ in covered)
+            n_cols = 1 + max(c for _, c in covered)
+            first_col = min(c for _, c in covered)
+            rows = []
+            for r in range(min(r for r, _ in covered), n_rows):
+                row, c = [], first_col
+                while c < n_cols:
+                    if (r, c) in starts:
+                        row.append(starts[(r, c)])
+                        c += starts[(r, c)]["colspan"]
+                    elif (r, c) in covered:
+                        c += 1  # under a cell spanning rows from above
+                    else:
+                        row.append({"text": "", "rowspan": 1, "colspan": 1, "is_heading": False})
+                        c += 1
+                rows.append(row)
+            tables.append(rows)
     return tables
 
 
