@@ -873,16 +873,19 @@ _TABLE_PICTURE_ROWS = 3
 def _picture_is_the_table(picture: Region, grid: tuple[float, float, float, float],
                           evidence: LayoutEvidence) -> bool:
     """A "picture" (not a chart) that is mostly a ruled grid with the picture's words in its
-    cells, row after row: a Word table of filled cells the model took for an image. A
+    cells, in a table's rows: a Word table of filled cells the model took for an image. A
     chart's gridlines hold no rows of words (its labels stand outside the plot area)."""
-    from docparse.textlayer.tables import rows_of
+    from docparse.textlayer.tables import looks_like_table, rows_of
 
     if picture.label != "image" or area(grid) < _TABLE_PICTURE_AREA * area(picture.bbox):
         return False
     words = _words_in(evidence, picture.bbox)
     inside = [w for w in words if centre_in(w[1], grid)]
+    # ... and those words form a table's rows: the rules framing a cover's columns of prose
+    # (a back cover's sidebar, blurb and banner) make a lattice too.
     return (len(rows_of(inside)) >= _TABLE_PICTURE_ROWS
-            and len(inside) >= _TABLE_PICTURE_WORDS * max(1, len(words)))
+            and len(inside) >= _TABLE_PICTURE_WORDS * max(1, len(words))
+            and looks_like_table(inside))
 
 
 #: Boxes a ruled grid may sit inside of, with text of their own above or below it.

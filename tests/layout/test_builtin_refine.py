@@ -957,3 +957,16 @@ def test_a_picture_that_is_a_ruled_grid_of_the_words_is_the_table() -> None:
     layer = page_of(labels, rects=rects)
     box = px(10, 100, 425, 235)
     assert [r.label for r in ruled_tables([Region("image", box, 0.7, 3)], evidence(layer))] == ["image"]
+
+
+def test_rules_framing_prose_in_a_picture_make_no_table() -> None:
+    # The IBM redpaper's back cover: a picture box over a sidebar and a blurb, framed by
+    # rules that meet in a lattice; its words are prose, not a table's rows.
+    from docparse.layout.builtin_refine import ruled_tables
+
+    draw = [(75, 120 + 14 * i, line) for i, line in enumerate(PROSE)]
+    rects = [(65, 106 + 35 * i, 420, 106.3 + 35 * i) for i in range(3)]
+    rects += [(x, 106, x + 0.3, 176) for x in (65, 320, 420)]
+    layer = page_of(draw, rects=rects)
+    picture = Region("image", px(60, 100, 425, 180), 0.7, 3)
+    assert [r.label for r in ruled_tables([picture], evidence(layer))] == ["image"]
