@@ -903,6 +903,16 @@ def _merge_wrapped_rows(
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.
     wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
+    def aligned(line: OcrLine, row: list[OcrLine]) -> bool:
+        # A line of a stacked header cell lines up with the next line of its cell: their
+        # left ends, right ends or centres (a group heading centred over two columns does
+        # not line up with either sub-heading under it).
+        below = [ln for ln in row if cols_of[id(ln)] & cols_of[id(line)]]
+        tol = 0.5 * unit
+        return len(below) == 1 and any(abs(a - b) <= tol for a, b in (
+            (line.bbox[0], below[0].bbox[0]), (line.bbox[2], below[0].bbox[2]),
+            (line.bbox[0] + line.bbox[2], below[0].bbox[0] + below[0].bbox[2])))
+
     header_rows = _ruled_off_header(rows, rules)
     merged = [rows[0]]
     for i, row in enumerate(rows[1:], start=1):
@@ -913,7 +923,8 @@ def _merge_wrapped_rows(
         # of" over "international" over "desired population" beside "Weighted school"),
         # each under a line of the row below. One header row, not five.
         header_stack = (i < header_rows and bool(filled(upper)) and filled(upper) <= filled(row)
-                        and gap(upper, row) <= _HEADER_LINE_GAP * unit)
+                        and gap(upper, row) <= _HEADER_LINE_GAP * unit
+                        and all(aligned(ln, row) for ln in upper))
         if wrapped or header_stack or straddles(row, upper) or stacked(row, upper) or runs_on(row, upper):
             merged[-1] = upper + row
         else:

@@ -584,3 +584,19 @@ def test_header_cells_wrapping_bottom_aligned_over_a_rule_are_one_row() -> None:
         [("Australia", 1), ("100", 1), ("4", 1), ("95", 1)]]
     # Without the rule under the header nothing tells its lines from rows.
     assert len(rows_of(lines_to_table_html(lines))) > 5
+
+
+def test_a_group_heading_over_a_rule_ruled_header_stays_its_own_row() -> None:
+    # olmOCR crazy tables: "ReACT" centred over "Procedure" and "Completion", above the rule
+    # under the header; it lines up with neither, so it is no line of their cells.
+    from docparse.recognize.table_rules import TableRules
+
+    lines = [cell("ReACT", 325, 0), cell("#", 0, 25), cell("Topic", 50, 25),
+             cell("Procedure", 250, 25), cell("Completion", 380, 25)]
+    for r in range(4):
+        lines += [cell(str(r + 1), 0, 55 + 25 * r), cell(f"Topic {r}", 50, 55 + 25 * r),
+                  cell("0.87", 250, 55 + 25 * r), cell("0.20", 380, 55 + 25 * r)]
+    rules = TableRules(lines=((0.0, 50.0, 500.0, 50.0), (0.0, 155.0, 500.0, 155.0)))
+    head = rows_of(lines_to_table_html(lines, rules))[:2]
+    assert [t for t, _ in head[0] if t][-1] == "ReACT"
+    assert [t for t, _ in head[1] if t] == ["Procedure", "Completion"]
