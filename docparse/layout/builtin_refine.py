@@ -883,8 +883,12 @@ def _picture_is_the_table(picture: Region, grid: tuple[float, float, float, floa
     inside = [w for w in words if centre_in(w[1], grid)]
     # ... and those words form a table's rows: the rules framing a cover's columns of prose
     # (a back cover's sidebar, blurb and banner) make a lattice too.
+    # A diagram's letters ("X", "U", "2") stand between its arrows like cells: a table's
+    # cells hold words and amounts.
+    worded = sum(1 for w in inside if sum(ch.isalnum() for ch in w[0]) >= 2)
     return (len(rows_of(inside)) >= _TABLE_PICTURE_ROWS
             and len(inside) >= _TABLE_PICTURE_WORDS * max(1, len(words))
+            and worded >= 0.5 * len(inside)
             and looks_like_table(inside))
 
 

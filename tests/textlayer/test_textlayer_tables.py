@@ -369,6 +369,11 @@ def test_a_monospaced_tables_columns_one_space_apart_stay_apart() -> None:
         _words_drawn_apart(page, ["2,218,406", "1,180,160"], 72, 100, 6.0, "cour")
 
     assert [t for t, _ in pieces_in_box(_layer(draw), WIDE)] == ["2,218,406", "1,180,160"]
+    # So do a dense report's cells set 0.43 em apart, each its own span ("38" "BP").
+    def tight(page: pymupdf.Page) -> None:
+        _words_drawn_apart(page, ["38", "BP"], 72, 100, 4.3)
+
+    assert [t for t, _ in pieces_in_box(_layer(tight), WIDE)] == ["38", "BP"]
 
 
 def test_spans_of_two_fonts_at_a_word_space_stay_two_pieces() -> None:
