@@ -921,10 +921,12 @@ def _merge_wrapped_rows(
         # Header cells set bottom-aligned above the rule under the header, wrapping at line
         # spacing: the tallest cells' top lines stand alone above the others ("Percentage
         # of" over "international" over "desired population" beside "Weighted school"),
-        # each under a line of the row below. One header row, not five.
+        # each under a line of the row below. One header row, not five. (A row of amounts
+        # under a one-line header, both above the rule, is the first body row.)
         header_stack = (i < header_rows and bool(filled(upper)) and filled(upper) <= filled(row)
                         and gap(upper, row) <= _HEADER_LINE_GAP * unit
-                        and all(aligned(ln, row) for ln in upper))
+                        and all(aligned(ln, row) for ln in upper)
+                        and not any(_is_numeric(ln.text) for ln in row))
         if wrapped or header_stack or straddles(row, upper) or stacked(row, upper) or runs_on(row, upper):
             merged[-1] = upper + row
         else:

@@ -584,6 +584,15 @@ def test_header_cells_wrapping_bottom_aligned_over_a_rule_are_one_row() -> None:
         [("Australia", 1), ("100", 1), ("4", 1), ("95", 1)]]
     # Without the rule under the header nothing tells its lines from rows.
     assert len(rows_of(lines_to_table_html(lines))) > 5
+    # A rule under the first body row (a survey's summary row): its amounts are no header line.
+    lines = [cell(t, x, 100) for t, x in zip(("Summary", "Always", "Often", "Never"), xs, strict=True)]
+    for r, row in enumerate((("Groceries", "1", "19", "62"), ("Banking", "4", "12", "7"),
+                             ("Travel", "3", "8", "11"), ("Health", "2", "9", "5"))):
+        lines += [cell(t, x, 122 + 22 * r + (6 if r else 0)) for t, x in zip(row, xs, strict=True)]
+    rules = TableRules(lines=((0.0, 90.0, 850.0, 90.0), (0.0, 145.0, 850.0, 145.0)))
+    assert rows_of(lines_to_table_html(lines, rules))[:2] == [
+        [("Summary", 1), ("Always", 1), ("Often", 1), ("Never", 1)],
+        [("Groceries", 1), ("1", 1), ("19", 1), ("62", 1)]]
 
 
 def test_a_group_heading_over_a_rule_ruled_header_stays_its_own_row() -> None:
