@@ -903,6 +903,7 @@ def _merge_wrapped_rows(
     typical = statistics.median(gap(a, b) for a, b in pairwise(rows))
     # With rows packed tightly a wrapped cell cannot be told from the next row.
     wrapped_ok = len(rows) >= 3 and typical >= 0.3 * unit
+
     def aligned(line: OcrLine, row: list[OcrLine]) -> bool:
         # A line of a stacked header cell lines up with the next line of its cell: their
         # left ends, right ends or centres (a group heading centred over two columns does
@@ -966,8 +967,9 @@ def _centre_header_spans(
     """A heading centred above several columns ("Year Ended" over three years, "ReACT" over
     its three metrics beside "Plan+Execute" over the next three) spans them, as far as the
     row's other headings leave them free. Header rows (those above the first row filling
-    half the columns), and below them a section heading alone in its row that crosses a
-    gutter already."""
+    half the columns): a row of group headings, or of single headings each centred over
+    columns of its own ("2007" over "N" and "% Pos"); below them, a section heading alone in
+    its row that crosses a gutter already."""
     n_cols = len(edges) - 1
     by_line: dict[int, list[_Piece]] = {}
     for piece in pieces:
