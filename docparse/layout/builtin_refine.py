@@ -843,24 +843,18 @@ def _table_cut_to_grid(table: Region, grid: tuple[float, float, float, float],
     text a text box called a table by its grid also held) cut in three: those lines are
     text. Rows of several cells outside the rules (a header row over a ruled body) keep the
     box whole."""
-    from docparse.textlayer.tables import hull, rows_of
+    from docparse.textlayer.tables import rows_of
 
     words = _words_in(evidence, table.bbox)
     above = rows_of([w for w in words if (w[1][1] + w[1][3]) / 2 < grid[1]])
     below = rows_of([w for w in words if (w[1][1] + w[1][3]) / 2 > grid[3]])
     if any(len(row) > 1 for row in above + below) or not (above or below):
         return [table]
-    text_id = LABELS.index("text")
-    parts: list[Region] = []
-    if above:
-        parts.append(Region("text", hull([w for row in above for w in row]), table.score, text_id, None))
-    top = max(table.bbox[1], parts[0].bbox[3]) if above else table.bbox[1]
-    bottom = min(table.bbox[3], min(w[1][1] for row in below for w in row)) if below else table.bbox[3]
-    parts.append(Region("table", (min(table.bbox[0], grid[0]), max(top, min(grid[1], table.bbox[1])),
-                                  max(table.bbox[2], grid[2]), bottom), table.score, table.cls_id, None))
-    if below:
-        parts.append(Region("text", hull([w for row in below for w in row]), table.score, text_id, None))
-    return parts
+    inside = [w for w in words if grid[1] <= (w[1][1] + w[1][3]) / 2 <= grid[3]]
+    # The table keeps its box (widened to the grid's sides) but for the lines cut off.
+    box = (min(table.bbox[0], grid[0]), table.bbox[1], max(table.bbox[2], grid[2]), table.bbox[3])
+    return _grid_with_prose([w for row in above for w in row], inside,
+                            [w for row in below for w in row], table.score, box)
 
 
 #: A picture is the table its ruled grid draws when the grid covers this share of it and
