@@ -169,7 +169,8 @@ class ParseOptions:
     keep_furniture: bool = False
     # --- text layer, page orientation
     text_layer: TextLayerMode = "auto"
-    #: Turn scanned pages (no text layer) that lie on their side or upside down.
+    #: Turn pages that lie on their side or upside down (scans by their pixels, PDF pages by
+    #: the direction of their own text) and straighten tilted scans.
     orientation: OrientationMode = "auto"
     # --- document assembly
     merge_tables: bool = True

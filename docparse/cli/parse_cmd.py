@@ -76,8 +76,8 @@ def add_pipeline_options(p: argparse.ArgumentParser, *, server_key_flag: str = "
     g.add_argument("--deadline", type=float, help="per-document deadline in seconds")
     g.add_argument("--text-layer", choices=["auto", "off", "prefer"])
     g.add_argument("--orientation", choices=["auto", "off"],
-                   help="straighten scanned pages and turn those lying on their side or upside down "
-                        "(default auto)")
+                   help="straighten scanned pages and turn pages lying on their side or upside "
+                        "down (scans by their pixels, PDF pages by their text; default auto)")
     g = p.add_argument_group("document")
     for name in ("merge-tables", "relevel-titles", "join-paragraphs", "detect-furniture"):
         g.add_argument(f"--{name}", action=argparse.BooleanOptionalAction, default=None)

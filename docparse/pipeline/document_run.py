@@ -158,7 +158,8 @@ class DocumentRun:
         seq = next(self.ctx.page_sequence)
         try:
             page = await asyncio.get_running_loop().run_in_executor(
-                pool, functools.partial(src.render, idx, dpi=opts.dpi, with_text_layer=with_text))
+                pool, functools.partial(src.render, idx, dpi=opts.dpi, with_text_layer=with_text,
+                                        turn=opts.orientation == "auto"))
         except (InputError, DeadlineExceededError) as exc:
             # One damaged page is recorded; the other pages still parse.
             self.ctx.window.release()

@@ -24,7 +24,7 @@ from docparse.layout import (
     refine_regions,
 )
 from docparse.options import ParseOptions
-from docparse.preprocess.page import Preprocessed
+from docparse.preprocess.page import Preprocessed, turned_record
 from docparse.recognize import Recognizer
 from docparse.recognize.run import prepared_for, read_ahead, recognize_tasks
 from docparse.recognize.table_rules import page_rules
@@ -136,7 +136,7 @@ async def process_page(
         input_path=page.input_path, page_index=page.page_index, page_count=page.page_count,
         width=page.width, height=page.height, model_settings=settings, planned=plan.blocks,
         contents=contents, extra_blocks=reading.outside + recognized.extra, regions=regions,
-        doc_preprocessor_res=preprocessed.record() if preprocessed is not None else None,
+        doc_preprocessor_res=_preprocessor_record(page, preprocessed),
         warnings=source_warnings(page),
     )
     saved: Counter[str] = Counter()
@@ -157,6 +157,18 @@ async def process_page(
         truncated=recognized.truncated,
         timings={"plan": t1 - t0, "recognize": t2 - t1},
     )
+
+
+def _preprocessor_record(
+    page: PageImage, preprocessed: Preprocessed | None
+) -> dict[str, Any] | None:
+    """What page pre-processing did: a scan turned and straightened, or a born-digital page
+    the source turned because its text ran sideways; None when the page is as it came."""
+    if preprocessed is not None:
+        return preprocessed.record()
+    if turned := int(page.meta.get("turned", 0)):
+        return turned_record(turned)
+    return None
 
 
 def _drawn_rules(

@@ -1,4 +1,5 @@
-"""Which way up is a scanned page? (PDF pages with a text layer are never turned.)
+"""Which way up is a scanned page? (PDF pages with a text layer go by the direction of their
+text instead: :mod:`docparse.textlayer.turn`.)
 
 Text lines are much wider than tall. Detection boxes standing upright mean the page lies on
 its side (90° or 270°); which of the two, and whether an upright-looking page is upside down,

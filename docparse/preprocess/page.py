@@ -78,6 +78,20 @@ class Preprocessed:
         }
 
 
+
+def turned_record(clockwise: int) -> dict[str, Any]:
+    """The ``doc_preprocessor_res`` of a born-digital page the source rendered turned
+    ``clockwise`` degrees because its text ran sideways (``PageImage.meta["turned"]``): the
+    official layout, whose ``angle`` counts counter-clockwise, so that
+    :func:`replay` turns a fresh rendering the same way."""
+    return {
+        "input_path": None,
+        "page_index": None,
+        "model_settings": {"use_doc_orientation_classify": True, "use_doc_unwarping": False},
+        "angle": (360 - clockwise) % 360,
+        "skew": 0.0,
+    }
+
 class _LineClassifier:
     """The rapidocr wheel's 0°/180° text-line classifier, run directly with ONNX Runtime."""
 

@@ -64,7 +64,13 @@ class Source(Protocol):
     #: True when page_index should be None in output (a single still image).
     single_image: bool
 
-    def render(self, index: int, *, dpi: int, with_text_layer: bool) -> PageImage: ...
+    def render(
+        self, index: int, *, dpi: int, with_text_layer: bool, turn: bool = False
+    ) -> PageImage:
+        """Page ``index`` as pixels (and its own text with ``with_text_layer``). With ``turn``
+        a page whose text runs sideways or upside down is turned first (PDF pages; recorded
+        as ``meta["turned"]``, degrees clockwise)."""
+        ...
 
     def attachments(self) -> tuple[Attachment, ...]:
         """Files embedded in the input (PDF attachments); () when it has none."""

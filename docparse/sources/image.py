@@ -141,11 +141,13 @@ class ImageSource:
                 f"{what} is {w}x{h} = {w * h} pixels, over the {self.max_pixels} pixel limit",
             )
 
-    def render(self, index: int, *, dpi: int = 144, with_text_layer: bool = False) -> PageImage:
+    def render(
+        self, index: int, *, dpi: int = 144, with_text_layer: bool = False, turn: bool = False
+    ) -> PageImage:
         """Decode page ``index`` (a TIFF frame; 0 for other images) as upright RGB.
 
-        ``dpi`` and ``with_text_layer`` do not apply to images (pixels are used as they are;
-        scale is 1.0, there is no text layer).
+        ``dpi``, ``with_text_layer`` and ``turn`` do not apply to images (pixels are used as
+        they are; scale is 1.0, there is no text layer; pre-processing turns scans).
 
         Raises:
             CorruptInputError: the pixel data cannot be decoded.

@@ -218,10 +218,15 @@ class PdfSource:
             raise EmptyDocumentError(self.input_path, "PDF has no pages")
         return count
 
-    def render(self, index: int, *, dpi: int = 144, with_text_layer: bool = False) -> PageImage:
+    def render(
+        self, index: int, *, dpi: int = 144, with_text_layer: bool = False, turn: bool = False
+    ) -> PageImage:
         """Render page ``index`` (0-based) as RGB pixels at ``dpi`` (capped, see module doc).
 
-        With ``with_text_layer`` the PDF's own text is extracted at the same scale.
+        With ``with_text_layer`` the PDF's own text is extracted at the same scale. With
+        ``turn`` too, a page whose visible text mostly runs up, down or upside down
+        (:func:`~docparse.textlayer.turn.sideways_turn`) is rendered and read turned so that
+        it runs left to right; ``meta["turned"]`` says by how many degrees clockwise.
 
         Raises:
             CorruptInputError: the page cannot be loaded or rendered.
@@ -238,12 +243,25 @@ class PdfSource:
             page = self._load_page(index)
             # Notes from loading the page concern the page tree, not this page's content.
             loading = tools.mupdf_warnings(reset=True)
-            scale = self._scale_for(page, index, requested)
-            if (larger := scan_scale(page, scale)) > scale:
-                scale = self._scale_for(page, index, larger)
-            image = self._render_pixels(page, scale, index + 1, pymupdf)
-            text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             rotation = int(page.rotation)
+            scale = self._page_scale(page, index, requested)
+            text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
+            turned = 0
+            if turn and text_layer is not None:
+                from docparse.textlayer.turn import sideways_turn  # type: ignore[import-not-found,unused-ignore]
+
+                turned = sideways_turn(text_layer)
+            try:
+                if turned and self._set_rotation(page, (rotation + turned) % 360):
+                    scale = self._page_scale(page, index, requested)
+                    text_layer = self._extract_text(page, scale, index + 1)
+                else:
+                    turned = 0
+                image = self._render_pixels(page, scale, index + 1, pymupdf)
+            finally:
+                # The turn is this rendering's only: the document itself stays as it was.
+                if turned:
+                    self._set_rotation(page, rotation)
             notes = tools.mupdf_warnings(reset=True)
             # MuPDF keeps decoded images and fonts in a store that grows with every page (up
             # to 256 MB a process); emptied per page, memory stays flat however long the PDF.
@@ -255,6 +273,8 @@ class PdfSource:
             "scale_capped": scale < requested,
             "rotation": rotation,
         }
+        if turned:
+            meta["turned"] = turned
         if notes or loading:
             meta["mupdf_warnings"] = (loading + "\n" + notes).strip().splitlines()
             damage = content_errors(notes)
@@ -298,6 +318,23 @@ class PdfSource:
         if problem:
             raise CorruptInputError(self.input_path, f"page {page_no} is damaged: {problem}")
         return page
+
+    def _page_scale(self, page: Any, index: int, requested: float) -> float:
+        """The render scale: ``requested`` capped by the pixel limit, raised for a scan's
+        image resolution (:func:`scan_scale`)."""
+        scale = self._scale_for(page, index, requested)
+        if (larger := scan_scale(page, scale)) > scale:
+            scale = self._scale_for(page, index, larger)
+        return scale
+
+    def _set_rotation(self, page: Any, degrees: int) -> bool:
+        """Set the page's rotation in memory (never saved); False when MuPDF refuses."""
+        try:
+            page.set_rotation(degrees)
+        except _mupdf_errors(ValueError) as exc:
+            log.debug("%s: page not turned: %s", self.input_path, _reason(exc))
+            return False
+        return True
 
     def _scale_for(self, page: Any, index: int, requested: float) -> float:
         rect = page.rect

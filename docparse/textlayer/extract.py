@@ -232,7 +232,8 @@ def _line(
         )
     if not spans:
         return None
-    return TextLine(spans=tuple(spans), bbox=_transform(line["bbox"], affine))
+    return TextLine(spans=tuple(spans), bbox=_transform(line["bbox"], affine),
+                    vertical=bool(line.get("wmode", 0)))
 
 
 def _render_mode(span: dict[str, Any], hidden: Sequence[Box]) -> int:

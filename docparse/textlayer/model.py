@@ -33,6 +33,9 @@ class TextSpan:
 class TextLine:
     spans: tuple[TextSpan, ...]
     bbox: tuple[float, float, float, float]
+    #: Vertical writing mode (CJK set top to bottom with upright glyphs): its direction runs
+    #: down the page although the page is the right way up.
+    vertical: bool = False
 
 
 @dataclass(frozen=True)

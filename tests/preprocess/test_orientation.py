@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -73,3 +74,43 @@ def test_born_digital_pages_are_never_checked(samples_dir: Path, tmp_path: Path)
     assert doc.pages[0].doc_preprocessor_res is None
     path = doc.save_to_json(tmp_path)
     assert json.loads(path.read_text())["pages"][0]["doc_preprocessor_res"] is None
+
+
+def _landscape_table_on_portrait_page(path: Path) -> Path:
+    """A born-digital portrait page carrying a table set sideways (rows run up the page) under
+    a heading that runs up the page too, and an upright page number."""
+    import pymupdf
+
+    doc: Any = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    page.insert_text((60, 760), "Cash flow of the capital projects fund", fontsize=16, rotate=90)
+    rows = [("Month", "April", "May", "June"), ("Opening balance", "745", "740", "940"),
+            ("Business taxes", "49", "50", "57"), ("Closing balance", "740", "940", "794")]
+    for i, row in enumerate(rows):
+        for j, cell in enumerate(row):
+            page.insert_text((110 + 22 * i, 760 - (0 if j == 0 else 150 + 90 * j)), cell,
+                             fontsize=11, rotate=90)
+    page.insert_text((290, 820), "T-69", fontsize=9)
+    doc.save(path)
+    doc.close()
+    return path
+
+
+@pytest.mark.slow
+def test_born_digital_page_with_sideways_text_is_read_turned(tmp_path: Path) -> None:
+    pdf = _landscape_table_on_portrait_page(tmp_path / "budget.pdf")
+    doc = docparse.parse(pdf)
+    page = doc.pages[0]
+    assert page.doc_preprocessor_res is not None
+    assert page.doc_preprocessor_res["angle"] == 270  # turned 90° clockwise
+    assert page.width > page.height
+    text = " ".join(doc.to_markdown().split())
+    # The heading first, then the rows top to bottom, each read left to right.
+    order = [text.find(w) for w in ("Cash flow of the capital projects fund", "Month",
+                                    "Opening balance", "Business taxes", "Closing balance")]
+    assert -1 not in order and order == sorted(order), text
+    # The layout pictures redraw the page as it was parsed: turned.
+    (drawn,) = doc.save_to_img(tmp_path / "img")
+    assert Image.open(drawn).width > Image.open(drawn).height
+    off = docparse.parse(pdf, orientation="off")
+    assert off.pages[0].doc_preprocessor_res is None and off.pages[0].width < off.pages[0].height

@@ -267,3 +267,55 @@ def test_a_page_whose_images_cannot_be_listed_keeps_the_requested_scale() -> Non
 
     page = SimpleNamespace(rect=SimpleNamespace(width=180.0, height=300.0), get_image_info=broken)
     assert scan_scale(page, 2.0) == 2.0
+
+
+def _sideways_table_pdf(tmp_path: Path, rotate: int = 90) -> Path:
+    """A portrait page holding a table set sideways (its rows run up the page, as a landscape
+    table printed on a portrait page does), beside an upright running footer."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=595, height=842)
+    rows = ["Month April May June", "Opening balance (745) (740) (940)",
+            "Business taxes 49 50 57", "Closing balance (740) (940) (794)"]
+    for i, row in enumerate(rows):
+        if rotate == 90:  # counter-clockwise: the text runs up
+            page.insert_text((100 + 20 * i, 700), row, fontsize=11, rotate=90)
+        else:
+            page.insert_text((480 - 20 * i, 150), row, fontsize=11, rotate=rotate)
+    page.insert_text((72, 800), "Mid-year update", fontsize=9)
+    path = tmp_path / "sideways.pdf"
+    doc.save(path)
+    doc.close()
+    return path
+
+
+@pytest.mark.parametrize(("rotate", "turned"), [(90, 90), (270, 270)])
+def test_a_page_whose_text_runs_sideways_is_rendered_turned(
+    tmp_path: Path, rotate: int, turned: int
+) -> None:
+    with open_source(_sideways_table_pdf(tmp_path, rotate)) as src:
+        page = src.render(0, dpi=72, with_text_layer=True, turn=True)
+        assert page.meta["turned"] == turned
+        assert (page.width, page.height) == (842, 595)  # landscape now
+        assert page.text_layer is not None
+        lines = {" ".join(s.text for s in line.spans).strip(): line
+                 for line in page.text_layer.lines}
+        # The rows now run left to right, one above the other in their order.
+        rows = [lines[t] for t in ("Month April May June", "Opening balance (745) (740) (940)",
+                                   "Business taxes 49 50 57")]
+        assert all(line.spans[0].direction == pytest.approx((1.0, 0.0)) for line in rows)
+        assert [line.bbox[1] for line in rows] == sorted(line.bbox[1] for line in rows)
+        # Pixels and text agree: the page's ink lies where its text layer says.
+        x0, y0, x1, y1 = (int(v) for v in rows[0].bbox)
+        assert page.image[y0:y1, x0:x1].min() < 100
+        # The turn was this rendering's only: the document is as it was.
+        again = src.render(0, dpi=72, with_text_layer=True)
+        assert "turned" not in again.meta and (again.width, again.height) == (595, 842)
+
+
+def test_pages_are_not_turned_unless_asked_or_when_upright(tmp_path: Path) -> None:
+    with open_source(_sideways_table_pdf(tmp_path)) as src:
+        assert "turned" not in src.render(0, dpi=72, with_text_layer=True).meta
+        # Without its text layer nothing says the page is sideways.
+        assert "turned" not in src.render(0, dpi=72, with_text_layer=False, turn=True).meta
+    with open_source(make_pdf(tmp_path)) as src:
+        assert "turned" not in src.render(0, dpi=72, with_text_layer=True, turn=True).meta
