@@ -68,12 +68,12 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer and its ruled grids, prose "tables" relabelled,
-    displayed formulas found, big pictures on scans read, running heads completed, text no
+    tables joined to their row labels, displayed formulas found, big pictures on scans read, running heads completed, text no
     box holds boxed, numbered cards read in their numbers' order, equation numbers read after
     their equations."""
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
-    refined = table_heads(text_in_pictures(prose_out_of_pictures(refined, evidence), evidence),
-                          evidence)
+    refined = text_in_pictures(prose_out_of_pictures(refined, evidence), evidence)
+    refined = boxed_table_heads(table_heads(table_stubs(refined, evidence), evidence), evidence)
     refined = formulas_from_text(refined, evidence)
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
@@ -126,6 +126,154 @@ def table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
         if y1 < r.bbox[1]:
             out[i] = Region(r.label, (x1, y1, x2, y2), r.score, r.cls_id, r.order, r.polygon)
     return out
+
+
+#: Labels the model gives a table's row labels when it boxes them apart from its figures.
+_STUB_LABELS = frozenset({"text", "paragraph_title", "reference_content"})
+#: A row label is short: "Consumption/Use Taxes", "Total Assistance and Grants".
+_STUB_WORDS = 6
+#: Share of a stub box's lines that must each sit on a row of the table's figures.
+_STUB_ROWS = 0.8
+
+
+def table_stubs(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Join to a table the row labels the small model left out on its left.
+
+    With a wide gap between a statement's row labels and its first column of figures, the
+    model often boxes only the figures as the table: the labels are left unboxed, or boxed as
+    paragraphs beside it (one box per group of rows), and come out as a list of phrases before
+    a table of bare numbers. Words left of a table, within its height, with nothing between
+    them, whose lines are all short and each level with a row of the table's words, are that
+    table's first column: the unboxed ones together, a text box's as a whole. A paragraph
+    beside a table has long lines, at its own line pitch."""
+    if not _has_words(evidence) or not any(r.label == "table" for r in regions):
+        return list(regions)
+    page = _words_in(evidence, (0, 0, evidence.width, evidence.height))
+    out = list(regions)
+    for i, table in enumerate(out):
+        if table.label != "table":
+            continue
+        rows = [b for _, b in _words_in(evidence, table.bbox)]
+        if len(rows) < 2:
+            continue
+        slack = 0.5 * _line_height(rows)
+        loose = [p for p in page if not any(centre_in(p[1], r.bbox) for r in out)
+                 and _left_of(p[1], table.bbox, out, (i,), slack)]
+        boxed = {j: _words_in(evidence, r.bbox) for j, r in enumerate(out)
+                 if r.label in _STUB_LABELS and j != i
+                 and _left_of(r.bbox, table.bbox, out, (i, j), slack)}
+        # The labels are one column: a group's heading ("Receipts:") has no figures on its
+        # row, so they are judged together first, then each group on its own.
+        if _stub_column([*loose, *itertools.chain(*boxed.values())], rows):
+            boxes = list(boxed)
+        else:
+            boxes = [j for j, pieces in boxed.items() if _stub_column(pieces, rows)]
+            loose = loose if _stub_column(loose, rows) else []
+        grown = functools.reduce(union, [b for _, b in loose] + [out[j].bbox for j in boxes],
+                                 table.bbox)
+        if grown != table.bbox:
+            out[i] = dataclasses.replace(table, bbox=grown)
+            for j in boxes:
+                out[j] = dataclasses.replace(out[j], label="")
+    return [r for r in out if r.label]
+
+
+#: A boxed header row may stand this many of the table's line heights above it.
+_BOXED_HEAD_GAP = 2.0
+
+
+def boxed_table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """Join to a table the column headers the small model boxed as a paragraph above it.
+
+    A statement's column headers ("2024 April Actuals", "May Actuals", ...) set apart from its
+    figures by a gap come out boxed as one text block: a run of words before a table whose
+    columns have lost their headings. A text box right above a table (at most two lines
+    between them: a rule and its padding) and within its width, whose words are short cells (no caption, no sentence), with a
+    row of at least three of them and nearly all standing over the table's words, is its
+    header. A caption or title above a table is one piece a line."""
+    if not _has_words(evidence) or not any(r.label == "table" for r in regions):
+        return list(regions)
+    from docparse.textlayer.tables import caption_start
+
+    out = list(regions)
+    for i, table in enumerate(out):
+        if table.label != "table":
+            continue
+        tx1, ty1, tx2, _ = table.bbox
+        cells = [b for _, b in _words_in(evidence, table.bbox)]
+        if len(cells) < 2:
+            continue
+        unit = _line_height(cells)
+        columns = _column_spans(_words_in(evidence, table.bbox))
+        for j, head in enumerate(out):
+            hx1, _, hx2, hy2 = head.bbox
+            if (j == i or head.label not in _STUB_LABELS or not ty1 - _BOXED_HEAD_GAP * unit <= hy2 <= ty1 + 0.5 * unit
+                    or hx1 < tx1 - unit or hx2 > tx2 + unit):
+                continue
+            pieces = _words_in(evidence, head.bbox)
+            if not pieces or any(len(t.split()) > _HEAD_WORDS or caption_start(t) for t, _ in pieces):
+                continue
+            widest = max(sum(1 for _, b in pieces if _same_row(b, p)) for _, p in pieces)
+            over = [sum(1 for a, b in columns if min(p[2], b) > max(p[0], a)) for _, p in pieces]
+            # A heading over several columns may be a spanning one, or two headings set closer
+            # than a word space read as one piece ("graduate Graduate"): the table's columns
+            # would run together under it. Only headers of one column each are joined.
+            if widest >= 3 and max(over) == 1 and over.count(1) >= _STUB_ROWS * len(pieces):
+                table = dataclasses.replace(table, bbox=union(table.bbox, head.bbox))
+                out[i] = table
+                out[j] = dataclasses.replace(head, label="")
+    return [r for r in out if r.label]
+
+
+def _column_spans(pieces: Sequence[Piece]) -> list[tuple[float, float]]:
+    """The x extents of a table's columns: the pieces of its rows of three cells or more (a
+    section heading across the columns is no cell), merged where they overlap."""
+    spans = sorted((b[0], b[2]) for _, b in pieces
+                   if sum(1 for _, o in pieces if _same_row(o, b)) >= 3)
+    merged: list[tuple[float, float]] = []
+    for a, b in spans:
+        if merged and a < merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(merged[-1][1], b))
+        else:
+            merged.append((a, b))
+    return merged
+
+
+def _left_of(box: Sequence[float], table: Sequence[float], regions: Sequence[Region],
+             skip: Sequence[int], slack: float) -> bool:
+    """``box`` lies left of ``table``, within its height (give or take ``slack``), no region
+    but those at ``skip`` lies between them, and ``box`` is not in a column of the page's
+    own left of the table."""
+    x1, y1, x2, y2 = box
+    tx1, ty1, _, ty2 = table
+    if not (x2 <= tx1 + 0.1 * (x2 - x1) and ty1 - slack <= y1 and y2 <= ty2 + slack):
+        return False
+    between = (x2, max(y1, ty1), tx1, min(y2, ty2))
+    if any(k not in skip and intersection(r.bbox, between) > 0 for k, r in enumerate(regions)):
+        return False
+    # On a page of two columns, a line of the left column level with a row of a table in the
+    # right one is no row label: a box above or below the table, left of it, stands over it.
+    return not any(r.label not in FURNITURE_LABELS and r.bbox[2] <= tx1
+                   and (r.bbox[3] <= ty1 or r.bbox[1] >= ty2)
+                   and r.bbox[0] <= x1 + slack and r.bbox[2] >= x2 - slack for r in regions)
+
+
+def _line_height(boxes: Sequence[Sequence[float]]) -> float:
+    heights = sorted(b[3] - b[1] for b in boxes)
+    return heights[len(heights) // 2] if heights else 0.0
+
+
+def _stub_column(pieces: Sequence[Piece], rows: Sequence[Sequence[float]]) -> bool:
+    """``pieces`` are row labels of the table whose words lie at ``rows``: short lines, most
+    of them level (centre to centre, within a third of a line) with a word of the table."""
+    if not pieces or any(len(text.split()) > _STUB_WORDS for text, _ in pieces):
+        return False
+    level = 0
+    for _, (_, y1, _, y2) in pieces:
+        cy, h = (y1 + y2) / 2, y2 - y1
+        if any(abs((b[1] + b[3]) / 2 - cy) <= h / 3 for b in rows):
+            level += 1
+    return level >= _STUB_ROWS * len(pieces)
 
 
 def formulas_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

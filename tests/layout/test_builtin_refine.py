@@ -970,3 +970,89 @@ def test_rules_framing_prose_in_a_picture_make_no_table() -> None:
     layer = page_of(draw, rects=rects)
     picture = Region("image", px(60, 100, 425, 180), 0.7, 3)
     assert [r.label for r in ruled_tables([picture], evidence(layer))] == ["image"]
+
+
+STATEMENT = [("Opening balance", "(745)", "(740)", "(940)"), ("Receipts:", "", "", ""),
+             ("Business taxes", "49", "50", "57"), ("Other taxes", "0", "25", "27"),
+             ("Total receipts", "278", "1,503", "245"), ("Closing balance", "(740)", "(940)", "(794)")]
+
+
+def _statement(head: bool = True) -> tuple[TextLayerPage, list[tuple[float, float, str]]]:
+    """A cash-flow statement: row labels, a wide gap, three columns of figures under a
+    two-line column header."""
+    draw = [(x, 140 + 14 * i, t) for i, row in enumerate(STATEMENT)
+            for x, t in zip((60, 300, 380, 460), row, strict=True) if t]
+    if head:
+        draw += [(300, 100, "2024"), (300, 112, "April"), (380, 112, "May"), (460, 112, "June")]
+    return page_of(draw), draw
+
+
+def _html(layer: TextLayerPage, box: tuple[float, float, float, float]) -> str:
+    return lines_to_table_html([OcrLine(t, b) for t, b in pieces_in_box(layer, box)])
+
+
+def test_row_labels_the_model_left_out_of_a_table_are_its_first_column() -> None:
+    layer, _ = _statement(head=False)
+    figures = px(295, 128, 490, 226)
+    # Unboxed labels, or labels boxed as paragraphs beside the table, one box per group.
+    for labels in ([], [Region("text", px(55, 128, 150, 156), 0.8, 22),
+                        Region("text", px(55, 156, 150, 226), 0.8, 22)]):
+        (table,) = refine_builtin([Region("table", figures, 0.9, 6), *labels], evidence(layer))
+        assert table.label == "table" and table.bbox[0] <= px(60, 0, 0, 0)[0]
+        html = _html(layer, table.bbox)
+        assert "<td>Business taxes</td><td>49</td><td>50</td><td>57</td>" in html
+        assert "<td>Closing balance</td><td>(740)</td>" in html
+
+
+def test_a_paragraph_beside_a_table_stays_a_paragraph() -> None:
+    # Long lines at their own line pitch: the page's prose, not the table's labels.
+    draw = [(x, 140 + 14 * i, t) for i, row in enumerate(STATEMENT)
+            for x, t in zip((300, 380, 460), row[1:], strict=True) if t]
+    draw += [(60, 138 + 19 * i, w) for i, w in enumerate(
+        ["The fund borrowed", "against its receipts", "in the spring, and", "repaid the notes",
+         "before the summer."])]
+    layer = page_of(draw)
+    text = Region("text", px(55, 126, 160, 222), 0.9, 22)
+    out = refine_builtin([Region("table", px(295, 128, 490, 226), 0.9, 6), text], evidence(layer))
+    assert sorted(r.label for r in out) == ["table", "text"]
+    assert next(r for r in out if r.label == "table").bbox[0] >= px(290, 0, 0, 0)[0]
+
+
+def test_column_headers_boxed_as_a_paragraph_above_a_table_are_its_header() -> None:
+    layer, _ = _statement()
+    out = refine_builtin([Region("text", px(295, 90, 490, 116), 0.8, 22),
+                          Region("table", px(55, 128, 490, 226), 0.9, 6)], evidence(layer))
+    (table,) = out
+    html = _html(layer, table.bbox)
+    assert "<td>April</td><td>May</td><td>June</td>" in html
+    # A heading across two columns may be two headings read as one piece: not joined, lest
+    # the table's columns run together under it.
+    layer = page_of([(300, 100, "2024"), (460, 100, "2025"), (60, 112, "Item"),
+                     (300, 112, "April and May together"), (460, 112, "June"),
+                     *_statement(head=False)[1]])
+    out = refine_builtin([Region("text", px(55, 90, 490, 116), 0.8, 22),
+                          Region("table", px(55, 128, 490, 226), 0.9, 6)], evidence(layer))
+    assert sorted(r.label for r in out) == ["table", "text"]
+    # A title above a table (one piece a line) stays the table's title.
+    layer = page_of([(300, 100, "Cash flow statement"), (300, 112, "(millions of dollars)"),
+                     *_statement(head=False)[1]])
+    out = refine_builtin([Region("text", px(295, 90, 490, 116), 0.8, 22),
+                          Region("table", px(55, 128, 490, 226), 0.9, 6)], evidence(layer))
+    assert sorted(r.label for r in out) == ["table", "text"]
+
+
+def test_a_line_of_the_left_column_level_with_a_table_row_is_no_row_label() -> None:
+    # Two columns: the left one's paragraphs above and below a short line the model left
+    # unboxed, level with a row of a table in the right column.
+    draw = [(x, 140 + 14 * i, t) for i, row in enumerate(STATEMENT)
+            for x, t in zip((330, 410, 470, 530), row, strict=True) if t]
+    draw += [(60, 100 + 14 * i, "column text of the page") for i in range(3)]
+    draw += [(60, 168, "Results")]
+    draw += [(60, 260 + 14 * i, "column text of the page") for i in range(3)]
+    layer = page_of(draw)
+    regions = [Region("text", px(55, 88, 200, 132), 0.9, 22),
+               Region("table", px(325, 128, 570, 226), 0.9, 6),
+               Region("text", px(55, 248, 200, 292), 0.9, 22)]
+    out = refine_builtin(regions, evidence(layer))
+    table = next(r for r in out if r.label == "table")
+    assert table.bbox[0] >= px(320, 0, 0, 0)[0]
