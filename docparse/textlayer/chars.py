@@ -13,8 +13,12 @@ PDF text layers hand out glyphs, not text. The row is rebuilt from per-character
 * TeX spacing accents (``´`` drawn over ``a``) become combining marks when the accent's box
   overlaps a letter's box, so ``´a`` turns into ``á``; a lone accent stays as it is.
 * Ligatures of the Alphabetic Presentation Forms block (U+FB00–U+FB4F: ﬁ, ﬂ, ﬀ, ...) are
-  expanded with NFKC. Other compatibility characters are kept: NFKC elsewhere would also
-  rewrite superscripts, fractions and Arabic presentation forms, which the gate inspects.
+  expanded with NFKC, and so are Arabic Presentation Forms (U+FB50–U+FDFF, U+FE70–U+FEFE):
+  PDFs whose producer shaped Arabic or Persian itself (older word processors, MuPDF's HTML
+  writer) store the shaped glyph codes, in visual order; sorted and reordered as above they
+  read as the words, and NFKC gives their letters (a lam-alef ligature becomes lam, alef).
+  Other compatibility characters are kept: NFKC elsewhere would also rewrite superscripts
+  and fractions.
 * Typographic quotes and dashes are kept as the author set them (they are real text, and
   the VLM path returns them too); only whitespace is normalised.
 """
@@ -157,14 +161,21 @@ def row_text(glyphs: Sequence[Glyph]) -> RowText:
     return RowText(clean_text("".join(clusters)), orphans, rtl)
 
 
+def is_arabic_presentation_form(ch: str) -> bool:
+    """Arabic Presentation Forms-A/-B: the shaped glyph codes (initial, medial, final and
+    isolated forms, lam-alef ligatures) some producers write instead of base letters."""
+    o = ord(ch)
+    return 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFE
+
+
 def clean_text(text: str) -> str:
-    """Ligatures expanded, invisible format characters dropped, whitespace collapsed, paired
-    single quotes made one double quote, NFC."""
+    """Ligatures and Arabic shaped forms expanded to their letters, invisible format
+    characters dropped, whitespace collapsed, paired single quotes made one double quote, NFC."""
     out: list[str] = []
     for ch in text:
         if ch in _DROP:
             continue
-        if 0xFB00 <= ord(ch) <= 0xFB4F:
+        if 0xFB00 <= ord(ch) <= 0xFB4F or is_arabic_presentation_form(ch):
             out.append(unicodedata.normalize("NFKC", ch))
         elif ch.isspace() or unicodedata.category(ch) == "Zs":
             out.append(" ")

@@ -14,7 +14,7 @@ reason                          refused when                                    
 ``scanned_page``                invisible text on a page covered by an image     accepted
 ``invisible_text``              over 10% of the characters drawn invisibly       accepted
 ``private_use``                 private-use characters (symbol fonts)            accepted
-``broken_presentation_forms``   Arabic presentation forms, split lam-alef        accepted
+``broken_presentation_forms``   a split lam-alef's alef with no letter           accepted
 ``implausible_script``          control characters, mojibake (``Ã©``), letters   accepted
                                 mixing scripts inside words, mostly symbols
 ``low_coverage``                the text rows cover under 20% of the box         accepted
@@ -237,7 +237,7 @@ def _hard_failure(found: BoxText) -> str | None:
 def _soft_failure(text: str, orphans: int) -> str | None:
     if any(is_private_use(ch) for ch in text):
         return "private_use"
-    if orphans or any(is_arabic_presentation_form(ch) for ch in text):
+    if orphans:
         return "broken_presentation_forms"
     if implausible(text):
         return "implausible_script"
@@ -247,12 +247,6 @@ def _soft_failure(text: str, orphans: int) -> str | None:
 def is_private_use(ch: str) -> bool:
     """Private-use code points (BMP and planes 15-16), typical of symbol-font text layers."""
     return unicodedata.category(ch) == "Co"
-
-
-def is_arabic_presentation_form(ch: str) -> bool:
-    """Arabic Presentation Forms-A/-B: shaped glyph codes that should have been base letters."""
-    o = ord(ch)
-    return 0xFB50 <= o <= 0xFDFF or 0xFE70 <= o <= 0xFEFE
 
 
 def implausible(text: str) -> bool:

@@ -12,7 +12,12 @@ from collections.abc import Container, Sequence
 from itertools import pairwise
 
 from docparse.geometry import Box, union
-from docparse.textlayer.chars import WORD_GAP, between_words, is_rtl_text
+from docparse.textlayer.chars import (
+    WORD_GAP,
+    between_words,
+    is_arabic_presentation_form,
+    is_rtl_text,
+)
 from docparse.textlayer.model import TextChar, TextLayerPage
 
 #: A gap wider than this many font sizes ends a piece (a word space is ~0.25-0.35).
@@ -199,10 +204,11 @@ def _piece(chars: Sequence[TextChar], size: float, spaced: Container[int] = froz
         parts.append((" " if id(c) in spaced or _gap(anchor, c) > word_gap else "") + c.c)
         if c.bbox[2] - c.bbox[0] > 0.05 * size:
             anchor = c
-    # Latin ligature glyphs ("ﬁ") spelt out, as in text blocks.
+    # Latin ligature glyphs ("ﬁ") and Arabic shaped forms spelt out, as in text blocks.
     text = "".join(parts)
-    if any("\ufb00" <= ch <= "\ufb06" for ch in text):
-        text = "".join(unicodedata.normalize("NFKC", ch) if "\ufb00" <= ch <= "\ufb06" else ch
+    if any("\ufb00" <= ch <= "\ufb06" or is_arabic_presentation_form(ch) for ch in text):
+        text = "".join(unicodedata.normalize("NFKC", ch)
+                       if "\ufb00" <= ch <= "\ufb06" or is_arabic_presentation_form(ch) else ch
                        for ch in text)
     return text, (
         min(c.bbox[0] for c in chars),

@@ -224,12 +224,13 @@ def test_private_use_characters() -> None:
     assert prefer == TextLayerDecision("Symbol \ue000\ue001 font", "ok")
 
 
-def test_arabic_presentation_forms_are_broken() -> None:
-    # "سلام" as shaped glyph codes (final meem, lam-alef ligature, initial seen), visual order.
+def test_arabic_presentation_forms_read_as_their_letters() -> None:
+    # "سلام" as shaped glyph codes (final meem, lam-alef ligature, initial seen), visual order:
+    # read right to left, and each shaped form as its letter (the ligature as lam, alef).
     layer = _layer(_span("\ufee2\ufefc\ufeb3"))
     auto, prefer = _both(layer, _box_of(layer))
-    assert auto == TextLayerDecision(None, "broken_presentation_forms")
-    assert prefer.text == "\ufeb3\ufefc\ufee2"
+    assert auto == TextLayerDecision("\u0633\u0644\u0627\u0645", "ok")
+    assert prefer == auto
 
 
 def test_split_lam_alef_that_cannot_be_rebuilt_is_broken() -> None:
@@ -243,7 +244,7 @@ def test_split_lam_alef_that_cannot_be_rebuilt_is_broken() -> None:
 
 
 @pytest.mark.skipif(not DEJAVU.exists(), reason=f"needs an Arabic font at {DEJAVU}")
-def test_pdf_with_shaped_arabic_glyph_codes_is_refused() -> None:
+def test_pdf_with_shaped_arabic_glyph_codes_reads_as_its_words() -> None:
     doc = pymupdf.open()
     page = doc.new_page(width=400, height=200)
     css = f"@font-face {{font-family: dv; src: url({DEJAVU.name});}} p {{font-family: dv}}"
@@ -258,7 +259,8 @@ def test_pdf_with_shaped_arabic_glyph_codes_is_refused() -> None:
     assert any(
         0xFE70 <= ord(c.c) <= 0xFEFE for line in layer.lines for s in line.spans for c in s.chars
     )
-    assert decide(layer, _box_of(layer), "text", "auto").reason == "broken_presentation_forms"
+    assert decide(layer, _box_of(layer), "text", "auto") == TextLayerDecision(
+        "\u0627\u0644\u0633\u0644\u0627\u0645 \u0639\u0644\u064a\u0643\u0645", "ok")
 
 
 @pytest.mark.parametrize(
