@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Sequence
+from typing import Literal
 
 from docparse.content import ExtraBlock
 from docparse.geometry import BAND_TITLE_HEIGHT, FURNITURE_BAND, Box, inside_share
@@ -70,9 +71,22 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
     that layout boxes cover or that another block holds (a nested table's cells beside its
     caption), which are read there."""
     extra: list[ExtraBlock] = []
+    gate: Literal["auto", "prefer"] = "prefer" if mode == "prefer" else "auto"
     for group, lines in _group(_uncovered(layer, boxes)):
         own = dataclasses.replace(layer, lines=tuple(lines))
-        decision = decide(own, group, "text", "prefer" if mode == "prefer" else "auto")
+        decision = decide(own, group, "text", gate)
+        if decision.text is None and len(lines) > 1:
+            # One line the gate refuses (a symbol font's unmapped envelope beside an author's
+            # name) must not lose the title and the other lines around it: nothing reads
+            # outside boxes again. The lines it accepts on their own are read together.
+            good = [ln for ln in lines
+                    if decide(dataclasses.replace(layer, lines=(ln,)), ln.bbox, "text", gate).text]
+            if good and len(good) < len(lines):
+                lines = good
+                own = dataclasses.replace(layer, lines=tuple(good))
+                group = (min(ln.bbox[0] for ln in good), min(ln.bbox[1] for ln in good),
+                         max(ln.bbox[2] for ln in good), max(ln.bbox[3] for ln in good))
+                decision = decide(own, group, "text", gate)
         if decision.text:
             bbox = (int(group[0]), int(group[1]), int(group[2] + 0.999), int(group[3] + 0.999))
             text = with_inline_math(own, group, decision.text)

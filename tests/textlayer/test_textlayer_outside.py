@@ -82,3 +82,24 @@ def test_each_block_reads_only_its_own_lines_where_block_boxes_overlap() -> None
         "Left caption words Right cell A long line running under both of them, and on past the cell"
         .split())
     assert "Right cell" in contents
+
+
+def test_a_refused_line_does_not_lose_the_lines_around_it() -> None:
+    # A paragraph the model missed, and under it a line the gate refuses: a glyph with no
+    # Unicode between two names (a symbol font's envelope marking the corresponding author).
+    from docparse.textlayer.model import TextChar, TextLine, TextSpan
+
+    layer = _layer()
+    x1, _, _, y2 = max(layer.lines, key=lambda ln: ln.bbox[3] if ln.bbox[0] < 100 else 0).bbox
+    top, bottom = y2 + 2, y2 + 24
+    name = "Farid\ufffdKamgar"
+    chars = tuple(TextChar(c, (x1 + 12 * i, top, x1 + 12 * (i + 1), bottom))
+                  for i, c in enumerate(name))
+    span = TextSpan(name, (x1, top, x1 + 12 * len(name), bottom), "Arial", 20.0, chars=chars,
+                    unmapped=1)
+    refused = TextLine((span,), span.bbox)
+    layer = type(layer)(layer.width, layer.height, (*layer.lines, refused), scale=layer.scale)
+    extra = blocks_outside(layer, [(70.0, 180.0, 500.0, 210.0)])
+    assert [b.content for b in extra] == [
+        "A paragraph the layout model missed, wrapped over two lines of text."
+    ]
