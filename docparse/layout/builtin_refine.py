@@ -134,6 +134,8 @@ _STUB_LABELS = frozenset({"text", "paragraph_title", "reference_content"})
 _STUB_WORDS = 6
 #: Share of a stub box's lines that must each sit on a row of the table's figures.
 _STUB_ROWS = 0.8
+#: Row labels (pieces or boxes) needed, as a share of the table's rows.
+_STUB_SHARE = 0.3
 
 
 def table_stubs(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
@@ -148,6 +150,8 @@ def table_stubs(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
     beside a table has long lines, at its own line pitch."""
     if not _has_words(evidence) or not any(r.label == "table" for r in regions):
         return list(regions)
+    from docparse.textlayer.tables import rows_of
+
     page = _words_in(evidence, (0, 0, evidence.width, evidence.height))
     out = list(regions)
     for i, table in enumerate(out):
@@ -169,8 +173,18 @@ def table_stubs(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Reg
         else:
             boxes = [j for j, pieces in boxed.items() if _stub_column(pieces, rows)]
             loose = loose if _stub_column(loose, rows) else []
-        grown = functools.reduce(union, [b for _, b in loose] + [out[j].bbox for j in boxes],
-                                 table.bbox)
+        # Boxes left of the table that are no row labels (a column of prose beside it) make
+        # what lies in their column part of the page's text, not of the table.
+        prose = [r.bbox for k, r in enumerate(out) if k != i and k not in boxes
+                 and r.label not in FURNITURE_LABELS and r.bbox[2] <= table.bbox[0] + slack]
+        labels = [b for _, b in loose] + [out[j].bbox for j in boxes]
+        if any(min(b[2], p[2]) - max(b[0], p[0]) > 0.5 * (b[2] - b[0]) for b in labels for p in prose):
+            continue
+        # Row labels run down the table: they stand level with a good share of its rows.
+        count = len(loose) + sum(len(boxed[j]) for j in boxes)
+        if count < _STUB_SHARE * len(rows_of([("", b) for b in rows])):
+            continue
+        grown = functools.reduce(union, labels, table.bbox)
         if grown != table.bbox:
             out[i] = dataclasses.replace(table, bbox=grown)
             for j in boxes:

@@ -64,6 +64,14 @@ def _group(lines: Sequence[TextLine]) -> list[tuple[Box, list[TextLine]]]:
     return [((g[0], g[1], g[2], g[3]), members) for g, members in groups]
 
 
+def _accepted_alone(layer: TextLayerPage, line: TextLine, gate: Literal["auto", "prefer"]) -> bool:
+    """Whether the gate reads ``line`` on its own; a line of spaces (MuPDF gives a word space
+    between two runs a line of its own) is kept for the space it puts between them."""
+    if all(not span.text.strip() for span in line.spans):
+        return True
+    return decide(dataclasses.replace(layer, lines=(line,)), line.bbox, "text", gate).text is not None
+
+
 def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "auto") -> list[ExtraBlock]:
     """Text blocks for the trustworthy text-layer lines that lie outside every box.
 
@@ -72,15 +80,18 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
     caption), which are read there."""
     extra: list[ExtraBlock] = []
     gate: Literal["auto", "prefer"] = "prefer" if mode == "prefer" else "auto"
-    for group, lines in _group(_uncovered(layer, boxes)):
+    # A block's lines stay in the layer's order: a right-to-left row that MuPDF split into
+    # several lines is read in that order, not left to right as they were grouped.
+    position = {id(line): i for i, line in enumerate(layer.lines)}
+    for group, grouped in _group(_uncovered(layer, boxes)):
+        lines = sorted(grouped, key=lambda line: position[id(line)])
         own = dataclasses.replace(layer, lines=tuple(lines))
         decision = decide(own, group, "text", gate)
         if decision.text is None and len(lines) > 1:
             # One line the gate refuses (a symbol font's unmapped envelope beside an author's
             # name) must not lose the title and the other lines around it: nothing reads
             # outside boxes again. The lines it accepts on their own are read together.
-            good = [ln for ln in lines
-                    if decide(dataclasses.replace(layer, lines=(ln,)), ln.bbox, "text", gate).text]
+            good = [ln for ln in lines if _accepted_alone(layer, ln, gate)]
             if good and len(good) < len(lines):
                 lines = good
                 own = dataclasses.replace(layer, lines=tuple(good))
