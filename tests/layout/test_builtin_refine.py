@@ -1056,3 +1056,31 @@ def test_a_line_of_the_left_column_level_with_a_table_row_is_no_row_label() -> N
     out = refine_builtin(regions, evidence(layer))
     table = next(r for r in out if r.label == "table")
     assert table.bbox[0] >= px(320, 0, 0, 0)[0]
+
+
+def test_a_heading_beside_a_long_table_in_the_other_column_is_not_its_row_label() -> None:
+    # A two-column paper: the left column's paragraphs and a section heading boxed by the
+    # model, level with rows of a tall table (its reference list) in the right column.
+    draw = [(330, 100 + 14 * i, f"[{i + 1}]") for i in range(20)]
+    draw += [(370, 100 + 14 * i, f"Author {i}, Title of work {i}") for i in range(20)]
+    prose = "we trained it for ten more epochs and then"
+    draw += [(60, 100 + 14 * i, prose) for i in range(6)]
+    draw += [(90, 198, "REFERENCES")]
+    draw += [(60, 226 + 14 * i, prose) for i in range(6)]
+    layer = page_of(draw)
+    regions = [Region("text", px(55, 88, 270, 176), 0.9, 22),
+               Region("paragraph_title", px(85, 188, 160, 202), 0.9, 3),
+               Region("text", px(55, 214, 270, 302), 0.9, 22),
+               Region("table", px(325, 88, 560, 372), 0.9, 6)]
+    out = refine_builtin(regions, evidence(layer))
+    assert any(r.label == "paragraph_title" for r in out)
+    assert next(r for r in out if r.label == "table").bbox[0] >= px(320, 0, 0, 0)[0]
+    # Nor is a lone short line level with one of its twenty rows, with nothing else beside.
+    layer = page_of([*draw[:40], (60, 198, "Notes")])
+    out = refine_builtin([regions[3]], evidence(layer))
+    assert next(r for r in out if r.label == "table").bbox[0] >= px(320, 0, 0, 0)[0]
+    # Nor is a list of short items the model left unboxed under the left column's prose.
+    items = [(60, 184 + 14 * i, f"item number {i}") for i in range(8)]
+    layer = page_of([*draw[:46], *items])
+    out = refine_builtin([regions[0], regions[3]], evidence(layer))
+    assert next(r for r in out if r.label == "table").bbox[0] >= px(320, 0, 0, 0)[0]
