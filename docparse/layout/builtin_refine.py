@@ -78,8 +78,8 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
-    refined = numbered_items_in_order(text_the_model_missed(footer_lines(refined, evidence), evidence),
-                                      evidence)
+    refined = footnotes_under_rules(footer_lines(refined, evidence), evidence)
+    refined = numbered_items_in_order(text_the_model_missed(refined, evidence), evidence)
     return equation_numbers_in_order(refined, evidence)
 
 
@@ -202,9 +202,11 @@ def boxed_table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> li
     A statement's column headers ("2024 April Actuals", "May Actuals", ...) set apart from its
     figures by a gap come out boxed as one text block: a run of words before a table whose
     columns have lost their headings. A text box right above a table (at most two lines
-    between them: a rule and its padding) and within its width, whose words are short cells (no caption, no sentence), with a
-    row of at least three of them and nearly all standing over the table's words, is its
-    header. A caption or title above a table is one piece a line."""
+    between them: a rule and its padding) and within its width, whose words are short cells
+    (no caption), with a row of at least three of them and nearly all standing over the
+    table's words, is its header. A caption or title above a table is one piece a line; a
+    sentence or a relation above it ("Seien A, B und M Mengen.", "V1 ∩ V2 = ∅?") is no
+    header, however its math spacing cuts it into pieces."""
     if not _has_words(evidence) or not any(r.label == "table" for r in regions):
         return list(regions)
     from docparse.textlayer.tables import caption_start
@@ -226,6 +228,13 @@ def boxed_table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> li
                 continue
             pieces = _words_in(evidence, head.bbox)
             if not pieces or any(len(t.split()) > _HEAD_WORDS or caption_start(t) for t, _ in pieces):
+                continue
+            # Column headings state nothing: a row reading as a sentence ("Seien A, B und M
+            # Mengen.") or a relation ("V1 ∩ V2 = ∅?") is the text above the table.
+            lines = [" ".join(t for t, b in sorted(pieces, key=lambda p: p[1][0]) if _same_row(b, row))
+                     for _, row in pieces]
+            if any(_RELATION.search(t) or re.search(r"[=∈→⇒<>≤≥]", t)
+                   or (len(t.split()) >= 3 and t.rstrip().endswith((".", ":", ";"))) for t in lines):
                 continue
             widest = max(sum(1 for _, b in pieces if _same_row(b, p)) for _, p in pieces)
             over = [sum(1 for a, b in columns if min(p[2], b) > max(p[0], a)) for _, p in pieces]
@@ -913,6 +922,51 @@ def footer_lines(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Re
             continue  # a box of the footer line alone: the footer region replaces it
         out.append(r)
     out.append(Region("footer", (x1, top, x2, bottom), 0.5, LABELS.index("footer"), None))
+    return out
+
+
+#: A footnote block is at most this many words ("Corresponding author: name@example.org").
+_NOTE_WORDS = 20
+#: ... set at most this many of its line heights under its separator rule, the rule standing
+#: at least ``_NOTE_SEPARATED`` line heights clear of the text above it.
+_NOTE_UNDER_RULE = 1.5
+_NOTE_SEPARATED = 2.0
+
+
+def footnotes_under_rules(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """The page's last block, short and set right under a rule that stands apart from the
+    text above it, is a footnote (a corresponding author's address under the separator at
+    the foot of an article's first page). The small model has no footnote class and calls
+    it text; upstream's layout models call it a footnote, which Markdown leaves out."""
+    layer = evidence.text_layer
+    if layer is None or not layer.rules or not evidence.furniture:
+        return list(regions)
+    body = [i for i, r in enumerate(regions) if r.label not in FURNITURE_LABELS]
+    if not body:
+        return list(regions)
+    last = max(body, key=lambda i: regions[i].bbox[3])
+    note = regions[last]
+    x1, y1, _, y2 = note.bbox
+    words = _words_in(evidence, note.bbox)
+    if note.label not in _HEAD_PARTS or not words or y1 < 0.5 * evidence.height:
+        return list(regions)
+    unit = _line_height([b for _, b in words])
+    if sum(len(t.split()) for t, _ in words) > _NOTE_WORDS or y2 - y1 > 2.5 * unit:
+        return list(regions)
+    if any(r.bbox[3] > y1 and r.bbox[1] < y2 for i, r in enumerate(regions)
+           if i != last and r.label not in FURNITURE_LABELS):
+        return list(regions)  # a block beside it: a row of the page, not its foot
+    rules = [r for r in layer.rules
+             if r[3] <= y1 and y1 - r[3] <= _NOTE_UNDER_RULE * unit and r[0] <= x1 + unit
+             and r[2] - r[0] >= 3 * unit]
+    if not rules:
+        return list(regions)
+    rule = max(rules, key=lambda r: r[3])
+    above = [b for _, b in _words_in(evidence, (0, 0, evidence.width, rule[1]))]
+    if above and rule[1] - max(b[3] for b in above) < _NOTE_SEPARATED * unit:
+        return list(regions)  # a table's or a box's rule, with its text right above
+    out = list(regions)
+    out[last] = dataclasses.replace(note, label="footnote", cls_id=LABELS.index("footnote"))
     return out
 
 

@@ -1084,3 +1084,42 @@ def test_a_heading_beside_a_long_table_in_the_other_column_is_not_its_row_label(
     layer = page_of([*draw[:46], *items])
     out = refine_builtin([regions[0], regions[3]], evidence(layer))
     assert next(r for r in out if r.label == "table").bbox[0] >= px(320, 0, 0, 0)[0]
+
+
+def test_a_sentence_or_a_relation_cut_into_pieces_above_a_table_is_no_header() -> None:
+    # Lecture notes: "Let A, B and M be sets." set with math spacing, over a table of symbols.
+    for row in ([(300, 112, "Let"), (380, 112, "A, B and M"), (460, 112, "be sets.")],
+                [(300, 112, "V1"), (380, 112, "= V2"), (460, 112, "∩ V3")]):
+        layer = page_of([*row, *_statement(head=False)[1]])
+        out = refine_builtin([Region("text", px(295, 100, 496, 116), 0.8, 22),
+                              Region("table", px(55, 128, 490, 226), 0.9, 6)], evidence(layer))
+        assert sorted(r.label for r in out) == ["table", "text"], row
+
+
+def _first_page(note_gap: float, top: float = 100) -> tuple[TextLayerPage, list[Region]]:
+    """An article's first page: its text, then, ``note_gap`` points lower, a separator rule
+    and under it the corresponding author's address."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=600, height=800)
+    for i, line in enumerate(PROSE):
+        page.insert_text((60, top + 14 * i), line, fontsize=10, fontname="helv")
+    rule_y = top + 14 * len(PROSE) + note_gap
+    page.draw_line((60, rule_y), (260, rule_y), color=(0, 0, 0), width=0.6)
+    page.insert_text((60, rule_y + 12), "Corresponding author: jane@example.org", fontsize=9,
+                     fontname="helv")
+    with pymupdf.open(stream=doc.tobytes(), filetype="pdf") as again:
+        layer = extract_page(again[0], SCALE)
+    regions = [Region("text", px(55, top - 12, 540, top + 14 * len(PROSE)), 0.9, 22),
+               Region("reference_content", px(55, rule_y + 2, 260, rule_y + 16), 0.8, 16)]
+    return layer, regions
+
+
+def test_a_short_last_block_under_a_separator_rule_is_a_footnote() -> None:
+    # Far under the text, the article's first page ends with its corresponding author.
+    layer, regions = _first_page(note_gap=400)
+    out = refine_builtin(regions, evidence(layer))
+    assert [r.label for r in out] == ["text", "footnote"]
+    # Right under the text the rule is the text's (a box's or a table's bottom rule): a note.
+    layer, regions = _first_page(note_gap=4, top=500)
+    out = refine_builtin(regions, evidence(layer))
+    assert "footnote" not in [r.label for r in out]
