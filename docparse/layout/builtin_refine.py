@@ -934,10 +934,11 @@ _NOTE_SEPARATED = 2.0
 
 
 def footnotes_under_rules(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
-    """The page's last block, short and set right under a rule that stands apart from the
-    text above it, is a footnote (a corresponding author's address under the separator at
-    the foot of an article's first page). The small model has no footnote class and calls
-    it text; upstream's layout models call it a footnote, which Markdown leaves out."""
+    """The page's last block, short, unnumbered and set right under a rule that stands apart
+    from the text above it, is a footnote (a corresponding author's address under the
+    separator at the foot of an article's first page, an invoice's contact line). The small
+    model has no footnote class and calls it text; upstream's layout models call it a
+    footnote (or footer), which Markdown leaves out; the JSON keeps it."""
     layer = evidence.text_layer
     if layer is None or not layer.rules or not evidence.furniture:
         return list(regions)
@@ -952,6 +953,12 @@ def footnotes_under_rules(regions: Sequence[Region], evidence: LayoutEvidence) -
         return list(regions)
     unit = _line_height([b for _, b in words])
     if sum(len(t.split()) for t, _ in words) > _NOTE_WORDS or y2 - y1 > 2.5 * unit:
+        return list(regions)
+    # A numbered footnote ("1 Diese Metrik ...") is text the reader follows from its mark in
+    # the body, and references (docling's among them) keep it: only an unnumbered note is
+    # set aside.
+    first = min(words, key=lambda w: (w[1][1], w[1][0]))[0]
+    if _FOOTNOTE.match(first):
         return list(regions)
     if any(r.bbox[3] > y1 and r.bbox[1] < y2 for i, r in enumerate(regions)
            if i != last and r.label not in FURNITURE_LABELS):

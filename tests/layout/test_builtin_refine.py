@@ -1096,7 +1096,7 @@ def test_a_sentence_or_a_relation_cut_into_pieces_above_a_table_is_no_header() -
         assert sorted(r.label for r in out) == ["table", "text"], row
 
 
-def _first_page(note_gap: float, top: float = 100) -> tuple[TextLayerPage, list[Region]]:
+def _first_page(note_gap: float, top: float = 100, mark: str = "") -> tuple[TextLayerPage, list[Region]]:
     """An article's first page: its text, then, ``note_gap`` points lower, a separator rule
     and under it the corresponding author's address."""
     doc = pymupdf.open()
@@ -1105,7 +1105,7 @@ def _first_page(note_gap: float, top: float = 100) -> tuple[TextLayerPage, list[
         page.insert_text((60, top + 14 * i), line, fontsize=10, fontname="helv")
     rule_y = top + 14 * len(PROSE) + note_gap
     page.draw_line((60, rule_y), (260, rule_y), color=(0, 0, 0), width=0.6)
-    page.insert_text((60, rule_y + 12), "Corresponding author: jane@example.org", fontsize=9,
+    page.insert_text((60, rule_y + 12), mark + "Corresponding author: jane@example.org", fontsize=9,
                      fontname="helv")
     with pymupdf.open(stream=doc.tobytes(), filetype="pdf") as again:
         layer = extract_page(again[0], SCALE)
@@ -1123,3 +1123,9 @@ def test_a_short_last_block_under_a_separator_rule_is_a_footnote() -> None:
     layer, regions = _first_page(note_gap=4, top=500)
     out = refine_builtin(regions, evidence(layer))
     assert "footnote" not in [r.label for r in out]
+
+
+def test_a_numbered_footnote_under_its_separator_stays_text() -> None:
+    layer, regions = _first_page(note_gap=400, mark="1")
+    out = refine_builtin(regions, evidence(layer))
+    assert [r.label for r in out] == ["text", "reference_content"]
