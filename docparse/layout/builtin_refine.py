@@ -78,6 +78,7 @@ def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[
     refined = titles_not_headers(equations_not_furniture(refined, evidence), evidence)
     refined = headings_from_type(refined, evidence)
     refined = running_heads(page_numbers(read_big_pictures(refined, evidence), evidence), evidence)
+    refined = captions_not_heads(refined, evidence)
     refined = footnotes_under_rules(footer_lines(refined, evidence), evidence)
     refined = numbered_items_in_order(text_the_model_missed(refined, evidence), evidence)
     return equation_numbers_in_order(refined, evidence)
@@ -845,6 +846,36 @@ _RUNNING_FOOT_GAP = 1.0
 #: Labels a box of the footer line alone may carry (the model calls a running foot a
 #: caption too).
 _FOOT_LINE_LABELS = _HEAD_PARTS | {"figure_title"}
+
+
+#: A caption stands at most this many of its line heights above its table or picture.
+_CAPTION_GAP = 3.0
+
+
+def captions_not_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
+    """A "header" that opens as a caption ("Table 1. Summary of ...") right above a table or
+    a picture is its caption. On a landscape table's page (a sideways page turned upright) the
+    caption runs along the top edge beside the page number, where running heads stand."""
+    if not _has_words(evidence):
+        return list(regions)
+    from docparse.textlayer.tables import caption_start
+
+    out = list(regions)
+    for i, r in enumerate(regions):
+        if r.label != "header":
+            continue
+        words = _words_in(evidence, r.bbox)
+        if not words:
+            continue
+        first = min(words, key=lambda w: w[1][0])[0]
+        if not caption_start(first):
+            continue
+        unit = _line_height([b for _, b in words])
+        x1, _, x2, y2 = r.bbox
+        if any(o.label in ("table", "image", "chart") and 0 <= o.bbox[1] - y2 <= _CAPTION_GAP * unit
+               and min(x2, o.bbox[2]) > max(x1, o.bbox[0]) for o in regions):
+            out[i] = dataclasses.replace(r, label="figure_title", cls_id=LABELS.index("figure_title"))
+    return out
 
 
 def equations_not_furniture(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

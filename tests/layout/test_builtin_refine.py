@@ -1129,3 +1129,18 @@ def test_a_numbered_footnote_under_its_separator_stays_text() -> None:
     layer, regions = _first_page(note_gap=400, mark="1")
     out = refine_builtin(regions, evidence(layer))
     assert [r.label for r in out] == ["text", "reference_content"]
+
+
+def test_a_caption_along_the_top_edge_over_its_table_is_no_running_head() -> None:
+    # A landscape table's page turned upright: its caption runs along the top edge, beside
+    # the page number, where the model sees a running head.
+    rows = [("Unit", "Age", "Thickness"), ("C4", "Pliocene", "0-0.3"), ("C3", "Miocene", "0-0.4")]
+    draw = [(40, 30, "36"), (70, 30, "Table 1. Summary of the seismic units")]
+    draw += [(x, 60 + 14 * i, t) for i, row in enumerate(rows)
+             for x, t in zip((70, 250, 400), row, strict=True)]
+    layer = page_of(draw)
+    regions = [Region("header", px(35, 20, 50, 34), 0.8, 7),
+               Region("header", px(65, 20, 300, 34), 0.8, 7),
+               Region("table", px(65, 48, 480, 96), 0.9, 6)]
+    out = refine_builtin(regions, evidence(layer))
+    assert [r.label for r in out if r.bbox[1] < px(0, 40, 0, 0)[1]] == ["header", "figure_title"]
