@@ -870,6 +870,10 @@ def captions_not_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> l
         first = min(words, key=lambda w: w[1][0])[0]
         if not caption_start(first):
             continue
+        # "Table 3-2 lists the nine built-in variables." is a sentence about the table.
+        tokens = first.split()
+        if len(tokens) >= 3 and not tokens[1].endswith((".", ":")) and tokens[2][:1].islower():
+            continue
         unit = _line_height([b for _, b in words])
         x1, _, x2, y2 = r.bbox
         if any(o.label in ("table", "image", "chart") and 0 <= o.bbox[1] - y2 <= _CAPTION_GAP * unit

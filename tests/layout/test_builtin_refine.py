@@ -1144,3 +1144,7 @@ def test_a_caption_along_the_top_edge_over_its_table_is_no_running_head() -> Non
                Region("table", px(65, 48, 480, 96), 0.9, 6)]
     out = refine_builtin(regions, evidence(layer))
     assert [r.label for r in out if r.bbox[1] < px(0, 40, 0, 0)[1]] == ["header", "figure_title"]
+    # A sentence about the table is no caption.
+    layer = page_of([(40, 30, "36"), (70, 30, "Table 1 lists the seismic units"), *draw[2:]])
+    out = refine_builtin(regions, evidence(layer))
+    assert "figure_title" not in [r.label for r in out]
