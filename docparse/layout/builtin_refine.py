@@ -68,9 +68,10 @@ def _gutter(evidence: LayoutEvidence) -> float:
 
 def refine_builtin(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
     """Tables found in the text layer and its ruled grids, prose "tables" relabelled,
-    tables joined to their row labels, displayed formulas found, big pictures on scans read, running heads completed, text no
-    box holds boxed, numbered cards read in their numbers' order, equation numbers read after
-    their equations."""
+    tables joined to their row labels and column headers, displayed formulas found, big
+    pictures on scans read, running heads completed, captions told from running heads,
+    unnumbered notes under a separator made footnotes, text no box holds boxed, numbered
+    cards read in their numbers' order, equation numbers read after their equations."""
     refined = ruled_tables(tables_outside_boxes(tables_from_text(regions, evidence), evidence), evidence)
     refined = text_in_pictures(prose_out_of_pictures(refined, evidence), evidence)
     refined = boxed_table_heads(table_heads(table_stubs(refined, evidence), evidence), evidence)
@@ -217,11 +218,12 @@ def boxed_table_heads(regions: Sequence[Region], evidence: LayoutEvidence) -> li
         if table.label != "table":
             continue
         tx1, ty1, tx2, _ = table.bbox
-        cells = [b for _, b in _words_in(evidence, table.bbox)]
+        inside = _words_in(evidence, table.bbox)
+        cells = [b for _, b in inside]
         if len(cells) < 2:
             continue
         unit = _line_height(cells)
-        columns = _column_spans(_words_in(evidence, table.bbox))
+        columns = _column_spans(inside)
         for j, head in enumerate(out):
             hx1, _, hx2, hy2 = head.bbox
             if (j == i or head.label not in _STUB_LABELS or not ty1 - _BOXED_HEAD_GAP * unit <= hy2 <= ty1 + 0.5 * unit

@@ -248,7 +248,7 @@ class PdfSource:
             text_layer = self._extract_text(page, scale, index + 1) if with_text_layer else None
             turned = 0
             if turn and text_layer is not None:
-                from docparse.textlayer.turn import sideways_turn  # type: ignore[import-not-found,unused-ignore]
+                from docparse.textlayer.turn import sideways_turn
 
                 turned = sideways_turn(text_layer)
             try:

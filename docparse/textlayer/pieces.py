@@ -206,16 +206,19 @@ def _piece(chars: Sequence[TextChar], size: float, spaced: Container[int] = froz
             anchor = c
     # Latin ligature glyphs ("ﬁ") and Arabic shaped forms spelt out, as in text blocks.
     text = "".join(parts)
-    if any("\ufb00" <= ch <= "\ufb06" or is_arabic_presentation_form(ch) for ch in text):
-        text = "".join(unicodedata.normalize("NFKC", ch)
-                       if "\ufb00" <= ch <= "\ufb06" or is_arabic_presentation_form(ch) else ch
-                       for ch in text)
+    if any(_spelt_out(ch) for ch in text):
+        text = "".join(unicodedata.normalize("NFKC", ch) if _spelt_out(ch) else ch for ch in text)
     return text, (
         min(c.bbox[0] for c in chars),
         min(c.bbox[1] for c in chars),
         max(c.bbox[2] for c in chars),
         max(c.bbox[3] for c in chars),
     )
+
+
+def _spelt_out(ch: str) -> bool:
+    """A Latin ligature glyph ("ﬁ") or an Arabic shaped form, which NFKC spells out."""
+    return "\ufb00" <= ch <= "\ufb06" or is_arabic_presentation_form(ch)
 
 
 def rotated_pieces(layer: TextLayerPage, box: Sequence[float]) -> list[tuple[str, Box]]:
