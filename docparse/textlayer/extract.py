@@ -10,7 +10,10 @@ What the extractor decides, and why:
 * ``render_mode`` is the *effective* one: 3 (invisible) for text MuPDF reports as neither
   filled nor stroked (PDF modes 3 and 7), for fully transparent text, and for text painted
   over later by a large opaque raster image (old scans put their OCR text under the page
-  image; a soft-masked image such as a transparent watermark hides nothing).
+  image). An image that lets the page show through hides nothing: a soft-masked one, or one
+  drawn with a fill opacity below one (a watermark or an "APPROVED" stamp laid over the text
+  by a stamping tool, which sets the opacity in the graphics state). Only the parallelogram
+  a rotated image covers hides text, not its upright bounding box.
   The rawdict ``char_flags`` carry the fill/stroke bits; ``get_texttrace`` would too, but
   costs a second pass and cannot be matched to rawdict spans reliably.
 * Unmapped glyphs (no Unicode, e.g. a font without ToUnicode and with private glyph names)
@@ -26,6 +29,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from docparse.geometry import Box, area
@@ -68,7 +72,7 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
     m = mu.rotation_matrix
     affine: Affine = (m.a * scale, m.b * scale, m.c * scale, m.d * scale, m.e * scale, m.f * scale)
     width, height = float(raw["width"]), float(raw["height"])
-    hidden = _hidden_text_regions(log, width * height, lambda: _image_masks(mu, log))
+    hidden = _hidden_text_regions(log, width * height, lambda: _image_draws(mu, log))
     lines: list[TextLine] = []
     for block in raw["blocks"]:
         for line in block.get("lines", ()):
@@ -251,19 +255,33 @@ def _render_mode(span: dict[str, Any], hidden: Sequence[Box]) -> int:
     return 1 if painted == _STROKED else 0
 
 
+#: An image drawn with at least this fill opacity is opaque (MuPDF passes 1.0 as a float).
+_OPAQUE = 0.99
+
+
+@dataclass(frozen=True)
+class _ImageDraw:
+    """One image as drawn: whether the page shows through it, and the corners of the unit
+    square through its matrix (unrotated page space, the bbox log's), in order around."""
+
+    see_through: bool
+    corners: tuple[tuple[float, float], ...]
+
+
 def _hidden_text_regions(
     log: Sequence[tuple[str, Sequence[float]]],
     page_area: float,
-    masks: Callable[[], Sequence[bool]],
+    draws: Callable[[], Sequence[_ImageDraw] | None],
 ) -> list[Box]:
     """Boxes of text drawn before a large opaque image that covers them (unrotated page
-    space). Images with a soft mask (transparent watermarks, overlays) hide nothing.
-    ``masks`` gives, per image of the log in drawing order, whether it has a soft mask; it is
-    only called when a large image follows some text."""
+    space). ``draws`` gives every image of the log in drawing order (None when they could not
+    be matched with the log: each large image then hides what its box holds); it is only
+    called when a large image follows some text."""
     regions: list[Box] = []
     texts: list[Box] = []
     image_no = -1
-    known: Sequence[bool] | None = None
+    known: Sequence[_ImageDraw] | None = None
+    asked = False
     for kind, raw in log:
         box = (float(raw[0]), float(raw[1]), float(raw[2]), float(raw[3]))
         if kind.endswith("-text"):
@@ -274,28 +292,81 @@ def _hidden_text_regions(
         image_no += 1
         if not texts or area(box) < _COVERING_IMAGE * page_area:
             continue
-        known = masks() if known is None else known
-        if image_no < len(known) and known[image_no]:
+        if not asked:
+            known, asked = draws(), True
+        draw = known[image_no] if known is not None and image_no < len(known) else None
+        if draw is not None and draw.see_through:
             continue
         kept: list[Box] = []
         for t in texts:
             cx, cy = (t[0] + t[2]) / 2, (t[1] + t[3]) / 2
-            inside = box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
+            if draw is not None:
+                inside = _in_convex(draw.corners, cx, cy)
+            else:
+                inside = box[0] <= cx <= box[2] and box[1] <= cy <= box[3]
             (regions if inside else kept).append(t)
         texts = kept
     return regions
 
 
-def _image_masks(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[bool]:
-    """Soft-mask flag of each image drawn on the page, in the bbox log's order.
+def _in_convex(corners: Sequence[tuple[float, float]], x: float, y: float) -> bool:
+    """Whether ``(x, y)`` lies in the convex polygon ``corners`` (either winding, edges in).
 
-    ``get_image_info`` lists images in drawing order like the log; if the two disagree in
-    length (an image MuPDF skipped in one of them), no image is known to be masked."""
+    >>> _in_convex([(0, 0), (10, 0), (10, 10), (0, 10)], 5, 10)
+    True
+    >>> _in_convex([(5, 0), (10, 5), (5, 10), (0, 5)], 1, 1)
+    False
+    """
+    sign = 0.0
+    for i, (ax, ay) in enumerate(corners):
+        bx, by = corners[(i + 1) % len(corners)]
+        cross = (bx - ax) * (y - ay) - (by - ay) * (x - ax)
+        if cross * sign < -1e-9:
+            return False
+        if cross:
+            sign = cross
+    return True
+
+
+def _image_draws(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[_ImageDraw] | None:
+    """Every image the page draws, in the bbox log's order, or None if they do not match it.
+
+    A device run over the page (as the bbox log's own) gives each image's fill opacity and
+    matrix; ``get_image_info`` its soft mask. The page runs unrotated, as for the bbox log."""
+    import pymupdf
+
+    mu = pymupdf.mupdf
+
+    class _Images(mu.FzDevice2):  # type: ignore[misc, name-defined]
+        def __init__(self) -> None:
+            super().__init__()
+            self.use_virtual_fill_image()
+            self.seen: list[tuple[float, tuple[float, ...]]] = []
+
+        def fill_image(self, ctx: Any, image: Any, ctm: Any, alpha: float, params: Any) -> None:
+            self.seen.append((float(alpha), (ctm.a, ctm.b, ctm.c, ctm.d, ctm.e, ctm.f)))
+
+    rotation = page.rotation
+    if rotation:
+        page.set_rotation(0)
+    try:
+        device = _Images()
+        mu.fz_run_page(page.this, device, mu.FzMatrix(), mu.FzCookie())
+        mu.fz_close_device(device)
+    finally:
+        if rotation:
+            page.set_rotation(rotation)
     infos: list[dict[str, Any]] = page.get_image_info()
     count = sum(1 for kind, _ in log if kind == "fill-image")
-    if len(infos) != count:
-        return []
-    return [bool(info.get("has-mask")) for info in infos]
+    if len(device.seen) != count:
+        return None
+    masked = [bool(i.get("has-mask")) for i in infos] if len(infos) == count else [False] * count
+    out: list[_ImageDraw] = []
+    for (alpha, (a, b, c, d, e, f)), mask in zip(device.seen, masked, strict=True):
+        corners = tuple((a * x + c * y + e, b * x + d * y + f)
+                        for x, y in ((0, 0), (1, 0), (1, 1), (0, 1)))
+        out.append(_ImageDraw(see_through=mask or alpha < _OPAQUE, corners=corners))
+    return out
 
 
 def image_coverage(boxes: Iterable[Sequence[float]], width: float, height: float) -> float:

@@ -9,6 +9,7 @@ from textlayer_pdfs import (
     render_modes,
     scanned_page,
     slide_with_background,
+    stamped_page,
     transparent_watermark,
     type3_without_tounicode,
 )
@@ -105,6 +106,25 @@ def test_text_under_a_transparent_watermark_stays_visible() -> None:
     layer = extract_page(open_pdf(transparent_watermark())[0], 1.0)
     assert layer.image_coverage == pytest.approx(1.0)
     assert _span_texts(layer) == {"Body text under a watermark": 0}
+
+
+def test_an_opaque_stamp_hides_the_text_under_it() -> None:
+    layer = extract_page(open_pdf(stamped_page())[0], 1.0)
+    assert _span_texts(layer) == {"Under the stamp": 3, "In the corner": 0}
+
+
+def test_text_under_a_stamp_drawn_with_opacity_stays_visible() -> None:
+    # Stamping tools set the fill opacity in the graphics state (/ca), not a soft mask.
+    layer = extract_page(open_pdf(stamped_page(alpha=0.78))[0], 1.0)
+    assert _span_texts(layer) == {"Under the stamp": 0, "In the corner": 0}
+
+
+def test_a_turned_stamp_hides_only_what_it_covers() -> None:
+    # The corner text lies in the turned stamp's upright bounding box, not under the stamp.
+    layer = extract_page(open_pdf(stamped_page(turn_degrees=30))[0], 1.0)
+    assert _span_texts(layer) == {"Under the stamp": 3, "In the corner": 0}
+    layer = extract_page(open_pdf(stamped_page(turn_degrees=30, alpha=0.5))[0], 1.0)
+    assert _span_texts(layer) == {"Under the stamp": 0, "In the corner": 0}
 
 
 def test_text_over_a_background_picture_stays_visible() -> None:

@@ -121,3 +121,33 @@ def slide_with_background() -> bytes:
     page.insert_image(page.rect, pixmap=grey_pixmap(), keep_proportion=False)
     page.insert_text((20, 50), "Quarterly results", fontsize=14)
     return bytes(doc.tobytes())
+
+
+def stamped_page(*, alpha: float = 1.0, turn_degrees: float = 0.0) -> bytes:
+    """Born-digital text, then a stamp image drawn over most of the page, as stamping tools
+    do: with the fill opacity ``alpha`` set in the graphics state (no soft mask), turned by
+    ``turn_degrees`` about the page's centre. "Under the stamp" lies at the centre; "In the
+    corner" near the top-left corner of the turned stamp's upright bounding box, outside
+    the stamp itself."""
+    import math
+
+    t = math.radians(turn_degrees)
+    w, h = 240.0, 140.0
+    a, b, c, d = w * math.cos(t), w * math.sin(t), -h * math.sin(t), h * math.cos(t)
+    # The unit square's centre (0.5, 0.5) lands on the page's centre (150, 100).
+    e, f = 150 - (a + c) / 2, 100 - (b + d) / 2
+    content = (
+        b"BT /F1 10 Tf 95 97 Td (Under the stamp) Tj ET "
+        b"BT /F1 8 Tf 40 180 Td (In the corner) Tj ET "
+        b"q /GS0 gs %.4f %.4f %.4f %.4f %.4f %.4f cm /Im0 Do Q" % (a, b, c, d, e, f)
+    )
+    pixels = b"\x60\xa0\xa0\x60"
+    image = (b"<< /Type /XObject /Subtype /Image /Width 2 /Height 2 /ColorSpace /DeviceGray "
+             b"/BitsPerComponent 8 /Length %d >>\nstream\n" % len(pixels) + pixels + b"\nendstream")
+    data = raw_pdf(content, b"/F1 5 0 R", [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", image])
+    return data.replace(
+        b"/Font << /F1 5 0 R >>",
+        b"/Font << /F1 5 0 R >> /XObject << /Im0 6 0 R >> /ExtGState << /GS0 << /ca %.2f >> >>"
+        % alpha,
+    )
