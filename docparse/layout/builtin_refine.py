@@ -1865,13 +1865,18 @@ def text_in_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
     words of a table of contents or a list, in one or more columns) is text: relabelled when
     the text is most of the box, or followed by a ``text`` region over the text when a graphic
     (a logo, a screenshot) takes the rest. Charts and diagrams keep their labels unread: few
-    rows, or rows broken into many pieces."""
+    rows, or rows broken into many pieces. Where other blocks stand inside the picture (a
+    stamp laid over paragraphs, two of them boxed as text), the text covers the rest of it,
+    and is read where it stands among them."""
     if evidence.text_layer is None:
         return list(regions)
     from docparse.labels import TEXT_LIKE_LABELS
     from docparse.textlayer.tables import columns_of, hull, rows_of
 
     out: list[Region] = []
+    # Text read out of a picture that other blocks stand in (a stamp over paragraphs): it
+    # goes where it stands among them, not right after the picture.
+    among: list[tuple[Region, Region]] = []
     for r in regions:
         if r.label != "image":
             out.append(r)
@@ -1885,7 +1890,11 @@ def text_in_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             out.append(r)
             continue
         covered = sum(area(hull(row)) for row in rows_of(pieces))
-        if covered < _TEXT_PICTURE_COVERAGE * area(r.bbox):
+        # Only the part of the picture no reader inside it holds has this text to cover (a
+        # stamp laid over a page's paragraphs, boxed as one picture with two of them).
+        own = max(area(r.bbox) - sum(intersection(box, r.bbox) for box in readers),
+                  0.1 * area(r.bbox))
+        if covered < _TEXT_PICTURE_COVERAGE * own:
             out.append(r)
             continue
         lines = 0
@@ -1905,8 +1914,14 @@ def text_in_pictures(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             if len(texts) == 1:
                 texts = [Region("text", r.bbox, r.score, LABELS.index("text"), None)]
             out += texts
+        elif readers:
+            out.append(r)
+            among += [(r, t) for t in texts]
         else:
             out += [r, *texts]
+    for picture, text in among:
+        skip = [o is picture or o.label in FURNITURE_LABELS for o in out]
+        out.insert(insert_position([o.bbox for o in out], text.bbox, skip), text)
     return out
 
 

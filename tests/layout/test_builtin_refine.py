@@ -823,6 +823,27 @@ def test_a_footer_of_address_columns_in_a_picture_is_read_column_by_column() -> 
     assert "Vorstand" not in reads[0]
 
 
+def test_paragraphs_under_a_stamp_boxed_as_one_picture_are_read_in_their_place() -> None:
+    # An "APPROVED" stamp laid over a page of prose: the model boxes the stamp as a picture
+    # over three paragraphs, boxes two of them as text inside it, and the third not at all.
+    # The picture's unread lines cover little of it, but most of what the two text boxes do
+    # not hold: they are text, read between the paragraphs they stand between.
+    paragraphs = [100, 230, 360]
+    draw = [(60, top + 14 * i, PROSE[i % 4]) for top in paragraphs for i in range(8)]
+    draw += [(60, 500 + 14 * i, PROSE[i]) for i in range(3)]
+    layer = page_of(draw)
+    picture = Region("image", px(40, 120, 560, 470), 0.53, 3)
+    first = Region("text", px(55, 90, 540, 200), 0.8, 1)
+    second = Region("text", px(55, 220, 540, 330), 0.7, 1)
+    last = Region("text", px(55, 490, 540, 545), 0.9, 1)
+    out = refine_builtin([picture, first, second, last], evidence(layer))
+    assert [r.label for r in out] == ["image", "text", "text", "text", "text"]
+    assert out[:3] == [picture, first, second] and out[4] == last
+    read = text_in_box(layer, out[3].bbox).text
+    assert read.startswith("The committee met on Tuesday") and read.count("The committee") == 2
+    assert centre_in(out[3].bbox, px(40, 350, 560, 470))
+
+
 def test_a_diagram_keeps_its_labels_inside_the_picture() -> None:
     # A timeline legend: many short labels across each row cover much of the box, but they
     # are labels of a drawing, not lines of text.
