@@ -20,6 +20,7 @@ at an indented first line, or after a sentence that ended early on its row.
 from __future__ import annotations
 
 import itertools
+import math
 import re
 import statistics
 from collections.abc import Sequence
@@ -119,12 +120,73 @@ def text_in_box(
             selected.append((line.spans[0].direction, chars))
     if not selected:
         return BoxText("")
-    direction = _dominant_direction(selected)
+    # Lines at an angle to most of the box's text (a stamp's date laid across paragraphs,
+    # a margin note turned on its side) are read after it, each direction in its own frame:
+    # turned into the main frame they would cut its rows glyph by glyph.
+    groups: list[tuple[tuple[float, float], list[list[tuple[str, Box, float, bool, bool]]]]] = []
+    for direction, chars in sorted(selected, key=lambda item: -_weight(item[0], selected)):
+        for known, members in groups:
+            if _same_direction(known, direction):
+                members.append(chars)
+                break
+        else:
+            groups.append((direction, [chars]))
+    parts = [_assembled(members, direction, (bx0, by0, bx1, by1)) for direction, members in groups]
+    parts = [part for part in parts if part.chars]
+    if not parts:
+        return BoxText("")
+    if len(parts) == 1:
+        return parts[0]
+    boxes = [part.text_bbox for part in parts if part.text_bbox is not None]
+    return BoxText(
+        text="\n".join(part.text for part in parts if part.text),
+        chars=sum(part.chars for part in parts),
+        invisible=sum(part.invisible for part in parts),
+        unmapped=sum(part.unmapped for part in parts),
+        orphans=sum(part.orphans for part in parts),
+        rows=sum(part.rows for part in parts),
+        ink_area=sum(part.ink_area for part in parts),
+        row_area=sum(part.row_area for part in parts),
+        text_bbox=(min(b[0] for b in boxes), min(b[1] for b in boxes),
+                   max(b[2] for b in boxes), max(b[3] for b in boxes)),
+    )
+
+
+#: Lines whose directions differ by more than this angle are read apart (degrees; a scan's
+#: OCR layer wavers by a degree or two, a stamp or a turned note is set well askew).
+_ASKEW_DEGREES = 8.0
+
+
+def _same_direction(a: tuple[float, float], b: tuple[float, float]) -> bool:
+    """Whether two unit writing directions lie within :data:`_ASKEW_DEGREES` of each other.
+
+    >>> _same_direction((1.0, 0.0), (0.999, 0.04))
+    True
+    >>> _same_direction((1.0, 0.0), (0.97, -0.22))
+    False
+    """
+    return a[0] * b[0] + a[1] * b[1] >= math.cos(math.radians(_ASKEW_DEGREES))
+
+
+def _weight(direction: tuple[float, float],
+            selected: Sequence[tuple[tuple[float, float], Sequence[object]]]) -> int:
+    """Characters written in about ``direction``: the main direction has the most."""
+    return sum(len(chars) for d, chars in selected if _same_direction(d, direction))
+
+
+def _assembled(
+    selected: Sequence[Sequence[tuple[str, Box, float, bool, bool]]],
+    direction: tuple[float, float],
+    bbox: Box,
+) -> BoxText:
+    """The lines ``selected`` (their characters), all written in about ``direction``, as
+    the text of the box ``bbox``."""
+    bx0, by0, bx1, by1 = bbox
     pieces: list[Piece] = []
     counts = [0, 0, 0]  # chars, invisible, unmapped
     ink = 0.0
     hull = [bx1, by1, bx0, by0]
-    for _, chars in selected:
+    for chars in selected:
         glyphs: list[Glyph] = []
         for c, box, size, invisible, unmapped in chars:
             glyphs.append(_to_frame(c, box, size, direction))
@@ -230,20 +292,23 @@ def _select(
     return out
 
 
-def _dominant_direction(
-    selected: Sequence[tuple[tuple[float, float], Sequence[object]]],
-) -> tuple[float, float]:
-    weight: dict[tuple[float, float], int] = {}
-    for direction, chars in selected:
-        weight[direction] = weight.get(direction, 0) + len(chars)
-    return max(weight.items(), key=lambda item: item[1])[0]
-
-
 def _to_frame(c: str, box: Box, size: float, direction: tuple[float, float]) -> Glyph:
     """Rotate a page box so that ``direction`` points along +x (rows stack along +y)."""
     cos, sin = direction
     if cos == 1.0 and sin == 0.0:
         return Glyph(c, box[0], box[1], box[2], box[3], size)
+    # Glyph boxes of askew text are upright hulls of the turned glyphs: turned back whole,
+    # neighbours would overlap and read as doubled glyphs. The glyph's own width and height
+    # follow from its hull's (W = w|cos| + h|sin|, H = w|sin| + h|cos|) away from 45 degrees.
+    ac, as_ = abs(cos), abs(sin)
+    det = ac * ac - as_ * as_
+    if min(ac, as_) > 1e-3 and abs(det) > 0.3:
+        big_w, big_h = box[2] - box[0], box[3] - box[1]
+        w, h = (big_w * ac - big_h * as_) / det, (big_h * ac - big_w * as_) / det
+        if w > 0 and h > 0:
+            cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+            fx, fy = cos * cx + sin * cy, -sin * cx + cos * cy
+            return Glyph(c, fx - w / 2, fy - h / 2, fx + w / 2, fy + h / 2, size)
     xs, ys = [], []
     for x, y in ((box[0], box[1]), (box[2], box[1]), (box[0], box[3]), (box[2], box[3])):
         xs.append(cos * x + sin * y)

@@ -379,3 +379,33 @@ def test_paired_single_quotes_are_one_double_quote() -> None:
     _write(page, [(60, 100, "The term \u2018\u2018corporate responsibility\u2019\u2019 is vague.")])
     assert text_in_box(_layer(page), PAGE).text == "The term \u201ccorporate responsibility\u201d is vague."
     doc.close()
+
+
+def _askew_stamp_page(paragraph: bool) -> TextLayerPage:
+    _doc, page = _new_page(400, 300)
+    if paragraph:
+        for i, text in enumerate(["Paragraph text runs under the stamp here",
+                                  "and goes on for another full line of",
+                                  "words until the end of the paragraph."]):
+            page.insert_text((40, 100 + 16 * i), text, fontsize=11)
+    origin = pymupdf.Point(80, 150)
+    page.insert_text(origin, "By Micle Lee at 9:30 pm, Jul 18, 2008", fontsize=13,
+                     morph=(origin, pymupdf.Matrix(13)))
+    return _layer(page)
+
+
+def test_askew_line_is_read_whole_in_its_own_frame() -> None:
+    # MuPDF's boxes of turned glyphs are their upright hulls: turned back whole, "ee" and
+    # "00" overlapped and read as one letter.
+    box = (0, 0, 400, 300)
+    assert text_in_box(_askew_stamp_page(False), box).text == "By Micle Lee at 9:30 pm, Jul 18, 2008"
+
+
+def test_askew_line_across_a_paragraph_is_read_after_it() -> None:
+    found = text_in_box(_askew_stamp_page(True), (0, 0, 400, 300))
+    assert found.text == (
+        "Paragraph text runs under the stamp here and goes on for another full line of "
+        "words until the end of the paragraph.\nBy Micle Lee at 9:30 pm, Jul 18, 2008"
+    )
+    assert found.rows == 4
+
