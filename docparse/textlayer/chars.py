@@ -157,8 +157,44 @@ def row_text(glyphs: Sequence[Glyph]) -> RowText:
     clusters = _with_spaces(bases)
     rtl = is_rtl_text("".join(c for c in clusters))
     if any(unicodedata.bidirectional(c[:1]) in _RTL_CLASSES for c in clusters if c):
+        if rtl:
+            clusters = _latin_word_spaces(clusters)
         clusters = visual_to_logical(clusters, rtl=rtl)
     return RowText(clean_text("".join(clusters)), orphans, rtl)
+
+
+def _latin_word_spaces(clusters: Sequence[str]) -> list[str]:
+    """A right-to-left row (visual order) with the space typed after a Latin word put back
+    after it.
+
+    The bidi algorithm shows a space typed between a Latin word and the Arabic word after it
+    on the Latin word's right, next to the Arabic letter before it (``وPython ميزات`` is
+    drawn ``ميزات|Python |و``): read back as drawn, the two words after it touch. A Latin
+    word does not run into the Arabic word after it, while an Arabic prefix (the
+    conjunction و) does cling to the Latin word before it; so where a Latin word touches an
+    Arabic letter on its left and has a space on its right before another Arabic letter, the
+    space goes to its left.
+
+    >>> "".join(_latin_word_spaces(list("تازيمPython و")))
+    'تازيم Pythonو'
+    """
+    items = list(clusters)
+    kinds = ["L" if c[:1].isalpha() and unicodedata.bidirectional(c[:1]) == "L"
+             else "R" if unicodedata.bidirectional(c[:1]) in _RTL_CLASSES
+             else " " if c.isspace() else "n" for c in items]
+    i = 1
+    while i < len(items):
+        if kinds[i] == "L" and kinds[i - 1] == "R":
+            j = i
+            while j < len(items) and kinds[j] == "L":
+                j += 1
+            if j + 1 < len(items) and kinds[j] == " " and kinds[j + 1] == "R":
+                items.insert(i, items.pop(j))
+                kinds.insert(i, kinds.pop(j))
+            i = j + 1
+            continue
+        i += 1
+    return items
 
 
 def is_arabic_presentation_form(ch: str) -> bool:

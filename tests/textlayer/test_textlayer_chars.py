@@ -28,3 +28,18 @@ def test_a_combining_accent_with_no_advance_joins_the_letter_before_it() -> None
     assert row_text(glyphs).text == "Zoë l"
     glyphs = _row(("e", 15), ("\u0301", 0), ("l", 6), ("e", 15))
     assert row_text(glyphs).text == "éle"
+
+
+def test_the_space_after_a_latin_word_in_arabic_text_goes_back_after_it() -> None:
+    # "... R وPython ميزات" as Word draws it (docling-parse's right_to_left.pdf): the space
+    # typed after "Python" is shown on its right, next to the conjunction "و" that clings to
+    # it, and "ميزات" touches its "P". Read as drawn: "R و Pythonميزات".
+    visual = [*((c, 5.0) for c in "تازيم"), *((c, 6.0) for c in "Python"), (" ", 3.0),
+              ("و", 5.0), (" ", 3.0), ("R", 8.0), (" ", 3.0), *((c, 5.0) for c in "نم")]
+    assert row_text(_row(*visual)).text == "من R وPython ميزات"
+    # Spaced on both sides, or a number against the next word ("2020م"), nothing moves.
+    visual = [*((c, 5.0) for c in "تازيم"), (" ", 3.0), *((c, 6.0) for c in "Python"),
+              (" ", 3.0), *((c, 5.0) for c in "نم")]
+    assert row_text(_row(*visual)).text == "من Python ميزات"
+    visual = [("م", 5.0), *((c, 6.0) for c in "2020"), (" ", 3.0), *((c, 5.0) for c in "يف")]
+    assert row_text(_row(*visual)).text == "في 2020م"
