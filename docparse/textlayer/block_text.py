@@ -23,6 +23,7 @@ import itertools
 import math
 import re
 import statistics
+import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -120,13 +121,15 @@ def text_in_box(
             selected.append((line.spans[0].direction, chars))
     if not selected:
         return BoxText("")
-    # Lines at an angle to most of the box's text (a stamp's date laid across paragraphs,
-    # a margin note turned on its side) are read after it, each direction in its own frame:
-    # turned into the main frame they would cut its rows glyph by glyph.
+    # Lines askew to most of the box's text (a stamp's date laid across paragraphs) are read
+    # after it, each direction in its own frame: turned into the main frame they would cut
+    # its rows glyph by glyph.
+    # Lines along the page's other axis stay with the box's text: a table's column header
+    # set on its side is read where it stands.
     groups: list[tuple[tuple[float, float], list[list[tuple[str, Box, float, bool, bool]]]]] = []
     for direction, chars in sorted(selected, key=lambda item: -_weight(item[0], selected)):
         for known, members in groups:
-            if _same_direction(known, direction):
+            if _same_direction(known, direction) or not (_askew(direction) or _askew(known)):
                 members.append(chars)
                 break
         else:
@@ -166,6 +169,15 @@ def _same_direction(a: tuple[float, float], b: tuple[float, float]) -> bool:
     False
     """
     return a[0] * b[0] + a[1] * b[1] >= math.cos(math.radians(_ASKEW_DEGREES))
+
+
+def _askew(direction: tuple[float, float]) -> bool:
+    """Whether a writing direction runs along neither page axis (by over the same angle).
+
+    >>> _askew((0.0, -1.0)), _askew((0.97, -0.22))
+    (False, True)
+    """
+    return min(abs(direction[0]), abs(direction[1])) >= math.sin(math.radians(_ASKEW_DEGREES))
 
 
 def _weight(direction: tuple[float, float],
@@ -381,6 +393,23 @@ def _wrapped(rows: Sequence[_Row]) -> bool:
     return full >= 0.5 * (len(rows) - 1)
 
 
+#: A row in type this much larger than the next one, ending early, is a heading over it.
+_HEADING_SIZE = 1.12
+
+
+def _wordy(text: str) -> bool:
+    """Words, not math: no mathematical symbol, and letters for most of the characters (a
+    formula's row is larger for its radicals and operators, not for being a heading).
+
+    >>> _wordy("AGL 2013 Financial Calendar"), _wordy("1 −ᾱt"), _wordy("U ⊆ V")
+    (True, False, False)
+    """
+    visible = [ch for ch in text if not ch.isspace()]
+    if not visible or any(unicodedata.category(ch) == "Sm" for ch in visible):
+        return False
+    return sum(ch.isalpha() for ch in visible) >= 0.6 * len(visible)
+
+
 def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float) -> bool:
     size = min(prev.size, row.size)
     centre_step = (row.y0 + row.y1 - prev.y0 - prev.y1) / 2
@@ -415,7 +444,12 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
     # CJK breaks a line between any two characters: its next "word" is one character.
     first_word = row.text[:1] if is_cjk(row.text[:1] or " ") else row.text.split(" ", 1)[0]
     char_w = (prev.x1 - prev.x0) / max(1, len(prev.text))
-    return prev.text[-1:] in ".!?:;。！？：；" and end_gap > (len(first_word) + 2) * char_w
+    ends_early = end_gap > (len(first_word) + 2) * char_w
+    # A line in larger type that ends early is a heading run into the box ("About A-PDF
+    # Watermark" over its paragraph): a sentence's end is no test, headings have none.
+    if ends_early and prev.size >= _HEADING_SIZE * row.size and _wordy(prev.text):
+        return True
+    return prev.text[-1:] in ".!?:;。！？：；" and ends_early
 
 
 def _glue(left: str, right: str) -> str:

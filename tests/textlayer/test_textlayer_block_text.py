@@ -409,3 +409,31 @@ def test_askew_line_across_a_paragraph_is_read_after_it() -> None:
     )
     assert found.rows == 4
 
+
+def test_a_short_line_in_larger_type_over_a_paragraph_is_its_own() -> None:
+    # A run-in heading the layout box holds with its paragraph; no full stop ends it.
+    _doc, page = _new_page(400, 300)
+    page.insert_text((40, 60), "About the Watermark Tool", fontsize=10.5, fontname="hebo")
+    body = ["The tool is a fast desktop utility program that lets you",
+            "add images, texts and shapes as watermarks to a batch of",
+            "documents at once."]
+    for i, text in enumerate(body):
+        page.insert_text((40, 78 + 14 * i), text, fontsize=9, fontname="tiro")
+    read = text_in_box(_layer(page), (30, 40, 380, 130)).text
+    assert read == "About the Watermark Tool\n" + " ".join(body)
+    # The same line in the body's type runs on into the paragraph.
+    _doc, page = _new_page(400, 300)
+    for i, text in enumerate(["About the Watermark Tool", *body]):
+        page.insert_text((40, 64 + 14 * i), text, fontsize=9, fontname="tiro")
+    assert text_in_box(_layer(page), (30, 40, 380, 130)).text == " ".join(
+        ["About the Watermark Tool", *body])
+
+
+def test_a_header_set_on_its_side_is_read_where_it_stands() -> None:
+    # A table header row with one column header turned 90 degrees (pdfplumber's issue-90
+    # scoresheet): the page's other axis is no stamp; it stays in the row.
+    _doc, page = _new_page(400, 300)
+    page.insert_text((40, 100), "Executed", fontsize=9)
+    page.insert_text((100, 104), "Info", fontsize=9, rotate=90)
+    page.insert_text((120, 100), "Base", fontsize=9)
+    assert text_in_box(_layer(page), (30, 70, 200, 110)).text == "Executed Info Base"
