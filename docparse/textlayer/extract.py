@@ -21,12 +21,16 @@ What the extractor decides, and why:
   MuPDF returns raw codes that look like ordinary letters, and rawdict only flags the span.
   Each span counts its U+FFFD and NUL characters in ``unmapped``.
 * Ligatures stay single characters (one glyph box); :mod:`block_text` expands them.
+* Left out: a tiled text watermark (translucent lines repeated askew across the page) and
+  spans whose glyph boxes are absurdly tall for their size (a broken Type3 font, whose
+  text is broken too): the blocks they fall in are read as if the layer had no text there.
 * ``image_coverage`` is the union of raster-image boxes over the page area, from MuPDF's
   bbox log, which also gives the drawing order the under-image test needs.
 """
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -73,12 +77,15 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
     affine: Affine = (m.a * scale, m.b * scale, m.c * scale, m.d * scale, m.e * scale, m.f * scale)
     width, height = float(raw["width"]), float(raw["height"])
     hidden = _hidden_text_regions(log, width * height, lambda: _image_draws(mu, log))
+    raw_lines = [line for block in raw["blocks"] for line in block.get("lines", ())]
+    watermark = _tiled_watermark(raw_lines)
     lines: list[TextLine] = []
-    for block in raw["blocks"]:
-        for line in block.get("lines", ()):
-            converted = _line(line, affine, hidden, scale)
-            if converted is not None:
-                lines.append(converted)
+    for line in raw_lines:
+        if id(line) in watermark:
+            continue
+        converted = _line(line, affine, hidden, scale)
+        if converted is not None:
+            lines.append(converted)
     rect = mu.rect
     return TextLayerPage(
         width=float(rect.width) * scale,
@@ -206,6 +213,36 @@ def _rawdict(page: Any, flags: int = _TEXT_FLAGS) -> dict[str, Any]:
     return raw
 
 
+#: A line further than this from both page axes (sine of 8 degrees) is askew.
+_ASKEW_SINE = 0.14
+#: Translucent askew lines of one direction from this many on are a tiled watermark.
+_WATERMARK_LINES = 3
+
+
+def _tiled_watermark(lines: Sequence[dict[str, Any]]) -> set[int]:
+    """``id`` of the lines that tile a text watermark over the page ("www.example.com" or
+    "DRAFT" repeated at an angle): translucent lines, askew, at least three in one
+    direction. A single askew line (a stamp's date, one "Secret" across the page) stays.
+
+    >>> mark = {"dir": (0.93, -0.36), "spans": [{"alpha": 112, "chars": [{"c": "w"}]}]}
+    >>> len(_tiled_watermark([dict(mark) for _ in range(3)]))
+    3
+    >>> len(_tiled_watermark([dict(mark) for _ in range(2)]))
+    0
+    """
+    by_direction: dict[int, list[int]] = {}
+    for line in lines:
+        dx, dy = line["dir"]
+        spans = [span for span in line["spans"] if span.get("chars")]
+        if min(abs(dx), abs(dy)) < _ASKEW_SINE or not spans:
+            continue
+        if all(span.get("alpha", 255) < 255 for span in spans):
+            # Two-degree bins: one watermark's lines differ in the last digits only.
+            key = round(math.degrees(math.atan2(dy, dx)) / 2)
+            by_direction.setdefault(key, []).append(id(line))
+    return {i for ids in by_direction.values() if len(ids) >= _WATERMARK_LINES for i in ids}
+
+
 def _line(
     line: dict[str, Any], affine: Affine, hidden: Sequence[Box], scale: float
 ) -> TextLine | None:
@@ -217,7 +254,7 @@ def _line(
     spans: list[TextSpan] = []
     for span in line["spans"]:
         raw_chars = span["chars"]
-        if not raw_chars:
+        if not raw_chars or _absurd_metrics(span):
             continue
         chars = tuple(TextChar(ch["c"], _transform(ch["bbox"], affine)) for ch in raw_chars)
         text = "".join(ch.c for ch in chars)
@@ -238,6 +275,27 @@ def _line(
         return None
     return TextLine(spans=tuple(spans), bbox=_transform(line["bbox"], affine),
                     vertical=bool(line.get("wmode", 0)))
+
+
+#: Glyph boxes taller than this many times the font size come from a broken font (a Type3
+#: font whose matrix and box disagree a thousandfold); the tallest real ones, Cambria Math's,
+#: are under six.
+_ABSURD_HEIGHT = 20.0
+
+
+def _absurd_metrics(span: dict[str, Any]) -> bool:
+    """Whether the span's glyph boxes are absurdly tall for its size: its font is broken,
+    and so, in the PDFs that have one, is its text (letters mapped to spaces), which is then
+    left to OCR like any text the layer lacks.
+
+    >>> _absurd_metrics({"size": 0.12, "chars": [{"bbox": (0, -19, 7, 101)}]})
+    True
+    >>> _absurd_metrics({"size": 10.0, "chars": [{"bbox": (0, 0, 6, 56)}]})
+    False
+    """
+    size = float(span.get("size", 0.0))
+    heights = sorted(ch["bbox"][3] - ch["bbox"][1] for ch in span["chars"])
+    return size > 0 and heights[len(heights) // 2] > _ABSURD_HEIGHT * size
 
 
 def _render_mode(span: dict[str, Any], hidden: Sequence[Box]) -> int:

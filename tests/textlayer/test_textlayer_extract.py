@@ -11,7 +11,9 @@ from textlayer_pdfs import (
     slide_with_background,
     stamped_page,
     transparent_watermark,
+    type3_with_absurd_box,
     type3_without_tounicode,
+    watermarked_page,
 )
 
 from docparse.textlayer.extract import extract_page, image_coverage
@@ -125,6 +127,21 @@ def test_a_turned_stamp_hides_only_what_it_covers() -> None:
     assert _span_texts(layer) == {"Under the stamp": 3, "In the corner": 0}
     layer = extract_page(open_pdf(stamped_page(turn_degrees=30, alpha=0.5))[0], 1.0)
     assert _span_texts(layer) == {"Under the stamp": 0, "In the corner": 0}
+
+
+def test_a_tiled_text_watermark_is_left_out() -> None:
+    layer = extract_page(open_pdf(watermarked_page(3))[0], 1.0)
+    assert _span_texts(layer) == {"Body text of the page": 0, "and its second line": 0}
+    # One askew line (a stamp's date, a single "Secret") is no tiling: it stays.
+    layer = extract_page(open_pdf(watermarked_page(1))[0], 1.0)
+    assert "www.example.com" in _span_texts(layer)
+
+
+def test_text_in_a_font_with_absurd_glyph_boxes_is_left_to_ocr() -> None:
+    # A broken Type3 font (gnarly olmOCR test PDF: boxes 1000 times the type size, and
+    # "c" mapped to a space): its text is not trusted, the page's other text is.
+    layer = extract_page(open_pdf(type3_with_absurd_box())[0], 1.0)
+    assert _span_texts(layer) == {"Readable words": 0}
 
 
 def test_text_over_a_background_picture_stays_visible() -> None:

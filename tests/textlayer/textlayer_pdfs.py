@@ -151,3 +151,33 @@ def stamped_page(*, alpha: float = 1.0, turn_degrees: float = 0.0) -> bytes:
         b"/Font << /F1 5 0 R >> /XObject << /Im0 6 0 R >> /ExtGState << /GS0 << /ca %.2f >> >>"
         % alpha,
     )
+
+
+def watermarked_page(marks: int) -> bytes:
+    """Two lines of body text under ``marks`` translucent copies of "www.example.com" set
+    at 20 degrees across the page, as a watermarking tool tiles them."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=300, height=300)
+    page.insert_text((20, 60), "Body text of the page", fontsize=11)
+    page.insert_text((20, 80), "and its second line", fontsize=11)
+    for i in range(marks):
+        origin = pymupdf.Point(30, 120 + 50 * i)
+        page.insert_text(origin, "www.example.com", fontsize=24, fill_opacity=0.4,
+                         morph=(origin, pymupdf.Matrix(20)))
+    return bytes(doc.tobytes())
+
+
+def type3_with_absurd_box() -> bytes:
+    """A Type3 font whose FontBBox is three hundred times too tall (its glyph boxes come out
+    thousands of points high) drawing "ABBA", above a line of Helvetica."""
+    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
+    stream = b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream"
+    font = (
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 300000] "
+        b"/FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /A 7 0 R /B 8 0 R >> "
+        b"/Encoding << /Type /Encoding /Differences [65 /A /B] >> "
+        b"/FirstChar 65 /LastChar 66 /Widths [600 600] /Resources << >> >>"
+    )
+    helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
+    content = b"BT /F1 12 Tf 20 150 Td (ABBA) Tj ET BT /F2 12 Tf 20 100 Td (Readable words) Tj ET"
+    return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [font, helvetica, stream, stream])
