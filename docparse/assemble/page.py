@@ -16,7 +16,7 @@ from docparse.document import (
     Page,
 )
 from docparse.geometry import insert_position, same_row
-from docparse.labels import FURNITURE_LABELS
+from docparse.labels import FURNITURE_LABELS, SKIP_ORDER_LABELS
 from docparse.layout import Region
 
 
@@ -129,14 +129,19 @@ def assemble_page(
         else:
             assert maybe_extra is not None
             extra = maybe_extra
-            running += 1
+            # Furniture found outside the boxes (a disclaimer at the page's foot) takes no
+            # place in the reading order, as the layout's own furniture does not.
+            extra_order: int | None = None
+            if extra.label not in SKIP_ORDER_LABELS:
+                running += 1
+                extra_order = running
             blocks.append(
                 Block(
                     block_label=extra.label,
                     block_content=extra.content,
                     block_bbox=bbox,
                     block_id=idx,
-                    block_order=running,
+                    block_order=extra_order,
                     group_id=idx,
                     order=idx,
                     source=extra.source,

@@ -26,24 +26,27 @@ COVERED = 0.5
 
 
 
-def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> list[TextLine]:
+def _uncovered(layer: TextLayerPage, boxes: Sequence[Box]) -> tuple[list[TextLine], set[int]]:
+    """The visible level lines no box covers, and the ``id`` of those among them that lie in
+    the page's top or bottom margin in no more than body type (furniture on their own)."""
     visible = [line for line in layer.lines
                if any(s.text.strip() and s.render_mode != 3 for s in line.spans)]
     heights = sorted(line.bbox[3] - line.bbox[1] for line in visible)
     typical = heights[len(heights) // 2] if heights else 1.0
     out = []
+    margin: set[int] = set()
     for line in visible:
         dx, dy = line.spans[0].direction if line.spans else (1.0, 0.0)
         if abs(dy) > 0.2 * max(abs(dx), 1e-6):  # rotated or vertical side text
             continue
+        if any(inside_share(line.bbox, b) >= COVERED for b in boxes):
+            continue
         top, bottom = line.bbox[1], line.bbox[3]
         in_band = bottom < layer.height * MARGIN or top > layer.height * (1 - MARGIN)
         if in_band and bottom - top < BAND_TITLE_HEIGHT * typical:
-            continue
-        if any(inside_share(line.bbox, b) >= COVERED for b in boxes):
-            continue
+            margin.add(id(line))
         out.append(line)
-    return out
+    return out, margin
 
 
 def _group(lines: Sequence[TextLine]) -> list[tuple[Box, list[TextLine]]]:
@@ -83,7 +86,18 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
     # A block's lines stay in the layer's order: a right-to-left row that MuPDF split into
     # several lines is read in that order, not left to right as they were grouped.
     position = {id(line): i for i, line in enumerate(layer.lines)}
-    for group, grouped in _group(_uncovered(layer, boxes)):
+    uncovered, margin = _uncovered(layer, boxes)
+    for group, grouped in _group(uncovered):
+        # Lines in the margin are furniture and left out, unless their paragraph reaches
+        # out of it (a disclaimer in small type at the page's foot): then it is kept whole,
+        # as furniture if most of it lies in the margin, else as text. Cut at the margin's
+        # edge, its first line was read and the rest lost.
+        in_margin = sum(1 for line in grouped if id(line) in margin)
+        if in_margin == len(grouped):
+            continue
+        label = "text"
+        if 2 * in_margin >= len(grouped):
+            label = "footer" if group[1] + group[3] > layer.height else "header"
         lines = sorted(grouped, key=lambda line: position[id(line)])
         own = dataclasses.replace(layer, lines=tuple(lines))
         decision = decide(own, group, "text", gate)
@@ -101,5 +115,5 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
         if decision.text:
             bbox = (int(group[0]), int(group[1]), int(group[2] + 0.999), int(group[3] + 0.999))
             text = with_inline_math(own, group, decision.text)
-            extra.append(ExtraBlock(label="text", bbox=bbox, content=text, source="text-layer"))
+            extra.append(ExtraBlock(label=label, bbox=bbox, content=text, source="text-layer"))
     return extra

@@ -41,3 +41,17 @@ def test_found_blocks_at_a_columns_foot_follow_its_text_not_the_page_footer() ->
 def test_a_found_block_under_everything_goes_before_the_footer() -> None:
     note = ExtraBlock("text", (100, 1000, 900, 1040), "Turn over.", "builtin-ocr")
     assert _assembled([note]) == ["Question 3", "Question 7", "Turn over.", "footer"]
+
+
+def test_found_furniture_takes_no_place_in_the_reading_order() -> None:
+    # A disclaimer in small type at the page's foot, found outside the boxes as a footer:
+    # kept, with no block_order, and the blocks after it are numbered as if it were not there.
+    planned = [_planned(0, "text", (100, 100, 900, 300))]
+    foot = ExtraBlock("footer", (100, 1350, 900, 1390), "Given in good faith.", "text-layer")
+    note = ExtraBlock("text", (100, 400, 900, 440), "Turn over.", "text-layer")
+    page = assemble_page(input_path="p.pdf", page_index=0, page_count=1, width=1000, height=1400,
+                         model_settings={}, planned=planned,
+                         contents={0: BlockContent("Question 3", "text-layer")},
+                         extra_blocks=[foot, note])
+    assert [(b.block_label, b.block_order) for b in page.parsing_res_list] == [
+        ("text", 1), ("text", 2), ("footer", None)]

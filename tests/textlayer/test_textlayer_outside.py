@@ -103,3 +103,32 @@ def test_a_refused_line_does_not_lose_the_lines_around_it() -> None:
     assert [b.content for b in extra] == [
         "A paragraph the layout model missed, wrapped over two lines of text."
     ]
+
+
+def _foot_note_page(top: float) -> list[str]:
+    """Body text covered by a box, and four lines of 6 pt type from ``top`` (points) at the
+    foot of a 600 pt page, whose bottom 5 % (570 pt on) is the margin: blocks found."""
+    doc = pymupdf.open()
+    page = doc.new_page(width=400, height=600)
+    for i in range(8):
+        page.insert_text((40, 100 + 14 * i), f"Body line {i} of the article's text.", fontsize=11)
+    disclaimer = ["This information is given in good faith but without warranty.",
+                  "If any of the regulations change after the date of this",
+                  "declaration, this declaration is no longer valid. The maker",
+                  "reserves the right to withdraw or modify it at any time."]
+    for i, line in enumerate(disclaimer):
+        page.insert_text((40, top + 7 * i), line, fontsize=6)
+    extra = blocks_outside(extract_page(page, 2.0), [(70.0, 170.0, 700.0, 440.0)])
+    return [f"{b.label}: {b.content}" for b in extra]
+
+
+def test_a_paragraph_reaching_into_the_foot_margin_is_kept_whole() -> None:
+    # A disclaimer in small type at the page's foot, its first line above the margin's edge:
+    # cut there, that line was read as text and the other three lost.
+    whole = ("This information is given in good faith but without warranty. If any of the "
+             "regulations change after the date of this declaration, this declaration is no "
+             "longer valid. The maker reserves the right to withdraw or modify it at any time.")
+    assert _foot_note_page(569) == [f"footer: {whole}"]
+    # Mostly above the margin, it is text; wholly inside it, furniture left out as before.
+    assert _foot_note_page(555) == [f"text: {whole}"]
+    assert _foot_note_page(577) == []
