@@ -126,15 +126,26 @@ def text_in_box(
     # its rows glyph by glyph.
     # Lines along the page's other axis stay with the box's text: a table's column header
     # set on its side is read where it stands.
-    groups: list[tuple[tuple[float, float], list[list[tuple[str, Box, float, bool, bool]]]]] = []
-    for direction, chars in sorted(selected, key=lambda item: -_weight(item[0], selected)):
-        for known, members in groups:
+    # Directions are few (one, mostly): weighed once each, not once per line.
+    count: dict[tuple[float, float], int] = {}
+    for direction, chars in selected:
+        count[direction] = count.get(direction, 0) + len(chars)
+    weight = {d: sum(n for e, n in count.items() if _same_direction(d, e)) for d in count}
+    frames: list[tuple[float, float]] = []
+    frame_of: dict[tuple[float, float], int] = {}
+    for direction in sorted(count, key=lambda d: (-weight[d], -count[d])):
+        for k, known in enumerate(frames):
             if _same_direction(known, direction) or not (_askew(direction) or _askew(known)):
-                members.append(chars)
+                frame_of[direction] = k
                 break
         else:
-            groups.append((direction, [chars]))
-    parts = [_assembled(members, direction, (bx0, by0, bx1, by1)) for direction, members in groups]
+            frame_of[direction] = len(frames)
+            frames.append(direction)
+    groups: list[list[list[tuple[str, Box, float, bool, bool]]]] = [[] for _ in frames]
+    for direction, chars in selected:  # each group keeps the layer's line order
+        groups[frame_of[direction]].append(chars)
+    parts = [_assembled(members, frame, (bx0, by0, bx1, by1))
+             for frame, members in zip(frames, groups, strict=True)]
     parts = [part for part in parts if part.chars]
     if not parts:
         return BoxText("")
@@ -178,12 +189,6 @@ def _askew(direction: tuple[float, float]) -> bool:
     (False, True)
     """
     return min(abs(direction[0]), abs(direction[1])) >= math.sin(math.radians(_ASKEW_DEGREES))
-
-
-def _weight(direction: tuple[float, float],
-            selected: Sequence[tuple[tuple[float, float], Sequence[object]]]) -> int:
-    """Characters written in about ``direction``: the main direction has the most."""
-    return sum(len(chars) for d, chars in selected if _same_direction(d, direction))
 
 
 def _assembled(
