@@ -412,7 +412,18 @@ def _wordy(text: str) -> bool:
     visible = [ch for ch in text if not ch.isspace()]
     if not visible or any(unicodedata.category(ch) == "Sm" for ch in visible):
         return False
-    return sum(ch.isalpha() for ch in visible) >= 0.6 * len(visible)
+    return _lettered(text)
+
+
+def _lettered(text: str) -> bool:
+    """Letters for most of the characters: the row under a heading is text, not a formula's
+    smaller-set rest ("Dann heißt" over "z1−z4").
+
+    >>> _lettered("FY = Financial Year ending March 31"), _lettered("z1−z4")
+    (True, False)
+    """
+    visible = [ch for ch in text if not ch.isspace()]
+    return bool(visible) and sum(ch.isalpha() for ch in visible) >= 0.6 * len(visible)
 
 
 def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float) -> bool:
@@ -452,7 +463,8 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
     ends_early = end_gap > (len(first_word) + 2) * char_w
     # A line in larger type that ends early is a heading run into the box ("About A-PDF
     # Watermark" over its paragraph): a sentence's end is no test, headings have none.
-    if ends_early and prev.size >= _HEADING_SIZE * row.size and _wordy(prev.text):
+    if (ends_early and prev.size >= _HEADING_SIZE * row.size and _wordy(prev.text)
+            and _lettered(row.text)):
         return True
     return prev.text[-1:] in ".!?:;。！？：；" and ends_early
 
