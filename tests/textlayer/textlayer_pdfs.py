@@ -44,23 +44,32 @@ def raw_pdf(content: bytes, fonts: bytes, extra: list[bytes] | None = None) -> b
     return out
 
 
-def type3_without_tounicode() -> bytes:
-    """Five glyphs drawn in a Type3 font whose glyph names (/g1, /g2) map to no Unicode and
-    that has no ToUnicode CMap, above a line of ordinary Helvetica text."""
+def _type3_over_helvetica(names: tuple[str, str], first: int, shown: bytes,
+                          box_top: int = 1000) -> bytes:
+    """``shown`` (codes) in a Type3 font of two square glyphs named ``names`` at codes
+    ``first`` and ``first + 1``, whose FontBBox reaches ``box_top``, above a line of
+    Helvetica ("Readable words")."""
     glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
     stream = b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream"
+    one, two = (name.encode() for name in names)
     font = (
-        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 1000] "
-        b"/FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /g1 7 0 R /g2 8 0 R >> "
-        b"/Encoding << /Type /Encoding /Differences [1 /g1 /g2] >> "
-        b"/FirstChar 1 /LastChar 2 /Widths [600 600] /Resources << >> >>"
+        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 %d] " % box_top
+        + b"/FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /%s 7 0 R /%s 8 0 R >> " % (one, two)
+        + b"/Encoding << /Type /Encoding /Differences [%d /%s /%s] >> " % (first, one, two)
+        + b"/FirstChar %d /LastChar %d /Widths [600 600] /Resources << >> >>" % (first, first + 1)
     )
     helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
     content = (
-        b"BT /F1 12 Tf 20 150 Td (\x01\x02\x01\x02\x01) Tj ET "
+        b"BT /F1 12 Tf 20 150 Td (" + shown + b") Tj ET "
         b"BT /F2 12 Tf 20 100 Td (Readable words) Tj ET"
     )
     return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [font, helvetica, stream, stream])
+
+
+def type3_without_tounicode() -> bytes:
+    """Five glyphs drawn in a Type3 font whose glyph names (/g1, /g2) map to no Unicode and
+    that has no ToUnicode CMap, above a line of ordinary Helvetica text."""
+    return _type3_over_helvetica(("g1", "g2"), 1, b"\x01\x02\x01\x02\x01")
 
 
 def render_modes() -> bytes:
@@ -170,14 +179,4 @@ def watermarked_page(marks: int) -> bytes:
 def type3_with_absurd_box() -> bytes:
     """A Type3 font whose FontBBox is three hundred times too tall (its glyph boxes come out
     thousands of points high) drawing "ABBA", above a line of Helvetica."""
-    glyph = b"600 0 0 0 500 700 d1 0 0 500 700 re f"
-    stream = b"<< /Length %d >>\nstream\n" % len(glyph) + glyph + b"\nendstream"
-    font = (
-        b"<< /Type /Font /Subtype /Type3 /FontBBox [0 0 1000 300000] "
-        b"/FontMatrix [0.001 0 0 0.001 0 0] /CharProcs << /A 7 0 R /B 8 0 R >> "
-        b"/Encoding << /Type /Encoding /Differences [65 /A /B] >> "
-        b"/FirstChar 65 /LastChar 66 /Widths [600 600] /Resources << >> >>"
-    )
-    helvetica = b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>"
-    content = b"BT /F1 12 Tf 20 150 Td (ABBA) Tj ET BT /F2 12 Tf 20 100 Td (Readable words) Tj ET"
-    return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [font, helvetica, stream, stream])
+    return _type3_over_helvetica(("A", "B"), 65, b"ABBA", box_top=300000)
