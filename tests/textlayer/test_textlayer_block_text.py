@@ -413,7 +413,7 @@ def test_askew_line_across_a_paragraph_is_read_after_it() -> None:
 def test_a_short_line_in_larger_type_over_a_paragraph_is_its_own() -> None:
     # A run-in heading the layout box holds with its paragraph; no full stop ends it.
     _doc, page = _new_page(400, 300)
-    page.insert_text((40, 60), "About the Watermark Tool", fontsize=10.5, fontname="hebo")
+    page.insert_text((40, 64), "About the Watermark Tool", fontsize=10.5, fontname="hebo")
     body = ["The tool is a fast desktop utility program that lets you",
             "add images, texts and shapes as watermarks to a batch of",
             "documents at once."]
