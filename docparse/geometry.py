@@ -3,6 +3,7 @@ shares, with the few measures they all need."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 
 #: A box in page pixels, as detectors and the text layer give it.
@@ -18,6 +19,30 @@ FURNITURE_BAND = 0.05
 #: set at the page's edge (a magazine headline the model missed), not furniture: running
 #: heads and page numbers are set no larger than the body.
 BAND_TITLE_HEIGHT = 1.5
+
+
+#: Writing directions further apart than this many degrees are told apart: a scan's OCR layer
+#: wavers by a degree or two, a stamp's date or a tiled watermark is set well askew.
+ASKEW_DEGREES = 8.0
+
+
+def same_direction(a: Sequence[float], b: Sequence[float]) -> bool:
+    """Whether two unit writing directions lie within :data:`ASKEW_DEGREES` of each other.
+
+    >>> same_direction((1.0, 0.0), (0.999, 0.04)), same_direction((1.0, 0.0), (0.97, -0.22))
+    (True, False)
+    """
+    return a[0] * b[0] + a[1] * b[1] >= math.cos(math.radians(ASKEW_DEGREES))
+
+
+def askew(direction: Sequence[float]) -> bool:
+    """Whether a unit writing direction runs along neither page axis (by over
+    :data:`ASKEW_DEGREES`).
+
+    >>> askew((0.0, -1.0)), askew((0.97, -0.22))
+    (False, True)
+    """
+    return min(abs(direction[0]), abs(direction[1])) >= math.sin(math.radians(ASKEW_DEGREES))
 
 
 def in_furniture_band(box: Sequence[float], page_height: float, line_height: float) -> bool:

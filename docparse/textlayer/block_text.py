@@ -20,14 +20,13 @@ at an indented first line, or after a sentence that ended early on its row.
 from __future__ import annotations
 
 import itertools
-import math
 import re
 import statistics
 import unicodedata
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from docparse.geometry import Box
+from docparse.geometry import Box, askew, same_direction
 from docparse.textlayer.chars import (
     CJK_CLASS,
     CJK_ENUMERATOR,
@@ -123,19 +122,18 @@ def text_in_box(
         return BoxText("")
     # Lines askew to most of the box's text (a stamp's date laid across paragraphs) are read
     # after it, each direction in its own frame: turned into the main frame they would cut
-    # its rows glyph by glyph.
-    # Lines along the page's other axis stay with the box's text: a table's column header
-    # set on its side is read where it stands.
-    # Directions are few (one, mostly): weighed once each, not once per line.
+    # its rows glyph by glyph. Lines along the page's other axis stay with the box's text (a
+    # table's column header set on its side is read where it stands). Directions are few
+    # (one, mostly): weighed once each, not once per line.
     count: dict[tuple[float, float], int] = {}
     for direction, chars in selected:
         count[direction] = count.get(direction, 0) + len(chars)
-    weight = {d: sum(n for e, n in count.items() if _same_direction(d, e)) for d in count}
+    weight = {d: sum(n for e, n in count.items() if same_direction(d, e)) for d in count}
     frames: list[tuple[float, float]] = []
     frame_of: dict[tuple[float, float], int] = {}
     for direction in sorted(count, key=lambda d: (-weight[d], -count[d])):
         for k, known in enumerate(frames):
-            if _same_direction(known, direction) or not (_askew(direction) or _askew(known)):
+            if same_direction(known, direction) or not (askew(direction) or askew(known)):
                 frame_of[direction] = k
                 break
         else:
@@ -164,31 +162,6 @@ def text_in_box(
         text_bbox=(min(b[0] for b in boxes), min(b[1] for b in boxes),
                    max(b[2] for b in boxes), max(b[3] for b in boxes)),
     )
-
-
-#: Lines whose directions differ by more than this angle are read apart (degrees; a scan's
-#: OCR layer wavers by a degree or two, a stamp or a turned note is set well askew).
-_ASKEW_DEGREES = 8.0
-
-
-def _same_direction(a: tuple[float, float], b: tuple[float, float]) -> bool:
-    """Whether two unit writing directions lie within :data:`_ASKEW_DEGREES` of each other.
-
-    >>> _same_direction((1.0, 0.0), (0.999, 0.04))
-    True
-    >>> _same_direction((1.0, 0.0), (0.97, -0.22))
-    False
-    """
-    return a[0] * b[0] + a[1] * b[1] >= math.cos(math.radians(_ASKEW_DEGREES))
-
-
-def _askew(direction: tuple[float, float]) -> bool:
-    """Whether a writing direction runs along neither page axis (by over the same angle).
-
-    >>> _askew((0.0, -1.0)), _askew((0.97, -0.22))
-    (False, True)
-    """
-    return min(abs(direction[0]), abs(direction[1])) >= math.sin(math.radians(_ASKEW_DEGREES))
 
 
 def _assembled(

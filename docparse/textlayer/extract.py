@@ -36,7 +36,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from docparse.geometry import Box, area
+from docparse.geometry import Box, area, askew
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 if TYPE_CHECKING:
@@ -213,8 +213,6 @@ def _rawdict(page: Any, flags: int = _TEXT_FLAGS) -> dict[str, Any]:
     return raw
 
 
-#: A line further than this from both page axes (sine of 8 degrees) is askew.
-_ASKEW_SINE = 0.14
 #: Translucent askew lines of one direction from this many on are a tiled watermark.
 _WATERMARK_LINES = 3
 
@@ -234,7 +232,7 @@ def _tiled_watermark(lines: Sequence[dict[str, Any]]) -> set[int]:
     for line in lines:
         dx, dy = line["dir"]
         spans = [span for span in line["spans"] if span.get("chars")]
-        if min(abs(dx), abs(dy)) < _ASKEW_SINE or not spans:
+        if not askew((dx, dy)) or not spans:
             continue
         if all(span.get("alpha", 255) < 255 for span in spans):
             # Two-degree bins: one watermark's lines differ in the last digits only.
