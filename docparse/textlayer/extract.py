@@ -387,8 +387,8 @@ def _in_convex(corners: Sequence[tuple[float, float]], x: float, y: float) -> bo
 def _image_draws(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[_ImageDraw] | None:
     """Every image the page draws, in the bbox log's order, or None if they do not match it.
 
-    A device run over the page (as the bbox log's own) gives each image's fill opacity and
-    matrix; ``get_image_info`` its soft mask. The page runs unrotated, as for the bbox log."""
+    A device run over the page (as the bbox log's own) gives each image's fill opacity, soft
+    mask and matrix. The page runs unrotated, as for the bbox log."""
     import pymupdf
 
     mu = pymupdf.mupdf
@@ -397,10 +397,11 @@ def _image_draws(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[
         def __init__(self) -> None:
             super().__init__()
             self.use_virtual_fill_image()
-            self.seen: list[tuple[float, tuple[float, ...]]] = []
+            self.seen: list[tuple[bool, tuple[float, ...]]] = []
 
         def fill_image(self, ctx: Any, image: Any, ctm: Any, alpha: float, params: Any) -> None:
-            self.seen.append((float(alpha), (ctm.a, ctm.b, ctm.c, ctm.d, ctm.e, ctm.f)))
+            see_through = image.mask is not None or float(alpha) < _OPAQUE
+            self.seen.append((see_through, (ctm.a, ctm.b, ctm.c, ctm.d, ctm.e, ctm.f)))
 
     rotation = page.rotation
     if rotation:
@@ -412,17 +413,11 @@ def _image_draws(page: Any, log: Sequence[tuple[str, Sequence[float]]]) -> list[
     finally:
         if rotation:
             page.set_rotation(rotation)
-    infos: list[dict[str, Any]] = page.get_image_info()
-    count = sum(1 for kind, _ in log if kind == "fill-image")
-    if len(device.seen) != count:
+    if len(device.seen) != sum(1 for kind, _ in log if kind == "fill-image"):
         return None
-    masked = [bool(i.get("has-mask")) for i in infos] if len(infos) == count else [False] * count
-    out: list[_ImageDraw] = []
-    for (alpha, (a, b, c, d, e, f)), mask in zip(device.seen, masked, strict=True):
-        corners = tuple((a * x + c * y + e, b * x + d * y + f)
-                        for x, y in ((0, 0), (1, 0), (1, 1), (0, 1)))
-        out.append(_ImageDraw(see_through=mask or alpha < _OPAQUE, corners=corners))
-    return out
+    return [_ImageDraw(see_through, tuple((a * x + c * y + e, b * x + d * y + f)
+                                          for x, y in ((0, 0), (1, 0), (1, 1), (0, 1))))
+            for see_through, (a, b, c, d, e, f) in device.seen]
 
 
 def image_coverage(boxes: Iterable[Sequence[float]], width: float, height: float) -> float:
