@@ -11,6 +11,12 @@ A ``header`` that recurs nowhere in a document of three pages or more is not a r
 header but content the model mislabelled (the document's title at the top of page one, the
 first line of a page): it becomes a title or text.
 
+A page with nothing on it but furniture has no body for a header or footer to run above or
+below: a line the model called ``header`` or ``footer`` there, whose text recurs on no other
+page, is the page's content (a one-line letter, a cover's only line: OCRmyPDF's
+missing_docinfo test page, whose one sentence the built-in model calls a header) and becomes
+text. Page numbers stay furniture.
+
 How often: at least two pages. A block the model called a title (``paragraph_title``,
 ``doc_title``) needs three pages, or 30% of the pages when that is fewer, because a short
 heading can recur by chance.
@@ -79,14 +85,16 @@ def normalize(text: str) -> str:
 
 
 def detect_furniture(doc: Document) -> Document:
-    """``doc`` with repeated margin text and pictures relabelled as furniture."""
-    if len(doc.pages) < 2:
-        return doc
+    """``doc`` with repeated margin text and pictures relabelled as furniture, and furniture
+    that is a page's only content relabelled as text."""
     relabel: dict[tuple[int, int], str] = {}
-    relabel.update(_like_known_furniture(doc))
-    relabel.update(_repeated_text(doc))
-    relabel.update(_repeated_pictures(doc))
-    for key, label in _unrepeated_headers(doc).items():
+    if len(doc.pages) >= 2:
+        relabel.update(_like_known_furniture(doc))
+        relabel.update(_repeated_text(doc))
+        relabel.update(_repeated_pictures(doc))
+        for key, label in _unrepeated_headers(doc).items():
+            relabel.setdefault(key, label)
+    for key, label in _lone_furniture(doc).items():
         relabel.setdefault(key, label)
     if not relabel:
         return doc
@@ -168,6 +176,27 @@ def _unrepeated_headers(doc: Document) -> dict[tuple[int, int], str]:
         heading = (s.page_pos == 0 and bool(first) and first[0].block_id == s.block.block_id
                    and len(text.split()) <= 12 and not text.endswith((".", ",", ";", ":")))
         out[(s.page_pos, s.block.block_id)] = "paragraph_title" if heading else "text"
+    return out
+
+
+def _lone_furniture(doc: Document) -> dict[tuple[int, int], str]:
+    """Header and footer lines of pages that hold nothing but furniture, when their text is
+    on no other page (see the module)."""
+    texts: dict[str, set[int]] = defaultdict(set)
+    for pos, page in enumerate(doc.pages):
+        for b in page.parsing_res_list:
+            if b.block_content.strip():
+                texts[normalize(b.block_content)].add(pos)
+    out: dict[tuple[int, int], str] = {}
+    for pos, page in enumerate(doc.pages):
+        live = [b for b in page.parsing_res_list if b.status not in ("failed", "merged")]
+        if any(b.block_label not in FURNITURE_LABELS for b in live):
+            continue
+        for b in live:
+            key = normalize(b.block_content)
+            if (b.block_label in ("header", "footer") and key and not _PAGE_NUMBER.match(key)
+                    and texts[key] == {pos}):
+                out[(pos, b.block_id)] = "text"
     return out
 
 

@@ -184,3 +184,28 @@ def test_a_recurring_header_stays_and_two_page_documents_are_left_alone() -> Non
         page(1, block(0, "text", "Body two.", (100, 200, 900, 600), block_order=1)),
     )
     assert detect_furniture(two).pages[0].blocks[0].block_label == "header"
+
+
+def test_a_header_that_is_a_pages_only_content_is_text() -> None:
+    # OCRmyPDF's missing_docinfo page: one sentence, which the built-in model calls a header.
+    doc = document(page(0, block(0, "header", "This file has no /DocumentInfo block",
+                                 (198, 157, 587, 191), block_order=None)))
+    out = detect_furniture(doc)
+    assert [(b.block_label, b.block_order) for b in out.pages[0].blocks] == [("text", 1)]
+    assert paragraphs(render_document(out, MarkdownParams())) == [
+        "This file has no /DocumentInfo block"]
+
+
+def test_furniture_beside_content_or_repeated_or_a_page_number_stays_furniture() -> None:
+    lone_number = page(0, block(0, "number", "7", BOTTOM, block_order=None),
+                       block(1, "footer", "Page 7", (100, 1300, 300, 1330), block_order=None))
+    with_body = page(0, block(0, "header", "Quarterly report", TOP, block_order=None),
+                     block(1, "text", "Body.", (100, 200, 900, 600), block_order=1))
+    assert detect_furniture(document(lone_number)) == document(lone_number)
+    assert detect_furniture(document(with_body)) == document(with_body)
+    # A blank page of a report keeps its running header, which the next page repeats.
+    blank = page(0, block(0, "header", "Quarterly report", TOP, block_order=None))
+    nxt = page(1, block(0, "header", "Quarterly report", TOP, block_order=None),
+               block(1, "text", "Body.", (100, 200, 900, 600), block_order=1))
+    out = detect_furniture(document(blank, nxt))
+    assert [b.block_label for b in out.pages[0].blocks] == ["header"]
