@@ -54,9 +54,10 @@ class RunContext:
     #: Straightens a scanned page and turns it upright: (page) -> (page, record). Runs on
     #: ``workers``.
     orient: Callable[[PageImage], tuple[PageImage, Preprocessed]]
-    #: Reads the symbols a born-digital page draws as tiny images into its text layer. Runs
-    #: on ``workers``.
-    read_glyphs: Callable[[PageImage], PageImage]
+    #: Checks a born-digital page's text layer against its pixels: refuses the text of fonts
+    #: that do not draw what they say, reads the symbols drawn as tiny images into it:
+    #: (page, the document's font verdicts) -> page. Runs on ``workers``.
+    check_text_layer: Callable[[PageImage, dict[str, bool]], PageImage]
     emit: Callable[[Event], None]
 
 
@@ -76,6 +77,8 @@ class DocumentRun:
         self.outcomes: dict[int, PageOutcome] = {}
         self.failed_pages: list[ErrorItem] = []
         self.render_errors: list[DocParseError] = []
+        #: Fonts of this document judged by reading them (True: a liar), shared by its pages.
+        self.font_verdicts: dict[str, bool] = {}
 
     async def run(self) -> Document:
         started = time.perf_counter()
@@ -212,9 +215,10 @@ class DocumentRun:
         if opts.orientation == "auto" and scanned:
             page, preprocessed = await asyncio.wrap_future(
                 ctx.workers.submit_for_page(seq, ctx.orient, page))
-        elif page.text_layer is not None and page.text_layer.small_images:
-            page = await asyncio.wrap_future(
-                ctx.workers.submit_for_page(seq, ctx.read_glyphs, page))
+        elif page.text_layer is not None and (page.text_layer.small_images
+                                              or page.text_layer.unverified_fonts):
+            page = await asyncio.wrap_future(ctx.workers.submit_for_page(
+                seq, ctx.check_text_layer, page, self.font_verdicts))
         regions: list[Region] = await asyncio.wrap_future(
             ctx.workers.submit_for_page(seq, _detect_one, ctx.layout, page))
         # The window opens for more pages once this one's crops are encoded, not at the end of

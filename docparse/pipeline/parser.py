@@ -218,12 +218,15 @@ class AsyncParser:
         done = preprocess_page(page.image, self._reader)
         return dataclasses.replace(page, image=done.image), done
 
-    def _read_glyphs(self, page: PageImage) -> PageImage:
-        """A born-digital page with the symbols it draws as tiny images read into its text
-        layer (runs in a worker thread; see :mod:`docparse.preprocess.glyphs`)."""
+    def _check_text_layer(self, page: PageImage, font_verdicts: dict[str, bool]) -> PageImage:
+        """A born-digital page with the text of fonts that do not draw what they say refused
+        (:mod:`docparse.preprocess.fonts`; ``font_verdicts`` is the document's) and the
+        symbols it draws as tiny images read into its text layer
+        (:mod:`docparse.preprocess.glyphs`). Runs in a worker thread."""
+        from docparse.preprocess.fonts import check_fonts
         from docparse.preprocess.glyphs import read_glyph_images
 
-        return read_glyph_images(page, self._reader)
+        return read_glyph_images(check_fonts(page, self._reader, font_verdicts), self._reader)
 
     def _reader(self) -> Any:
         """The PP-OCRv6 engine of the full orientation check, built on first need."""
@@ -416,7 +419,7 @@ class AsyncParser:
         ctx = RunContext(options=self.options, layout=layout, recognizer=recognizer,
                          workers=self._layout_pool, window=self._window,
                          page_sequence=self._page_sequence, orient=self._orient,
-                         read_glyphs=self._read_glyphs, emit=self._emit)
+                         check_text_layer=self._check_text_layer, emit=self._emit)
         return await DocumentRun(ctx, src, store, submitted).run()
 
 

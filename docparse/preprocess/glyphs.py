@@ -38,7 +38,7 @@ def read_glyph_images(page: PageImage, reader: Callable[[], LineReader]) -> Page
     if not slots:
         return page
     cut = [(line, box, crop) for line, box in slots
-           if (crop := _crop(page.image, box)) is not None]
+           if (crop := crop_on_white(page.image, box)) is not None]
     readings = reader().read([crop for _, _, crop in cut]) if cut else []
     found = [(line, box, kept) for (line, box, _), (text, score) in zip(cut, readings, strict=True)
              if (kept := accepted_reading(text, score)) is not None]
@@ -47,7 +47,7 @@ def read_glyph_images(page: PageImage, reader: Callable[[], LineReader]) -> Page
     return dataclasses.replace(page, text_layer=with_glyphs(layer, found))
 
 
-def _crop(image: npt.NDArray[np.uint8], box: tuple[float, float, float, float]
+def crop_on_white(image: npt.NDArray[np.uint8], box: tuple[float, float, float, float]
           ) -> npt.NDArray[np.uint8] | None:
     """The image's pixels on a white margin (None when it is under two pixels tall)."""
     height, width = image.shape[:2]

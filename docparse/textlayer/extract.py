@@ -98,7 +98,34 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
         vertical_rules=_rules(log, affine, scale, vertical=True),
         scale=scale,
         small_images=_small_images(log, affine),
+        unverified_fonts=_unverified_fonts(mu, {s.font for line in lines for s in line.spans}),
     )
+
+
+#: A subset font's tag ("ABCDEF+"), which MuPDF leaves out of span font names.
+_SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
+#: MuPDF keeps a font's name in 32 bytes: span font names are the first 31 of /BaseFont.
+_FONT_NAME_BYTES = 31
+
+
+def _unverified_fonts(page: Any, used: set[str]) -> tuple[str, ...]:
+    """Names (as spans give them) of the embedded fonts this page writes with that have no
+    ToUnicode map: their text comes from their codes' names, unchecked against what they
+    draw (:mod:`docparse.textlayer.font_check`). A font not embedded is drawn from its
+    names, so it says what it shows; a Type3 font is left to the unmapped-glyph count. Two
+    subsets of one font share a span name: the name is unverified when either lacks a map
+    (olmOCR's olmo page: the body's subset has none, its sibling for one glyph has one)."""
+    if not used:
+        return ()
+    doc = page.parent
+    unmapped: set[str] = set()
+    for xref, ext, kind, basefont, *_ in page.get_fonts(full=True):
+        if kind == "Type3" or ext == "n/a" or not basefont:
+            continue
+        name = _SUBSET_TAG.sub("", basefont[:_FONT_NAME_BYTES])
+        if name in used and doc.xref_get_key(xref, "ToUnicode")[0] == "null":
+            unmapped.add(name)
+    return tuple(sorted(unmapped))
 
 
 #: An image at most this many points tall and wide may stand for a glyph or two.

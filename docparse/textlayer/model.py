@@ -54,3 +54,6 @@ class TextLayerPage:
     #: Small raster images drawn on the page, as boxes: a glyph the font lacked (a currency
     #: sign, a check mark) is sometimes drawn as one (:mod:`.glyph_images`).
     small_images: tuple[tuple[float, float, float, float], ...] = ()
+    #: Embedded fonts without a ToUnicode map, by span font name: their text is what their
+    #: codes are named, which may not be what they draw (:mod:`.font_check`).
+    unverified_fonts: tuple[str, ...] = ()

@@ -180,3 +180,51 @@ def type3_with_absurd_box() -> bytes:
     """A Type3 font whose FontBBox is three hundred times too tall (its glyph boxes come out
     thousands of points high) drawing "ABBA", above a line of Helvetica."""
     return _type3_over_helvetica(("A", "B"), 65, b"ABBA", box_top=300000)
+
+
+def shifted_font_page(codes: bytes, honest: bytes = b"Readable words", shift: int = 1) -> bytes:
+    """``codes`` set in an embedded font without a ToUnicode map whose glyphs are named
+    ``shift`` letters off (by one: the glyph named "s" draws a "t", "a" a "b", "z" an "a"),
+    as olmOCR's gnarly olmo page sets its paper: the text layer says ``codes``, the page
+    shows each letter's successor (``shift=0``: the font draws what it names). Below it,
+    ``honest`` in plain Helvetica. The font is pymupdf's own Helvetica (a bare CFF) with its
+    outlines moved by fontTools."""
+    import io
+    import string
+    from types import SimpleNamespace
+
+    from fontTools.cffLib import CFFFontSet
+
+    helvetica = pymupdf.Font("helv")
+    cff = CFFFontSet()
+    cff.decompile(io.BytesIO(helvetica.buffer), None)
+    top = cff[cff.fontNames[0]]
+    index = dict(top.CharStrings.charStrings)
+    for letters in (string.ascii_lowercase, string.ascii_uppercase):
+        for name, drawn in zip(letters, letters[shift:] + letters[:shift], strict=True):
+            top.CharStrings.charStrings[name] = index[drawn]
+    out = io.BytesIO()
+    cff.compile(out, SimpleNamespace(recalcBBoxes=False))
+    program = out.getvalue()
+
+    def drawn(code: int) -> str:
+        ch = chr(code)
+        for letters in (string.ascii_lowercase, string.ascii_uppercase):
+            if ch in letters:
+                return letters[(letters.index(ch) + shift) % 26]
+        return ch
+
+    widths = b" ".join(b"%d" % round(1000 * helvetica.glyph_advance(ord(drawn(c))))
+                       for c in range(32, 123))
+    font = (b"<< /Type /Font /Subtype /Type1 /BaseFont /ABCDEF+Shifted /FirstChar 32 "
+            b"/LastChar 122 /Widths [" + widths + b"] /Encoding /WinAnsiEncoding "
+            b"/FontDescriptor 7 0 R >>")
+    descriptor = (b"<< /Type /FontDescriptor /FontName /ABCDEF+Shifted /Flags 32 "
+                  b"/FontBBox [-166 -225 1000 931] /ItalicAngle 0 /Ascent 718 /Descent -207 "
+                  b"/CapHeight 718 /StemV 88 /FontFile3 8 0 R >>")
+    stream = (b"<< /Subtype /Type1C /Length %d >>\nstream\n" % len(program) + program
+              + b"\nendstream")
+    content = (b"BT /F1 20 Tf 20 140 Td (" + codes + b") Tj ET "
+               b"BT /F2 12 Tf 20 90 Td (" + honest + b") Tj ET")
+    return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [
+        font, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", descriptor, stream])
