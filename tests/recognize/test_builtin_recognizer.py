@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import re
 import time
 from pathlib import Path
@@ -335,6 +336,28 @@ def test_extra_text_already_in_the_visible_text_layer_is_dropped() -> None:
     hidden = PageImage("a.pdf", 0, 1, image, 2.0, text_layer=_layer(OUTSIDE, line.bbox, 3))
     extras = find_extra_blocks([line], hidden)
     assert [(e.content, e.bbox) for e in extras] == [(OUTSIDE, (120, 780, 900, 806))]
+
+
+def test_a_paragraph_reaching_into_the_foot_margin_is_kept_whole() -> None:
+    # A scanned certificate's disclaimer in small type: four lines from just above the
+    # bottom 5 % of the page down into it (page 1684 px tall; the band starts at 1600).
+    image = np.full((1684, 1190, 3), 255, dtype=np.uint8)
+    page = PageImage("scan.png", None, None, image)
+    body = [OcrLine(f"Body line {i} of the certificate text", (100.0, 400.0 + 30 * i, 1000.0,
+                                                               424.0 + 30 * i)) for i in range(5)]
+    words = ["This certificate is issued", "under the terms of the",
+             "testing agreement and may", "not be reproduced in part."]
+    low = [OcrLine(w, (100.0, 1586.0 + 20 * i, 700.0, 1602.0 + 20 * i))
+           for i, w in enumerate(words)]
+    extras = find_extra_blocks(body + low, page)
+    assert [(e.label, e.content) for e in extras][-1] == ("footer", " ".join(words))
+    # Mostly above the band: text. Wholly inside it (a running footer): left out.
+    high = [dataclasses.replace(ln, bbox=(ln.bbox[0], ln.bbox[1] - 40, ln.bbox[2], ln.bbox[3] - 40))
+            for ln in low]
+    assert [(e.label, e.content) for e in find_extra_blocks(body + high, page)][-1] == (
+        "text", " ".join(words))
+    footer = [OcrLine("Page 3 of 9", (500.0, 1640.0, 700.0, 1656.0))]
+    assert all("Page 3" not in e.content for e in find_extra_blocks(body + footer, page))
 
 
 def test_box_off_the_page_is_empty_not_failed(page: PageImage) -> None:
