@@ -399,6 +399,11 @@ def _lettered(text: str) -> bool:
     return bool(visible) and sum(ch.isalpha() for ch in visible) >= 0.6 * len(visible)
 
 
+def _heading_over(prev: _Row, row: _Row) -> bool:
+    """Whether ``prev`` is set in larger type than ``row``, in words over words."""
+    return prev.size >= _HEADING_SIZE * row.size and _wordy(prev.text) and _lettered(row.text)
+
+
 def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float) -> bool:
     size = min(prev.size, row.size)
     centre_step = (row.y0 + row.y1 - prev.y0 - prev.y1) / 2
@@ -418,7 +423,10 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
         if r is not prev and r is not row and min(r.x1, row.x1) - max(r.x0, row.x0) > 0
     ]
     if not mates:
-        return False
+        # Two rows: no margin to see an early end against, but a first row in larger type
+        # over a row of words is still a heading over its line ("Page 2 Heading" over "Body
+        # text.").
+        return _heading_over(prev, row)
     left, right = min(r.x0 for r in mates), max(r.x1 for r in mates)
     # Indentation and early line ends are mirrored for right-to-left text.
     if row.rtl:
@@ -436,8 +444,7 @@ def _starts_paragraph(prev: _Row, row: _Row, rows: Sequence[_Row], pitch: float)
     ends_early = end_gap > (len(first_word) + 2) * char_w
     # A line in larger type that ends early is a heading run into the box ("About A-PDF
     # Watermark" over its paragraph): a sentence's end is no test, headings have none.
-    if (ends_early and prev.size >= _HEADING_SIZE * row.size and _wordy(prev.text)
-            and _lettered(row.text)):
+    if ends_early and _heading_over(prev, row):
         return True
     return prev.text[-1:] in ".!?:;。！？：；" and ends_early
 

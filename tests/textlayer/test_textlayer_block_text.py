@@ -437,3 +437,16 @@ def test_a_header_set_on_its_side_is_read_where_it_stands() -> None:
     page.insert_text((100, 104), "Info", fontsize=9, rotate=90)
     page.insert_text((120, 100), "Base", fontsize=9)
     assert text_in_box(_layer(page), (30, 70, 200, 110)).text == "Executed Info Base"
+
+
+def test_a_two_row_box_of_a_heading_over_its_line_is_two_paragraphs() -> None:
+    # No third row to see the heading end early against (OCRmyPDF's tagged.pdf, page 2).
+    _doc, page = _new_page(400, 300)
+    page.insert_text((40, 64), "Page 2 Heading", fontsize=14, fontname="hebo")
+    page.insert_text((40, 82), "Body text.", fontsize=10, fontname="helv")
+    assert text_in_box(_layer(page), (30, 40, 380, 100)).text == "Page 2 Heading\nBody text."
+    # Two rows in one type run on.
+    _doc, page = _new_page(400, 300)
+    page.insert_text((40, 64), "Page 2 Heading", fontsize=10, fontname="helv")
+    page.insert_text((40, 78), "Body text.", fontsize=10, fontname="helv")
+    assert text_in_box(_layer(page), (30, 40, 380, 100)).text == "Page 2 Heading Body text."
