@@ -17,9 +17,12 @@ from typing import TYPE_CHECKING
 
 from docparse.preprocess.glyphs import crop_on_white
 from docparse.preprocess.orientation import LineReader
-from docparse.textlayer.font_check import font_samples, judge_fonts, refuse_fonts
+from docparse.textlayer.font_check import FontSample, font_samples, judge_fonts, refuse_fonts
 
 if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
+
     from docparse.sources import PageImage
 
 
@@ -30,11 +33,21 @@ def check_fonts(page: PageImage, reader: Callable[[], LineReader],
     layer = page.text_layer
     if layer is None or not layer.unverified_fonts:
         return page
-    samples = font_samples(layer, judged=verdicts.keys())
-    cut = [(sample, crop) for sample in samples
+    cut = [(sample, crop) for sample in font_samples(layer, judged=verdicts.keys())
            if (crop := crop_on_white(page.image, sample.box)) is not None]
-    if cut:
-        readings = reader().read([crop for _, crop in cut])
-        verdicts.update(judge_fonts([sample for sample, _ in cut], readings))
+    # Each font's first sample is read; its second only when the first was read as
+    # something else (one sample seldom misleads, but a refused font costs its OCR).
+    first: dict[str, tuple[FontSample, npt.NDArray[np.uint8]]] = {}
+    for sample, crop in cut:
+        first.setdefault(sample.font, (sample, crop))
+    if first:
+        read = list(first.values())
+        readings = reader().read([crop for _, crop in read])
+        doubted = {f for f, liar in judge_fonts([s for s, _ in read], readings).items() if liar}
+        more = [(s, c) for s, c in cut if s.font in doubted and first[s.font][0] is not s]
+        if more:
+            read += more
+            readings += reader().read([crop for _, crop in more])
+        verdicts.update(judge_fonts([s for s, _ in read], readings))
     checked = refuse_fonts(layer, verdicts)
     return page if checked is layer else dataclasses.replace(page, text_layer=checked)

@@ -13,7 +13,10 @@ garbage that no rule on the text alone can tell from real words:
   to be printable ('"7+%-' for "Phone": OCRmyPDF's truetype_font_nomapping).
 
 So each embedded font without a ToUnicode map (:attr:`TextLayerPage.unverified_fonts`) is
-read where it draws a run of Latin text, and a font whose readings are confident and share
+read where it draws a run of Latin text (unless its text on the page already holds two
+different common words of a European language, "the" and "and", "der" and "und": a font
+named off by a letter or not at all does not write them; this spares the reading of most
+body fonts), and one read as something else is read once more on another line; and a font whose readings are confident and share
 almost nothing with its text is a liar: its glyphs become U+FFFD, glyphs without Unicode,
 which the gate refuses like any other (the box is read by OCR). Only Latin runs are sampled:
 the liars' codes are ASCII, and the line recogniser cannot read every script (a Cyrillic
@@ -25,6 +28,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
@@ -50,6 +54,20 @@ MAX_LIAR_SIMILARITY = 0.35
 MAX_FONTS = 12
 
 
+#: Frequent short words of the European languages written in Latin script: two different
+#: ones in a font's text show its codes are named right.
+_COMMON_WORDS = frozenset(
+    "the and for with that this from are was were not you your our which will can has have "
+    "der die das und für mit den des ist von nicht ein eine auf dem sich oder "
+    "les une pour dans par sur est que qui pas avec aux "
+    "los las del por con para una como "
+    "della delle che non sono "
+    "het een van voor met niet zijn aan ook "
+    "uma com não dos das".split()
+)
+_WORD = re.compile(r"[^\W\d_]+")
+
+
 @dataclass(frozen=True)
 class FontSample:
     """A run of one unverified font's glyphs to read: its text and its box in page pixels."""
@@ -68,15 +86,21 @@ def font_samples(layer: TextLayerPage, judged: Collection[str] = ()) -> list[Fon
         return []
     by_font: dict[str, list[tuple[int, int, FontSample]]] = {}
     glyphs: dict[str, int] = {}
+    words: dict[str, set[str]] = {}
     for index, line in enumerate(layer.lines):
         for span in line.spans:
-            if span.font not in wanted or span.render_mode == 3 or not _level(span):
+            if span.font not in wanted or span.render_mode == 3:
+                continue
+            words.setdefault(span.font, set()).update(_COMMON_WORDS.intersection(
+                _WORD.findall(span.text.casefold())))
+            if not _level(span):
                 continue
             glyphs[span.font] = glyphs.get(span.font, 0) + len(span.chars)
             sample = _sample(span)
             if sample is not None:
                 by_font.setdefault(span.font, []).append((len(sample.text.strip()), index, sample))
-    fonts = sorted(by_font, key=lambda f: -glyphs[f])[:MAX_FONTS]
+    fonts = sorted((f for f in by_font if len(words.get(f, ())) < 2),
+                   key=lambda f: -glyphs[f])[:MAX_FONTS]
     out: list[FontSample] = []
     for font in fonts:
         lines_used: set[int] = set()

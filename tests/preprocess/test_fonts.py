@@ -97,3 +97,42 @@ def test_the_built_in_pipeline_reads_what_a_lying_font_draws(tmp_path: Path) -> 
     assert "the quick brown fox jumps" in md
     assert "pthbj" not in md
     assert "Readable words in Helvetica" in md
+
+
+class ScriptedReader:
+    """Gives the readings it was made with, in order, and keeps the crops' sizes."""
+
+    def __init__(self, *readings: tuple[str, float]) -> None:
+        self.readings: list[tuple[str, float]] = list(readings)
+        self.calls: list[int] = []
+
+    def detect(self, image: npt.NDArray[np.uint8]) -> list[list[tuple[float, float]]]:
+        return []
+
+    def read(self, crops: list[npt.NDArray[np.uint8]]) -> list[tuple[str, float]]:
+        self.calls.append(len(crops))
+        out, self.readings = self.readings[:len(crops)], self.readings[len(crops):]
+        return out
+
+
+def _two_lines(codes: bytes) -> bytes:
+    return shifted_font_page(codes).replace(
+        b"BT /F2 12 Tf 20 90 Td", b"BT /F1 20 Tf 20 110 Td (" + codes + b") Tj ET BT /F2 12 Tf 20 90 Td")
+
+
+def test_a_second_sample_is_read_only_when_the_first_is_doubted() -> None:
+    page = _page(_two_lines(CODES))
+    believed = ScriptedReader((CODES.decode(), 0.99))
+    verdicts: dict[str, bool] = {}
+    assert check_fonts(page, lambda: believed, verdicts) is page
+    assert believed.calls == [1] and verdicts == {"Shifted": False}
+    # Read as other letters once, then as its own text: believed.
+    once = ScriptedReader((SHOWN, 0.99), (CODES.decode(), 0.99))
+    verdicts = {}
+    assert check_fonts(page, lambda: once, verdicts) is page
+    assert once.calls == [1, 1] and verdicts == {"Shifted": False}
+    # Twice as other letters: refused.
+    twice = ScriptedReader((SHOWN, 0.99), (SHOWN, 0.98))
+    verdicts = {}
+    assert check_fonts(page, lambda: twice, verdicts) is not page
+    assert verdicts == {"Shifted": True}

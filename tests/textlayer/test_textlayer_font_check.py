@@ -103,3 +103,10 @@ def test_fonts_with_a_map_are_not_listed() -> None:
     layer = extract_page(open_pdf(bytes(doc.tobytes()))[0], 2.0)
     assert layer.lines[0].spans[0].text == "Mapped words"
     assert layer.unverified_fonts == ()
+
+
+def test_a_font_writing_common_words_is_not_read() -> None:
+    # "the" and "and": its codes are named right; one common word is not enough.
+    layer = _layer(_span("the cat and the hat"), _span("Only the title", font="G", y=200),
+                   unverified=("F", "G"))
+    assert [s.font for s in font_samples(layer)] == ["G"]
