@@ -412,7 +412,9 @@ def find_extra_blocks(
         # Lines in the furniture band are left out, unless their paragraph reaches out of it
         # (a disclaimer in small type at the page's foot): then it is kept whole, as
         # furniture when most of it lies in the band, else as text. Dropped line by line,
-        # its first line was read and the rest lost. As the text layer's
+        # its first line was read and the rest lost. Half in the band is text: a column's
+        # last two lines running to a scan's cropped foot (OCRmyPDF's multipage.pdf). As the
+        # text layer's
         # :func:`docparse.textlayer.outside.blocks_outside` does.
         in_band = sum(1 for line in group if in_furniture_band(line.bbox, page.height, typical))
         if in_band == len(group):
@@ -423,7 +425,7 @@ def find_extra_blocks(
         x0, y0, x1, y1 = union_box(group)
         bbox = (int(x0), int(y0), int(x1 + 0.5), int(y1 + 0.5))
         label = "text"
-        if 2 * in_band >= len(group):
+        if 2 * in_band > len(group):
             label = "footer" if y0 + y1 > page.height else "header"
         blocks.append(ExtraBlock(label, bbox, content, "builtin-ocr"))
     return sorted(blocks, key=lambda b: (b.bbox[1], b.bbox[0]))

@@ -90,13 +90,13 @@ def blocks_outside(layer: TextLayerPage, boxes: Sequence[Box], *, mode: str = "a
     for group, grouped in _group(uncovered):
         # Lines in the margin are furniture and left out, unless their paragraph reaches
         # out of it (a disclaimer in small type at the page's foot): then it is kept whole,
-        # as furniture if most of it lies in the margin, else as text. Cut at the margin's
+        # as furniture if more than half of it lies in the margin, else as text. Cut at the margin's
         # edge, its first line was read and the rest lost.
         in_margin = sum(1 for line in grouped if id(line) in margin)
         if in_margin == len(grouped):
             continue
         label = "text"
-        if 2 * in_margin >= len(grouped):
+        if 2 * in_margin > len(grouped):
             label = "footer" if group[1] + group[3] > layer.height else "header"
         lines = sorted(grouped, key=lambda line: position[id(line)])
         own = dataclasses.replace(layer, lines=tuple(lines))

@@ -356,6 +356,11 @@ def test_a_paragraph_reaching_into_the_foot_margin_is_kept_whole() -> None:
             for ln in low]
     assert [(e.label, e.content) for e in find_extra_blocks(body + high, page)][-1] == (
         "text", " ".join(words))
+    # A column's last two lines running to a scan's cropped foot, one in the band: text.
+    foot = [OcrLine("she entertained herself, besides,", (100.0, 1576.0, 700.0, 1596.0)),
+            OcrLine("with such humane achievements", (100.0, 1600.0, 700.0, 1620.0))]
+    assert [(e.label, e.content) for e in find_extra_blocks(body + foot, page)][-1] == (
+        "text", "she entertained herself, besides, with such humane achievements")
     footer = [OcrLine("Page 3 of 9", (500.0, 1640.0, 700.0, 1656.0))]
     assert all("Page 3" not in e.content for e in find_extra_blocks(body + footer, page))
 

@@ -128,7 +128,9 @@ def test_a_paragraph_reaching_into_the_foot_margin_is_kept_whole() -> None:
     whole = ("This information is given in good faith but without warranty. If any of the "
              "regulations change after the date of this declaration, this declaration is no "
              "longer valid. The maker reserves the right to withdraw or modify it at any time.")
-    assert _foot_note_page(569) == [f"footer: {whole}"]
-    # Mostly above the margin, it is text; wholly inside it, furniture left out as before.
+    assert _foot_note_page(573) == [f"footer: {whole}"]
+    # Half or more above the margin, it is text; wholly inside it, furniture left out as
+    # before.
+    assert _foot_note_page(569) == [f"text: {whole}"]
     assert _foot_note_page(555) == [f"text: {whole}"]
     assert _foot_note_page(577) == []
