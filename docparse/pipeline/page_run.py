@@ -111,7 +111,11 @@ async def process_page(
     regions = refine_regions(layout, regions, evidence)
     plan = plan_page(
         regions, page_width=page.width, page_height=page.height,
-        chart_recognition=options.chart_recognition, keep_furniture=options.keep_furniture,
+        chart_recognition=options.chart_recognition,
+        # Furniture is skipped to save requests; a recogniser of whole pages has read it
+        # already, and its text lets the document's furniture rules work on scans too (a
+        # page whose only line the model calls a header; headers that recur nowhere).
+        keep_furniture=options.keep_furniture or not recognizer.needs_crops,
         markdown_ignore_labels=options.markdown_ignore_labels,
         # Merging exists to save VLM requests; per-page OCR gains nothing from it and users
         # lose per-box content, so only crop-based recognizers get merged groups.
