@@ -154,3 +154,26 @@ def test_a_scanned_pdf_page_keeps_the_text_no_layout_box_holds() -> None:
     text = "\n".join(b.block_content for b in outcome.page.parsing_res_list)
     assert "The committee met on Tuesday" in text and "before the summer." in text
     assert engine.calls == [(1600, 1200)]
+
+
+class HeaderEngine(CountingEngine):
+    """The prose page with a running header line at its top."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.lines = [OcrLine("Annual Report 2024", (100.0, 40.0, 500.0, 62.0)), *self.lines]
+
+
+def test_the_built_in_ocr_keeps_a_headers_text() -> None:
+    # The whole page is read anyway: the header's words cost nothing, and the JSON (and the
+    # document's furniture rules) get them. A server recogniser still skips furniture.
+    engine = HeaderEngine()
+    page = PageImage("scan.png", None, None, np.full((1600, 1200, 3), 255, dtype=np.uint8))
+    regions = [Region("header", (90.0, 30.0, 510.0, 70.0), 0.9, 12),
+               Region("text", (90.0, 190.0, 1010.0, 320.0), 0.99, 2)]
+    outcome = asyncio.run(process_page(
+        page, regions, options=ParseOptions(orientation="off"), layout=BuiltinLayout(),
+        settings={}, recognizer=BuiltinRecognizer(engine)))
+    header = next(b for b in outcome.page.parsing_res_list if b.block_label == "header")
+    assert (header.block_content, header.status, header.block_order) == (
+        "Annual Report 2024", "ok", None)  # a header still: Markdown leaves it out
