@@ -227,6 +227,26 @@ def test_small_tasks_take_region_mode_and_formula_source(
     assert len(calls) == 1 and calls[0][0] < page.height // 5
 
 
+def test_a_text_box_the_page_reading_left_empty_is_read_on_its_own(page: PageImage) -> None:
+    # The detector missed the title on the whole page (olmOCR's olmo paper: a logo starts
+    # the line); read in its own crop it is found. Unsure readings are not taken.
+    calls: list[tuple[int, int]] = []
+
+    def misses_title(image: npt.NDArray[np.uint8]) -> list[OcrLine]:
+        calls.append(image.shape[:2])
+        if image.shape[:2] == (page.height, page.width):
+            return []
+        h, w = image.shape[:2]
+        return [OcrLine(TITLE, (10.0, 10.0, w - 10.0, h - 10.0), 0.95),
+                OcrLine("~~", (0.0, 0.0, 5.0, 5.0), 0.3)]
+
+    title = RecognitionTask(0, "paragraph_title", "ocr", _px(TITLE_BOX))
+    recognizer = BuiltinRecognizer(misses_title, region_mode_max_coverage=0.0)
+    result = asyncio.run(recognizer.recognize_page(page, [title], layout_boxes=LAYOUT))
+    assert result.results[0].content == TITLE
+    assert len(calls) == 2 and calls[1][0] < page.height // 5
+
+
 def test_member_boxes_are_read_into_one_task(engine: RapidOcrEngine, page: PageImage) -> None:
     task = RecognitionTask(9, "text", "ocr", _px(TITLE_BOX), member_bboxes=(_px(PARA_BOX),))
     result = asyncio.run(BuiltinRecognizer(engine).recognize_page(page, [task], layout_boxes=LAYOUT))
