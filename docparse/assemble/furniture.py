@@ -156,7 +156,8 @@ def _unrepeated_headers(doc: Document) -> dict[tuple[int, int], str]:
     three pages or more a running header recurs (its text, or its place where another page has
     a header); one that does not is content. At the top of the first page it is the
     document's heading when it reads like one (short, no closing punctuation), else text.
-    Headers without text (scans, where furniture is not read) are left alone."""
+    Not headers the built-in OCR read: the built-in model's "header" boxes on a page image
+    are often a letterhead's logo, whose OCR text ("续" for a crest) is no heading."""
     if len(doc.pages) < 3:
         return {}
     tops = [s for s in _spots(doc, _TEXT_CANDIDATES, need_text=True) if s.band == "top"]
@@ -166,7 +167,8 @@ def _unrepeated_headers(doc: Document) -> dict[tuple[int, int], str]:
     for s in tops:
         text = s.block.block_content.strip()
         key = normalize(text)
-        if s.block.block_label != "header" or not key or _PAGE_NUMBER.match(key):
+        if (s.block.block_label != "header" or s.block.source.startswith("builtin-ocr")
+                or not key or _PAGE_NUMBER.match(key)):
             continue
         if any(o.page_pos != s.page_pos and normalize(o.block.block_content) == key for o in tops):
             continue

@@ -172,6 +172,22 @@ def test_a_header_that_never_recurs_is_content() -> None:
     assert [p.blocks[0].block_label for p in detect_furniture(chapters).pages] == ["header"] * 3
 
 
+def test_a_header_the_built_in_ocr_read_stays_a_header() -> None:
+    # On a page image the built-in model's "header" is often a letterhead's logo: its OCR
+    # text ("续" for a crest) is no heading, recurring or not.
+    doc = document(
+        page(0, block(0, "header", "续", (98, 74, 219, 160), block_order=None,
+                      source="builtin-ocr"),
+             block(1, "header", "Australian Government", (243, 100, 461, 117),
+                   block_order=None, source="builtin-ocr"),
+             block(2, "text", "Body one.", (100, 200, 900, 600), block_order=1)),
+        *[page(i, block(0, "text", f"Body {i}.", (100, 200, 900, 600), block_order=1))
+          for i in (1, 2)],
+    )
+    out = detect_furniture(doc)
+    assert [b.block_label for b in out.pages[0].blocks] == ["header", "header", "text"]
+
+
 def test_a_recurring_header_stays_and_two_page_documents_are_left_alone() -> None:
     pages = [page(i, block(0, "header", f"Quarterly report {i}", TOP, block_order=None),
                   block(1, "text", f"Body {i}.", (100, 200, 900, 600), block_order=1))
