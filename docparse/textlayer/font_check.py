@@ -33,9 +33,8 @@ import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
+from docparse.geometry import Box
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
-
-Box = tuple[float, float, float, float]
 
 #: A sample is a run of at least this many glyphs (spaces included) ...
 MIN_SAMPLE = 5
