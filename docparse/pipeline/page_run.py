@@ -79,6 +79,13 @@ def model_settings(options: ParseOptions, layout_name: str, recognizer_name: str
     }
 
 
+def _reads_furniture(options: ParseOptions, recognizer: Recognizer) -> bool:
+    """Whether furniture boxes are recognised. They are skipped to save requests; a
+    recogniser of whole pages has read them already, and their text lets the document's
+    furniture rules work on scans too (a page whose only line the model calls a header)."""
+    return options.keep_furniture or not recognizer.needs_crops
+
+
 async def process_page(
     page: PageImage,
     regions: Sequence[Region],
@@ -112,10 +119,7 @@ async def process_page(
     plan = plan_page(
         regions, page_width=page.width, page_height=page.height,
         chart_recognition=options.chart_recognition,
-        # Furniture is skipped to save requests; a recogniser of whole pages has read it
-        # already, and its text lets the document's furniture rules work on scans too (a
-        # page whose only line the model calls a header; headers that recur nowhere).
-        keep_furniture=options.keep_furniture or not recognizer.needs_crops,
+        keep_furniture=_reads_furniture(options, recognizer),
         markdown_ignore_labels=options.markdown_ignore_labels,
         # Merging exists to save VLM requests; per-page OCR gains nothing from it and users
         # lose per-box content, so only crop-based recognizers get merged groups.

@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING
 from docparse.document import BlockError, ContentSource
 from docparse.errors import ModelError
 from docparse.geometry import Box, IntBox, in_furniture_band, nearby_groups
+from docparse.labels import FURNITURE_LABELS
 from docparse.recognize import (
     ExtraBlock,
     PageLines,
@@ -230,10 +231,12 @@ class BuiltinRecognizer:
 
         The detector sees the page at up to 2000 px and as a whole: a title line that starts
         with a logo (olmOCR's olmo paper) or type a few pixels tall can be missed there, and
-        found in the box's own crop. Only confident lines are taken (a box laid on a picture
+        found in the box's own crop. Not furniture, which Markdown leaves out. Only
+        confident lines are taken (a box laid on a picture
         holds no text to find). Costs a region read per empty box, which pages seldom have
         (16 boxes over some 700 pages of the test sets)."""
-        empty = [[t] for t in tasks if t.kind == "ocr" and not any(assigned.get(t.block_id, ()))]
+        empty = [[t] for t in tasks if t.kind == "ocr" and t.label not in FURNITURE_LABELS
+                 and not any(assigned.get(t.block_id, ()))]
         if not empty:
             return {}
         batches, _ = self._read_regions(page, empty, deadline_at)
