@@ -232,8 +232,7 @@ class BuiltinRecognizer:
         The detector sees the page at up to 2000 px and as a whole: a title line that starts
         with a logo (olmOCR's olmo paper) or type a few pixels tall can be missed there, and
         found in the box's own crop. Not furniture, which Markdown leaves out. Only
-        confident lines are taken (a box laid on a picture
-        holds no text to find). Costs a region read per empty box, which pages seldom have
+        confident lines are taken (a box laid on a picture holds no text to find). Costs a region read per empty box, which pages seldom have
         (16 boxes over some 700 pages of the test sets)."""
         empty = [[t] for t in tasks if t.kind == "ocr" and t.label not in FURNITURE_LABELS
                  and not any(assigned.get(t.block_id, ()))]
@@ -445,8 +444,7 @@ def find_extra_blocks(
         # furniture when most of it lies in the band, else as text. Dropped line by line,
         # its first line was read and the rest lost. Half in the band is text: a column's
         # last two lines running to a scan's cropped foot (OCRmyPDF's multipage.pdf). As the
-        # text layer's
-        # :func:`docparse.textlayer.outside.blocks_outside` does.
+        # text layer's :func:`docparse.textlayer.outside.blocks_outside` does.
         in_band = sum(1 for line in group if in_furniture_band(line.bbox, page.height, typical))
         if in_band == len(group):
             continue

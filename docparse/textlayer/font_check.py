@@ -16,8 +16,8 @@ So each embedded font without a ToUnicode map (:attr:`TextLayerPage.unverified_f
 read where it draws a run of Latin text (unless its text on the page already holds two
 different common words of a European language, "the" and "and", "der" and "und": a font
 named off by a letter or not at all does not write them; this spares the reading of most
-body fonts), and one read as something else is read once more on another line; and a font whose readings are confident and share
-almost nothing with its text is a liar: its glyphs become U+FFFD, glyphs without Unicode,
+body fonts), and one read as something else is read once more on another line. A font whose
+readings are confident and share almost nothing with its text is a liar: its glyphs become U+FFFD, glyphs without Unicode,
 which the gate refuses like any other (the box is read by OCR). Only Latin runs are sampled:
 the liars' codes are ASCII, and the line recogniser cannot read every script (a Cyrillic
 font named right would read as Latin look-alikes and be called a liar). Pure: choosing the
@@ -28,12 +28,13 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import functools
 import re
 import unicodedata
 from collections.abc import Collection, Mapping, Sequence
 from dataclasses import dataclass
 
-from docparse.geometry import Box
+from docparse.geometry import Box, union
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 #: A sample is a run of at least this many glyphs (spaces included) ...
@@ -129,7 +130,7 @@ def _sample(span: TextSpan) -> FontSample | None:
     text = "".join(c.c for c in chars)
     if len(text.replace(" ", "")) < MIN_SAMPLE or not all(_latin(ch) for ch in text):
         return None
-    box = _union([c.bbox for c in chars])
+    box = functools.reduce(union, (c.bbox for c in chars))
     if box[3] - box[1] < MIN_HEIGHT:
         return None
     return FontSample(span.font, text, box)
@@ -137,11 +138,6 @@ def _sample(span: TextSpan) -> FontSample | None:
 
 def _latin(ch: str) -> bool:
     return ch == " " or (ord(ch) < 0x250 and unicodedata.category(ch)[0] in "LNPS")
-
-
-def _union(boxes: Sequence[Box]) -> Box:
-    return (min(b[0] for b in boxes), min(b[1] for b in boxes),
-            max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
 def _folded(text: str) -> str:
