@@ -5,6 +5,7 @@ recogniser on generated PDFs, and the whole built-in pipeline reading them."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 from pathlib import Path
 
@@ -136,3 +137,20 @@ def test_a_second_sample_is_read_only_when_the_first_is_doubted() -> None:
     verdicts = {}
     assert check_fonts(page, lambda: twice, verdicts) is not page
     assert verdicts == {"Shifted": True}
+
+
+def test_an_honest_unmapped_font_is_judged_without_the_full_engine(tmp_path: Path) -> None:
+    # A born-digital page needs only the line recogniser: the whole parse runs without
+    # importing rapidocr (whose import alone costs about a second per process).
+    pdf = tmp_path / "honest.pdf"
+    pdf.write_bytes(shifted_font_page(SHOWN.encode() + b" jumps", shift=0))
+    code = (
+        "import sys, docparse\n"
+        f"doc = docparse.parse({str(pdf)!r})\n"
+        "print(doc.to_markdown())\n"
+        "print('rapidocr loaded:', 'rapidocr' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True).stdout
+    assert "the quick brown fox jumps" in out
+    assert "rapidocr loaded: False" in out
