@@ -152,6 +152,8 @@ def build_grid(
             pieces += _place_spanner(line, gutters, edges, extents, verticals)
     rows = _merge_wrapped_rows(group_rows(lines), pieces, unit, rules or TableRules())
     pieces = _centre_header_spans(rows, pieces, edges)
+    if rules is not None:
+        pieces = _ruled_header_spans(rows, pieces, extents, rules)
     rows, open_cols = _rows_between_rules(rows, extents, rules or TableRules())
     cells = _cells(rows, pieces, n_cols)
     spanned = any(open_cols)
@@ -1026,6 +1028,49 @@ def _centre_header_spans(
                     or currency & set(covered)):
                 proposed = {}
         changed.update(proposed)
+    return [changed.get(id(p), p) for p in pieces]
+
+
+def _ruled_header_spans(
+    rows: list[list[OcrLine]], pieces: list[_Piece], extents: dict[int, tuple[float, float]],
+    rules: TableRules,
+) -> list[_Piece]:
+    """A heading over a rule that stops short of the table's width spans the columns that
+    rule covers: a group heading's underline (LaTeX's ``\\cmidrule``: "% Recovery ± RSD",
+    set flush left, over "Soxtec", "Soxhlet" and "PLE"), which its centre or width alone
+    would give two columns. Only in the header, above the first rule across every column:
+    below it a partial rule marks a total, not a group. The heading must be the only one of
+    its row over the rule, and the columns it takes must hold no other heading of its row."""
+    if not rules.lines or len(rows) < 2 or not extents:
+        return pieces
+    drawn = _ruled_columns(rows, extents, rules.lines)
+    header_end = next((b for b, cols in enumerate(drawn) if cols >= set(extents)), None)
+    if header_end is None:
+        return pieces
+    centres = [statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in row) for row in rows]
+    row_of = {id(line): r for r, row in enumerate(rows) for line in row}
+    changed: dict[int, _Piece] = {}
+    for b in range(header_end):
+        row_pieces = [p for p in pieces if row_of.get(id(p.line)) == b]
+        near = {col: _span_of(rows[b] + rows[b + 1], lo, hi) or (lo, hi)
+                for col, (lo, hi) in extents.items()}
+        for x0, y, x1, _ in rules.lines:
+            if not centres[b] < y < centres[b + 1]:
+                continue
+            over = [p for p in row_pieces
+                    if x0 <= (p.line.bbox[0] + p.line.bbox[2]) / 2 <= x1]
+            cols = sorted(col for col, (lo, hi) in near.items()
+                          if min(x1, hi) - max(x0, lo) >= 0.75 * (hi - lo))
+            if len(over) != 1 or not cols or set(cols) >= set(extents):
+                continue
+            piece = over[0]
+            taken = {c for p in row_pieces if p is not piece
+                     for c in range(p.col, p.col + p.colspan)}
+            own = set(range(piece.col, piece.col + piece.colspan))
+            if (cols != list(range(cols[0], cols[-1] + 1)) or not own <= set(cols)
+                    or taken & set(cols) or len(cols) <= piece.colspan):
+                continue
+            changed[id(piece)] = _Piece(piece.line, piece.text, cols[0], len(cols))
     return [changed.get(id(p), p) for p in pieces]
 
 

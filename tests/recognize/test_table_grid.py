@@ -609,3 +609,48 @@ def test_a_group_heading_over_a_rule_ruled_header_stays_its_own_row() -> None:
     head = rows_of(lines_to_table_html(lines, rules))[:2]
     assert [t for t, _ in head[0] if t][-1] == "ReACT"
     assert [t for t, _ in head[1] if t] == ["Procedure", "Completion"]
+
+
+def _grouped_table() -> list[OcrLine]:
+    """A scientific table's header: "% Recovery ± RSD" set flush left over three method
+    columns, reaching into the second; names and values beneath it, a stub column left."""
+    lines = [cell("Compound", 0, 0), cell("% Recovery ± RSD", 200, 0),
+             cell("Soxtec", 200, 40), cell("Soxhlet", 340, 40), cell("PLE", 500, 40)]
+    for r, name in enumerate(("NAP", "ACY", "ACE")):
+        y = 80 + 30 * r
+        lines += [cell(name, 0, y), cell("68.3 ± 19.7", 200, y), cell("65.6 ± 1.4", 340, y),
+                  cell("60.0 ± 8.2", 500, y)]
+    return lines
+
+
+def test_a_heading_over_a_partial_rule_spans_the_columns_it_covers() -> None:
+    # Its text reaches into the second column only; the rule under it (LaTeX's \cmidrule)
+    # runs over all three method columns. The full rule under the names ends the header.
+    from docparse.recognize.table_rules import TableRules
+
+    rules = TableRules(lines=((200.0, 30.0, 610.0, 30.0), (0.0, 70.0, 610.0, 70.0)))
+    html = lines_to_table_html(_grouped_table(), rules)
+    assert html.startswith('<table><tr><td rowspan="2">Compound</td>'
+                           '<td colspan="3">% Recovery ± RSD</td></tr>'
+                           '<tr><td>Soxtec</td><td>Soxhlet</td><td>PLE</td></tr>')
+    # Without the rule, its width alone gives it the two columns it crosses.
+    assert '<td colspan="2">% Recovery ± RSD</td><td></td>' in lines_to_table_html(_grouped_table())
+
+
+def test_a_partial_rule_spans_nothing_below_the_header_or_under_two_headings() -> None:
+    from docparse.recognize.table_rules import TableRules
+
+    # Under the values, above a total: the header ended at the full rule.
+    lines = [cell("Item", 0, 0), cell("Q1", 200, 0), cell("Q2", 360, 0), cell("Q3", 520, 0)]
+    lines += [cell("Apples", 0, 40), cell("12", 200, 40), cell("14", 360, 40), cell("9", 520, 40)]
+    lines += [cell("Pears and quinces", 0, 80), cell("3", 200, 80), cell("5", 360, 80),
+              cell("7", 520, 80)]
+    rules = TableRules(lines=((0.0, 30.0, 630.0, 30.0), (180.0, 70.0, 630.0, 70.0)))
+    assert all(span == 1 for row in rows_of(lines_to_table_html(lines, rules)) for _, span in row)
+    # Two headings over one rule: the rule is no single heading's underline.
+    two = [cell("Stub", 0, 0), cell("2019", 200, 0), cell("2020", 520, 0),
+           cell("N", 200, 40), cell("%", 360, 40), cell("N", 520, 40), cell("x", 0, 80),
+           cell("1", 200, 80), cell("2", 360, 80), cell("3", 520, 80)]
+    rules = TableRules(lines=((200.0, 30.0, 630.0, 30.0), (0.0, 70.0, 630.0, 70.0)))
+    head = rows_of(lines_to_table_html(two, rules))[0]
+    assert ("2019", 1) in head and ("2020", 1) in head
