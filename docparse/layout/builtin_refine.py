@@ -1313,7 +1313,9 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
             continue
         # A region mixing prose and a table (or a picture that is really born-digital text):
         # split it at blank bands and keep the table bands as tables.
-        if len(pieces) < (_MIN_PICTURE_PIECES if r.label == "image" else 6):
+        if len(pieces) < (_MIN_PICTURE_PIECES if r.label == "image" else 6) and not (
+                r.label == "image" and evidence.text_layer is None
+                and _filled_with_lines(pieces, r.bbox)):
             out.append(r)
             continue
         bands = bands_of(pieces)
@@ -1357,6 +1359,28 @@ def tables_from_text(regions: Sequence[Region], evidence: LayoutEvidence) -> lis
 
         return order_regions(out, evidence.width, evidence.height)
     return out
+
+
+#: A picture on a page read by OCR is read whatever its number of lines when it holds at
+#: least this many rows of them, covering :data:`_TEXT_PICTURE_COVERAGE` of it.
+_FILLED_ROWS = 8
+#: ... with this many pieces a row at most, on average.
+_FILLED_PIECES_PER_ROW = 2.5
+
+
+def _filled_with_lines(pieces: Sequence[Piece], box: tuple[float, float, float, float]) -> bool:
+    """Whether OCR lines fill a picture as a page's text fills it: many rows, whose extents
+    cover much of the box (a receipt's items and totals, a form's rows, which the small model
+    boxes as one picture). A chart's or a diagram's labels cover far less of it, a photo's
+    few words less still."""
+    from docparse.textlayer.tables import hull, rows_of
+
+    rows = rows_of(pieces)
+    # Lines of text: a row is one line or a label and its value, not a diagram's row of
+    # labels spread across it.
+    if len(rows) < _FILLED_ROWS or len(pieces) > _FILLED_PIECES_PER_ROW * len(rows):
+        return False
+    return sum(area(hull(row)) for row in rows) >= _TEXT_PICTURE_COVERAGE * area(box)
 
 
 def _table_regions(region: Region, pieces: Sequence[Piece]) -> list[Region]:

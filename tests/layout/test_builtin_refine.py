@@ -1169,3 +1169,41 @@ def test_a_caption_along_the_top_edge_over_its_table_is_no_running_head() -> Non
     layer = page_of([(40, 30, "36"), (70, 30, "Table 1 lists the seismic units"), *draw[2:]])
     out = refine_builtin(regions, evidence(layer))
     assert "figure_title" not in [r.label for r in out]
+
+
+def _receipt(x: float, y: float) -> list[tuple[str, tuple[float, float, float, float]]]:
+    """A scanned receipt's items and totals (OCR lines): names, and amounts flush right."""
+    rows = [("1 L McChicken", "11.10"), ("1 L Coke", ""), ("1 L Fries", ""),
+            ("1 6Nuggets", "7.80"), ("1 French Cheese Sauce", ""),
+            ("TakeOut Total (incl GST)", "18.90"), ("Total Rounded", "18.90"),
+            ("Cash Tendered", "50.00"), ("Change", "31.10")]
+    out = []
+    for i, (name, amount) in enumerate(rows):
+        top = y + 42 * i
+        out.append((name, (x, top, x + 24 * len(name), top + 30)))
+        if amount:
+            out.append((amount, (x + 520, top, x + 600, top + 30)))
+    return out
+
+
+def test_a_receipt_the_model_calls_a_picture_on_a_scan_is_read() -> None:
+    # Fewer lines than a picture needs to be read for its count alone, but its rows of text
+    # fill it: read after it (here its amounts stand in a column: a table of two columns).
+    lines = _receipt(60, 800)
+    picture = Region("image", (40, 790, 700, 1190), 0.6, 3)
+    out = refine_builtin([picture], _scan(lines))
+    read = [r for r in out if r.label in ("text", "table")]
+    assert out[0] == picture and read
+    assert all(any(centre_in(b, r.bbox) for r in read) for _, b in lines)
+
+
+def test_a_photo_or_a_diagram_on_a_scan_keeps_its_few_lines_inside() -> None:
+    # A photo with a sign and a caption-like line: few rows, far from filling it.
+    photo = Region("image", (40, 100, 840, 900), 0.8, 3)
+    words = [("OPEN", (300.0, 400.0, 400.0, 440.0)), ("Main Street 12", (500.0, 800.0, 800.0, 840.0))]
+    assert refine_builtin([photo], _scan(words)) == [photo]
+    # A diagram: rows of labels spread across it, nine rows of three filling it.
+    labels = [(f"L{r}{c}", (60.0 + 100 * c, 100.0 + 40 * r, 140.0 + 100 * c, 130.0 + 40 * r))
+              for r in range(9) for c in range(3)]
+    diagram = Region("image", (50, 90, 400, 460), 0.8, 3)
+    assert refine_builtin([diagram], _scan(labels)) == [diagram]
