@@ -22,6 +22,7 @@ from docparse.errors import ModelError, ModelNotFoundError
 from docparse.geometry import same_row
 from docparse.ort import rapidocr_model_dir
 from docparse.recognize.line_order import OcrLine, median_height
+from docparse.recognize.spacing import restore_spaces
 
 if TYPE_CHECKING:
     import numpy as np
@@ -121,20 +122,26 @@ class RapidOcrEngine:
         with self._run_lock:
             # Flags go with every call: RapidOCR stores them, so a det-only call would
             # otherwise leave recognition switched off for the calls after it.
-            out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=True)
+            # Where each character was read, to put back the word spaces the model drops.
+            out = self._ocr(bgr, use_det=True, use_cls=False, use_rec=True,
+                            return_word_box=True, return_single_char_box=True)
         boxes = getattr(out, "boxes", None)
         txts = getattr(out, "txts", None)
         scores = getattr(out, "scores", None)
         if boxes is None or txts is None or scores is None:
             return []
+        chars = getattr(out, "word_results", None)
+        if chars is None or len(chars) != len(txts):
+            chars = [()] * len(txts)
         lines: list[OcrLine] = []
-        for quad, text, score in zip(boxes, txts, scores, strict=True):
+        for quad, text, score, read in zip(boxes, txts, scores, chars, strict=True):
+            text = restore_spaces(str(text), [_centre(box) for _, _, box in read])
             xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             angle = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0]))
             lines.append(
                 OcrLine(
-                    text=str(text),
+                    text=text,
                     bbox=(min(xs), min(ys), max(xs), max(ys)),
                     score=float(score),
                     angle=angle,
@@ -170,6 +177,12 @@ class RapidOcrEngine:
                 out.append((str(txts[0]), float(scores[0])))
         return out
 
+
+
+def _centre(quad: Any) -> tuple[float, float]:
+    xs = [float(p[0]) for p in quad]
+    ys = [float(p[1]) for p in quad]
+    return (min(xs) + max(xs)) / 2, (min(ys) + max(ys)) / 2
 
 
 #: The second, coarser detection sees the page at this longer side (see :class:`TwoScaleReader`).
