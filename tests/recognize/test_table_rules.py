@@ -247,7 +247,9 @@ def test_a_group_headings_rule_lets_the_stub_heading_span_the_header() -> None:
              line("79.5", 450, 100)]
     rules = TableRules(lines=((290.0, 33.0, 560.0, 33.0), (0.0, 62.0, 560.0, 62.0)))
     html = lines_to_table_html(lines, rules)
-    assert cells_of(html)[:2] == [[("Model", 2), ("Scores", 1), ("", 1)], [("easy", 1), ("hard", 1)]]
+    # ... and "Scores" spans the two columns its rule covers.
+    assert '<td colspan="2">Scores</td>' in html
+    assert cells_of(html)[:2] == [[("Model", 2), ("Scores", 1)], [("easy", 1), ("hard", 1)]]
     # Without the rules "Model" sits alone in the upper header row, over an empty slot.
     assert cells_of(lines_to_table_html(lines))[1] == [("", 1), ("easy", 1), ("hard", 1)]
     assert cells_of(html)[2:] == [[("small", 1), ("81.2", 1), ("70.3", 1)],
