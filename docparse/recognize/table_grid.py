@@ -1064,6 +1064,10 @@ def _ruled_header_spans(
             if len(over) != 1 or not cols or set(cols) >= set(extents):
                 continue
             piece = over[0]
+            if not any(p.col == piece.col and p is not piece for p in pieces):
+                # A heading in a column of its own, between the columns it heads ("Grade"
+                # centred over grades 7 to 12): folded into them later, not spanned here.
+                continue
             taken = {c for p in row_pieces if p is not piece
                      for c in range(p.col, p.col + p.colspan)}
             own = set(range(piece.col, piece.col + piece.colspan))

@@ -654,3 +654,20 @@ def test_a_partial_rule_spans_nothing_below_the_header_or_under_two_headings() -
     rules = TableRules(lines=((200.0, 30.0, 630.0, 30.0), (0.0, 70.0, 630.0, 70.0)))
     head = rows_of(lines_to_table_html(two, rules))[0]
     assert ("2019", 1) in head and ("2020", 1) in head
+
+
+def test_a_heading_in_a_column_of_its_own_over_a_partial_rule_adds_no_column() -> None:
+    # "Grade" centred over grades 7 to 12 stands in the gap between "9" and "10", a column
+    # of its own: it is folded into the grade columns, and the rule under it adds no column.
+    from docparse.recognize.table_rules import TableRules
+
+    xs = (150, 230, 310, 430, 510, 590)
+    lines = [cell("Year", 0, 0), cell("Grade", 355, 0)]
+    lines += [cell(g, x, 40) for g, x in zip(("7", "8", "9", "10", "11", "12"), xs, strict=True)]
+    for r, year in enumerate(("1996", "1997", "1998")):
+        lines += [cell(year, 0, 80 + 30 * r)]
+        lines += [cell("464", x, 80 + 30 * r) for x in xs]
+    rules = TableRules(lines=((150.0, 30.0, 640.0, 30.0), (0.0, 70.0, 640.0, 70.0)))
+    rows = rows_of(lines_to_table_html(lines, rules))
+    assert rows[-1] == [("1998", 1)] + [("464", 1)] * 6
+    assert "Grade" in [t for t, _ in rows[0]]
