@@ -40,6 +40,13 @@ _PITCH_STEPS = 12
 DIGIT_SPACE_STEP = 2.0
 #: Steps between two digits a line needs to tell theirs.
 _MIN_FIGURE_STEPS = 3
+#: Letters far narrower and far wider than most in proportional type, one width in fixed pitch.
+_NARROW = frozenset("iljtfrI1.,:;!'|")
+_WIDE = frozenset("mwMW")
+#: Steps next to a narrow letter a line needs to be judged of fixed pitch, and how far (a
+#: share of the usual step) their median, and that of steps next to a wide one, may stray.
+_PITCH_WITNESSES = 3
+_PITCH_WITNESS_TOLERANCE = 0.15
 #: Lines shorter than this (characters) have too few steps to tell the usual one.
 _MIN_CHARS = 6
 #: Characters below this code point belong to scripts that write word spaces.
@@ -64,7 +71,7 @@ def restore_spaces(text: str, centres: Sequence[tuple[float, float]]) -> str:
     usual = statistics.median(s for s, _, _ in within)
     if usual <= 0:
         return text
-    fixed = _monospaced([s for s, _, _ in within], usual)
+    fixed = _monospaced(within, usual)
     # Digits are of one width in nearly every typeface (tabular figures): their own step
     # tells a space between two of them in proportional type too.
     figures = [s for s, a, b in within if a.isdigit() and b.isdigit()]
@@ -84,12 +91,23 @@ def restore_spaces(text: str, centres: Sequence[tuple[float, float]]) -> str:
     return "".join(out)
 
 
-def _monospaced(steps: Sequence[float], usual: float) -> bool:
-    """Whether the steps between the characters of a word are (nearly) all alike: type of
-    fixed pitch. In proportional type they range from an "i" to an "M" (a pair of wide
-    capitals steps as far as two narrow letters and a space), so no gap tells a space."""
+def _monospaced(within: Sequence[tuple[float, str, str]], usual: float) -> bool:
+    """Whether the line is set in type of fixed pitch: the steps between the characters of a
+    word (nearly) all alike, and those next to a narrow letter ("i", "l", "t", a stop) no
+    shorter than the rest, those next to a wide one ("m", "w") no longer. In proportional
+    type most lowercase letters are of about one width too, so only the narrow and the wide
+    ones tell the two apart; a line without enough of them is not judged fixed."""
+    steps = [s for s, _, _ in within]
     alike = sum(1 for s in steps if abs(s - usual) <= _PITCH_TOLERANCE * usual)
-    return len(steps) >= _PITCH_STEPS and alike >= _PITCH_SHARE * len(steps)
+    if len(steps) < _PITCH_STEPS or alike < _PITCH_SHARE * len(steps):
+        return False
+    narrow = [s / usual for s, a, b in within if a in _NARROW or b in _NARROW]
+    wide = [s / usual for s, a, b in within
+            if (a in _WIDE or b in _WIDE) and not (a in _NARROW or b in _NARROW)]
+    if len(narrow) < _PITCH_WITNESSES:
+        return False
+    return (statistics.median(narrow) >= 1 - _PITCH_WITNESS_TOLERANCE
+            and (not wide or statistics.median(wide) <= 1 + _PITCH_WITNESS_TOLERANCE))
 
 
 def _spaced(char: str) -> bool:

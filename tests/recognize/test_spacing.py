@@ -73,3 +73,19 @@ def test_the_engine_reads_the_space_the_model_drops(engine: RapidOcrEngine) -> N
     image = np.frombuffer(pix.samples, np.uint8).reshape(pix.h, pix.w, pix.n)[:, :, :3]
     image = cv2.GaussianBlur(np.ascontiguousarray(image), (3, 3), 0)
     assert [line.text for line in engine(image)] == [":16-03-2018 12:07:10"]
+
+
+#: A line of the sample scan in proportional type as the recogniser read it ("station records
+#: temperature, acidity and dissolved oxygen."): most steps alike, as in fixed pitch, but the
+#: "m" of "temperature" 21.5 px from its neighbours.
+SCAN_STEPS = [9.0, 8.0, 9.5, 9.5, 8.0, 9.5, 19.5, 8.0, 15.0, 10.5, 11.0, 10.5, 10.5, 16.0, 11.0,
+              10.5, 21.5, 10.5, 10.5, 11.0, 9.0, 8.0, 13.5, 8.0, 9.5, 16.0, 10.5, 9.5, 8.0, 9.5,
+              9.0, 8.0, 15.0, 16.0, 10.5, 21.5, 9.0, 8.0, 9.5, 11.0, 10.5, 10.5, 11.0, 10.5,
+              21.5, 10.5, 10.5, 16.0, 11.0, 10.5, 10.0]
+
+
+def test_a_long_line_of_proportional_type_keeps_its_words_whole() -> None:
+    # Its narrow letters ("t", "i", "r") step shorter and its wide ones ("m") longer than the
+    # rest: not fixed pitch, so "tem perature" is not made of it.
+    text = "station records temperature, acidity and dissolved oxygen."
+    assert restore_spaces(text, _at(SCAN_STEPS)) == text
