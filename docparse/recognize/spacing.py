@@ -101,9 +101,9 @@ def _monospaced(within: Sequence[tuple[float, str, str]], usual: float) -> bool:
     alike = sum(1 for s in steps if abs(s - usual) <= _PITCH_TOLERANCE * usual)
     if len(steps) < _PITCH_STEPS or alike < _PITCH_SHARE * len(steps):
         return False
-    narrow = [s / usual for s, a, b in within if a in _NARROW or b in _NARROW]
-    wide = [s / usual for s, a, b in within
-            if (a in _WIDE or b in _WIDE) and not (a in _NARROW or b in _NARROW)]
+    wide = [s / usual for s, a, b in within if a in _WIDE or b in _WIDE]
+    narrow = [s / usual for s, a, b in within
+              if (a in _NARROW or b in _NARROW) and not (a in _WIDE or b in _WIDE)]
     if len(narrow) < _PITCH_WITNESSES:
         return False
     return (statistics.median(narrow) >= 1 - _PITCH_WITNESS_TOLERANCE

@@ -89,3 +89,13 @@ def test_a_long_line_of_proportional_type_keeps_its_words_whole() -> None:
     # rest: not fixed pitch, so "tem perature" is not made of it.
     text = "station records temperature, acidity and dissolved oxygen."
     assert restore_spaces(text, _at(SCAN_STEPS)) == text
+
+
+def test_a_wide_capital_beside_a_narrow_one_is_no_space() -> None:
+    # A poster's heading in a display face whose "M" is twice as wide as its other letters
+    # (read from OCRmyPDF's poster test page): "MIDI", not "M IDI".
+    text = "32 Track MIDI Sequence Recorder"
+    steps = [191.0, 256.0, 178.0, 155.0, 164.5, 155.5, 306.0, 305.0, 155.5, 242.5, 241.0, 155.5,
+             178.0, 191.5, 178.0, 155.5, 163.5, 155.5, 305.5, 192.0, 192.0, 177.5, 155.5, 164.5,
+             141.5, 141.0]
+    assert restore_spaces(text, _at(steps)) == text
