@@ -47,17 +47,25 @@ _WIDE = frozenset("mwMW")
 #: share of the usual step) their median, and that of steps next to a wide one, may stray.
 _PITCH_WITNESSES = 3
 _PITCH_WITNESS_TOLERANCE = 0.15
+#: The recogniser's columns per line height (48 px high input, one column per 8 px), and the
+#: columns a gap must exceed the usual step by.
+_COLUMNS_PER_HEIGHT = 6.0
+_MIN_GAP_COLUMNS = 2.0
 #: Lines shorter than this (characters) have too few steps to tell the usual one.
 _MIN_CHARS = 6
 #: Characters below this code point belong to scripts that write word spaces.
 _SPACED_SCRIPTS_END = 0x0530
 
 
-def restore_spaces(text: str, centres: Sequence[tuple[float, float]]) -> str:
+def restore_spaces(text: str, centres: Sequence[tuple[float, float]],
+                   height: float | None = None) -> str:
     """``text`` with a space between two adjacent characters whose centres lie
     :data:`SPACE_STEP` times the line's usual step apart in fixed-pitch type, or two digits
     :data:`DIGIT_SPACE_STEP` times the line's step between digits apart. ``centres``: one
-    per non-space character of ``text``, in order; any other count leaves the text as is."""
+    per non-space character of ``text``, in order; any other count leaves the text as is.
+    ``height``: the line's height, whose sixth is the recogniser's column (it reads a line
+    scaled to 48 px high in columns of 8): a gap must be two columns wider than the step it
+    is measured against, or small type's steps of one or two columns make noise a space."""
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     if len(chars) < _MIN_CHARS or len(chars) != len(centres):
         return text
@@ -82,13 +90,18 @@ def restore_spaces(text: str, centres: Sequence[tuple[float, float]]) -> str:
         if b[0] != a[0] + 1 or not (_spaced(a[1]) and _spaced(b[1])):
             continue
         digits = a[1].isdigit() and b[1].isdigit() and digit_step > 0
-        if ((digits and step >= DIGIT_SPACE_STEP * digit_step)
-                or (fixed and step >= SPACE_STEP * usual)):
+        if ((digits and _wide_gap(step, digit_step, DIGIT_SPACE_STEP, height))
+                or (fixed and _wide_gap(step, usual, SPACE_STEP, height))):
             out.append(text[last:b[0]])
             out.append(" ")
             last = b[0]
     out.append(text[last:])
     return "".join(out)
+
+
+def _wide_gap(step: float, usual: float, times: float, height: float | None) -> bool:
+    column = (height or 0.0) / _COLUMNS_PER_HEIGHT
+    return step >= times * usual and step - usual >= _MIN_GAP_COLUMNS * column
 
 
 def _monospaced(within: Sequence[tuple[float, str, str]], usual: float) -> bool:

@@ -99,3 +99,14 @@ def test_a_wide_capital_beside_a_narrow_one_is_no_space() -> None:
              178.0, 191.5, 178.0, 155.5, 163.5, 155.5, 305.5, 192.0, 192.0, 177.5, 155.5, 164.5,
              141.5, 141.0]
     assert restore_spaces(text, _at(steps)) == text
+
+
+def test_in_small_type_a_column_of_noise_is_no_space() -> None:
+    # A newspaper's list of numbers in small type (line 28 px high: a column is under 5 px):
+    # "1183" read with its first step three columns long, where digits step one or two.
+    text = "1061, 1183, 1273, 1414, 1423, 1426,"
+    steps = [10.5, 10.0, 6.0, 5.5, 10.0, 14.5, 6.5, 9.5, 6.5, 14.0, 6.5, 9.0, 6.0, 5.5, 15.0,
+             10.0, 5.5, 6.0, 9.5, 15.0, 6.0, 6.0, 9.5, 10.5, 15.0, 6.0, 9.5, 6.0, 5.5]
+    assert restore_spaces(text, _at(steps), 28.0) == text
+    # The receipt's line is 47 px high: its gap of 37 px against steps of 16 is a space.
+    assert restore_spaces(":16-03-201812:07:10", _at(RECEIPT_STEPS), 47.0) == ":16-03-2018 12:07:10"
