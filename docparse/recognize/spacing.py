@@ -51,6 +51,8 @@ _PITCH_WITNESS_TOLERANCE = 0.15
 #: columns a gap must exceed the usual step by.
 _COLUMNS_PER_HEIGHT = 6.0
 _MIN_GAP_COLUMNS = 2.0
+#: Lines less high than this (pixels: columns of 3 px or less) are left as read.
+_MIN_HEIGHT = 18.0
 #: Lines shorter than this (characters) have too few steps to tell the usual one.
 _MIN_CHARS = 6
 #: Characters below this code point belong to scripts that write word spaces.
@@ -68,6 +70,10 @@ def restore_spaces(text: str, centres: Sequence[tuple[float, float]],
     is measured against, or small type's steps of one or two columns make noise a space."""
     chars = [(i, c) for i, c in enumerate(text) if not c.isspace()]
     if len(chars) < _MIN_CHARS or len(chars) != len(centres):
+        return text
+    if height is not None and height < _MIN_HEIGHT:
+        # Columns of a pixel or two: every letter of small proportional type steps one or
+        # two columns, as if of fixed pitch, and one column more reads as a space.
         return text
     steps = [math.dist(a, b) for a, b in itertools.pairwise(centres)]
     pairs = list(zip(steps, itertools.pairwise(chars), strict=True))

@@ -110,3 +110,12 @@ def test_in_small_type_a_column_of_noise_is_no_space() -> None:
     assert restore_spaces(text, _at(steps), 28.0) == text
     # The receipt's line is 47 px high: its gap of 37 px against steps of 16 is a space.
     assert restore_spaces(":16-03-201812:07:10", _at(RECEIPT_STEPS), 47.0) == ":16-03-2018 12:07:10"
+
+
+def test_small_proportional_type_is_left_as_read() -> None:
+    # A three-column newspaper page in type 12 px high (columns of 2 px): its letters step
+    # two columns alike, "U" to "n" four (read from the second set's Federal Register page).
+    text = "Secretary are reserved to the United"
+    steps = [4.5, 4.5, 4.0, 4.0, 4.0, 4.0, 4.0, 4.0, 8.0, 4.0, 4.0, 6.0, 4.0, 4.0, 4.0, 4.0, 6.0,
+             4.0, 4.0, 8.0, 4.0, 6.0, 4.0, 4.5, 8.0, 8.0, 4.5, 3.5, 3.0, 5.5]
+    assert restore_spaces(text, _at(steps), 12.0) == text
