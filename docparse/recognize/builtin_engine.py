@@ -135,11 +135,10 @@ class RapidOcrEngine:
             chars = [()] * len(txts)
         lines: list[OcrLine] = []
         for quad, text, score, read in zip(boxes, txts, scores, chars, strict=True):
+            xs = [float(p[0]) for p in quad]
             ys = [float(p[1]) for p in quad]
             text = restore_spaces(str(text), [_centre(box) for _, _, box in read],
                                   max(ys) - min(ys))
-            xs = [float(p[0]) for p in quad]
-            ys = [float(p[1]) for p in quad]
             angle = math.degrees(math.atan2(ys[1] - ys[0], xs[1] - xs[0]))
             lines.append(
                 OcrLine(
