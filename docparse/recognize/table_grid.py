@@ -480,18 +480,28 @@ def _ruled_columns(
     centres = [statistics.median((ln.bbox[1] + ln.bbox[3]) / 2 for ln in row) for row in rows]
     out: list[set[int]] = []
     for r, (upper, lower) in enumerate(pairwise(centres)):
-        # A column's text next to this boundary, else all of it (a header wider than the
-        # column's values would otherwise hide the rules under each value).
-        near = {col: _span_of(rows[r] + rows[r + 1], lo, hi) or (lo, hi)
-                for col, (lo, hi) in extents.items()}
+        near = _text_near(rows, r, extents)
         cols: set[int] = set()
         for x0, y, x1, _ in rules:
             if upper < y < lower:
-                for col, (lo, hi) in near.items():
-                    if min(x1, hi) - max(x0, lo) >= 0.75 * (hi - lo):
-                        cols.add(col)
+                cols.update(_columns_under(x0, x1, near))
         out.append(cols)
     return out
+
+
+def _text_near(rows: list[list[OcrLine]], r: int, extents: dict[int, tuple[float, float]]
+               ) -> dict[int, tuple[float, float]]:
+    """Each column's text in rows ``r`` and ``r + 1``, else all of it (a header wider than
+    the column's values would otherwise hide the rules under each value)."""
+    return {col: _span_of(rows[r] + rows[r + 1], lo, hi) or (lo, hi)
+            for col, (lo, hi) in extents.items()}
+
+
+def _columns_under(x0: float, x1: float, near: dict[int, tuple[float, float]]) -> list[int]:
+    """The columns a rule from ``x0`` to ``x1`` runs under (three quarters of their text or
+    more: slanted headings reach past the table's edge), left to right."""
+    return sorted(col for col, (lo, hi) in near.items()
+                  if min(x1, hi) - max(x0, lo) >= 0.75 * (hi - lo))
 
 
 def _span_of(lines: Sequence[OcrLine], lo: float, hi: float) -> tuple[float, float] | None:
@@ -1052,15 +1062,13 @@ def _ruled_header_spans(
     changed: dict[int, _Piece] = {}
     for b in range(header_end):
         row_pieces = [p for p in pieces if row_of.get(id(p.line)) == b]
-        near = {col: _span_of(rows[b] + rows[b + 1], lo, hi) or (lo, hi)
-                for col, (lo, hi) in extents.items()}
+        near = _text_near(rows, b, extents)
         for x0, y, x1, _ in rules.lines:
             if not centres[b] < y < centres[b + 1]:
                 continue
             over = [p for p in row_pieces
                     if x0 <= (p.line.bbox[0] + p.line.bbox[2]) / 2 <= x1]
-            cols = sorted(col for col, (lo, hi) in near.items()
-                          if min(x1, hi) - max(x0, lo) >= 0.75 * (hi - lo))
+            cols = _columns_under(x0, x1, near)
             if len(over) != 1 or not cols or set(cols) >= set(extents):
                 continue
             piece = over[0]
