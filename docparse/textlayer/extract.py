@@ -37,6 +37,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from docparse.geometry import Box, area, askew
+from docparse.textlayer.font_maps import contradicted, differences, to_unicode
 from docparse.textlayer.model import TextChar, TextLayerPage, TextLine, TextSpan
 
 if TYPE_CHECKING:
@@ -70,6 +71,7 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
         'Hi'
     """
     mu: Any = page  # pymupdf's own annotations are partial
+    _believe_glyph_names(mu)
     raw = _rawdict(mu)
     _name_tex_extension_glyphs(mu, raw)
     log: list[tuple[str, Sequence[float]]] = mu.get_bboxlog()
@@ -100,6 +102,34 @@ def extract_page(page: pymupdf.Page, scale: float) -> TextLayerPage:
         small_images=_small_images(log, affine),
         unverified_fonts=_unverified_fonts(mu, {s.font for line in lines for s in line.spans}),
     )
+
+
+def _believe_glyph_names(page: Any) -> None:
+    """Drop, in the open document only (never saved), the ToUnicode map of each simple
+    Type1 font of ``page`` that contradicts the glyph names the font draws by
+    (:mod:`docparse.textlayer.font_maps`): MuPDF then reads its text from those names. The
+    map goes before the first extraction that loads the font; a dropped map stays dropped
+    for the document's later pages."""
+    import pymupdf
+
+    doc = page.parent
+    for xref, _ext, kind, *_ in page.get_fonts(full=True):
+        if kind not in ("Type1", "MMType1") or doc.xref_get_key(xref, "ToUnicode")[0] != "xref":
+            continue
+        kind_of, array = doc.xref_get_key(xref, "Encoding/Differences")
+        if kind_of != "array":
+            continue
+        named = {code: chr(u) for code, name in differences(array).items()
+                 if (u := pymupdf.mupdf.fz_unicode_from_glyph_name(name))}
+        if not named:
+            continue
+        stream = doc.xref_get_key(xref, "ToUnicode")[1].split()[0]
+        try:
+            mapped = to_unicode(doc.xref_stream(int(stream)) or b"")
+        except (RuntimeError, ValueError):  # a damaged map stream: MuPDF copes or not
+            continue
+        if contradicted(named, mapped):
+            doc.xref_set_key(xref, "ToUnicode", "null")
 
 
 #: A subset font's tag ("ABCDEF+"), which MuPDF leaves out of span font names.

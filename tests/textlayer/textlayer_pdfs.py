@@ -228,3 +228,24 @@ def shifted_font_page(codes: bytes, honest: bytes = b"Readable words", shift: in
                b"BT /F2 12 Tf 20 90 Td (" + honest + b") Tj ET")
     return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [
         font, b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", descriptor, stream])
+
+
+def polish_subset_page(mapped: tuple[str, str, str] = (".", "-", "6")) -> bytes:
+    """"Tłoczenie ciśnienia sumą" as docling-parse's Polish pump manuals set it: the accented
+    letters in a Type1 font of their own whose /Differences names them (codes 33-35:
+    ``/lslash /aogonek /sacute``) and whose ToUnicode map gives ``mapped`` for them (another
+    font's map: ". - 6" there). The rest in plain Helvetica."""
+    entries = b" ".join(b"<%02X> <%04X>" % (33 + i, ord(ch)) for i, ch in enumerate(mapped))
+    cmap = (b"/CIDInit /ProcSet findresource begin 12 dict begin begincmap "
+            b"/CMapName /Polish def 1 begincodespacerange <00> <FF> endcodespacerange "
+            b"3 beginbfchar " + entries + b" endbfchar endcmap CMapName currentdict "
+            b"/CMap defineresource pop end end")
+    accents = (b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /FirstChar 33 "
+               b"/LastChar 35 /Widths [278 556 500] /Encoding << /Type /Encoding "
+               b"/Differences [33 /lslash /aogonek /sacute] >> /ToUnicode 7 0 R >>")
+    stream = b"<< /Length %d >>\nstream\n" % len(cmap) + cmap + b"\nendstream"
+    # T[ł]oczenie ci[ś]nienia sum[ą]: the accents from F2, the rest from F1.
+    content = (b"BT /F1 14 Tf 20 120 Td (T) Tj /F2 14 Tf (!) Tj /F1 14 Tf (oczenie ci) Tj "
+               b"/F2 14 Tf (#) Tj /F1 14 Tf (nienia sum) Tj /F2 14 Tf (\") Tj ET")
+    return raw_pdf(content, b"/F1 5 0 R /F2 6 0 R", [
+        b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>", accents, stream])
