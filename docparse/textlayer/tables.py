@@ -243,17 +243,40 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
     k = 0
     while k < len(rows) and _one_run(rows[k]):
         k += 1
-    head: list[list[Piece]] = rows[:k] if paragraph(rows[:k]) else []
+    head: list[list[Piece]] = rows[:k] if paragraph(rows[:k]) else _lines_before_grid(rows)
     body = rows[len(head):]
     j = len(body)
     while j > 0 and _one_run(body[j - 1]):
         j -= 1
-    tail: list[list[Piece]] = body[j:] if paragraph(body[j:]) else []
+    tail: list[list[Piece]] = (body[j:] if paragraph(body[j:])
+                               else _lines_before_grid(body[::-1])[::-1])
     grid = body[: len(body) - len(tail)]
     flat = [p for r in grid for p in r]
     if (not head and not tail) or not looks_like_table(flat):
         return [], list(pieces), []
     return [p for r in head for p in r], flat, [p for r in tail for p in r]
+
+
+#: Lines of text over a grid, each one run (a receipt's shop name, address and "TAX
+#: INVOICE" over its items and totals): at least this many, this share of the rows before
+#: the grid's first two split rows in a row.
+_LINES_BEFORE_GRID = 3
+_LINES_BEFORE_GRID_SHARE = 0.75
+
+
+def _lines_before_grid(rows: Sequence[list[Piece]]) -> list[list[Piece]]:
+    """The rows before the first two rows in a row that split into cells, when nearly all of
+    them are one piece each ([] when the grid starts at once): a letterhead's lines, centred
+    over the grid, which the grid's columns cannot hold (a line across its gutters leaves the
+    grid one column). A table's spanning header is one row or two."""
+    start = next((i for i in range(len(rows) - 1)
+                  if len(rows[i]) >= MIN_CELLS and len(rows[i + 1]) >= MIN_CELLS), None)
+    if start is None:
+        return []
+    lines = sum(1 for r in rows[:start] if len(r) == 1)
+    if lines >= _LINES_BEFORE_GRID and lines >= _LINES_BEFORE_GRID_SHARE * start:
+        return list(rows[:start])
+    return []
 
 
 #: A caption's or note's line: "Table 2: ...", "Source: ...", "Note: ...".

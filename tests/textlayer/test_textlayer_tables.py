@@ -424,3 +424,51 @@ def test_a_first_columns_label_or_a_short_heading_over_a_grid_stays_in_it() -> N
     for above, below in ((["Households by reaction"], []), ([], ["and of the property."])):
         pieces = pieces_in_box(_layer(lambda page, a=above, b=below: _ruled_off_table(page, a, b)), WIDE)
         assert prose_margins(pieces) == ([], pieces, [])
+
+
+def _centred(text: str, y: float, centre: float = 450.0) -> tuple[str, tuple[float, float, float, float]]:
+    width = 18.0 * len(text)
+    return (text, (centre - width / 2, y, centre + width / 2, y + 30))
+
+
+def _cells(y: float, *cells: tuple[float, str]) -> list[tuple[str, tuple[float, float, float, float]]]:
+    return [(text, (x, y, x + 18.0 * len(text), y + 30)) for x, text in cells]
+
+
+#: A receipt's items and totals as OCR lines (page pixels): a label left, its amount right.
+RECEIPT_ROWS = [
+    _cells(600, (40, "Doc No."), (280, "CS00065374"), (600, "Date"), (700, "05/02/2018")),
+    _cells(640, (40, "Cashier"), (280, "USER"), (600, "Time:"), (700, "11:14:00")),
+    _cells(680, (40, "Total Qty:"), (300, "2"), (700, "63.60")),
+    _cells(720, (160, "Total Sales (Excl GST)"), (700, "60.00")),
+    _cells(760, (450, "Discount"), (720, "0.00")),
+    _cells(800, (430, "Total GST"), (720, "3.60")),
+    _cells(840, (480, "CASH:"), (700, "63.60")),
+]
+
+
+def test_a_letterheads_lines_over_a_grid_are_text() -> None:
+    # SROIE receipt 130 as the built-in OCR reads it: the shop's name and address centred
+    # over its items and totals, a line across every gutter of the grid: left in the grid,
+    # it leaves the table one column of lines.
+    letterhead = [_centred("BEYOND BROTHERS HARDWARE", 200), _centred("(872981-V)", 240),
+                  _centred("LOT 1-0-2, JLN 1/50,", 280), _centred("53000 KUALA LUMPUR", 320),
+                  *_cells(360, (140, "TEL:03-40211233"), (470, "FAX:03-40223233")),
+                  _centred("GSTID:001921974272", 400), _centred("TAX INVOICE", 440)]
+    thanks = [_centred("GOODS SOLD ARE NOT RETURNABLE", 900), _centred("THANK YOU", 940),
+              _centred("PLEASE COME AGAIN", 980)]
+    grid = [p for row in RECEIPT_ROWS for p in row]
+    head, cells, tail = prose_margins(letterhead + grid + thanks)
+    assert [t for t, _ in head] == [t for t, _ in letterhead]
+    assert [t for t, _ in tail] == [t for t, _ in thanks]
+    assert [t for t, _ in cells][:4] == ["Doc No.", "CS00065374", "Date", "05/02/2018"]
+
+
+def test_a_tables_spanning_heads_and_group_labels_stay_in_it() -> None:
+    grid = [p for row in RECEIPT_ROWS for p in row]
+    # Two spanning header rows over the grid: a table's own (a letterhead is three lines).
+    heads = [_centred("Sales by day", 520), _centred("(in ringgit)", 560)]
+    assert prose_margins(heads + grid) == ([], heads + grid, [])
+    # A group's label over its rows, the grid starting right under it.
+    labelled = [_centred("Payment", 560, centre=120), *grid]
+    assert prose_margins(labelled) == ([], labelled, [])
