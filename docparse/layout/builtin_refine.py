@@ -2084,10 +2084,24 @@ def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEviden
                          for r in regions)]
     if not loose:
         return list(regions)
+    # ... but a fragment set in a missed line's row, a word space or so from it ("TAX" of a
+    # receipt's "TAX INVOICE"), is that line's: filed apart, it came after it.
+    loose += [b for t, b in evidence.ocr_lines or ()
+              if t.strip() and len(t.replace(" ", "")) < _MISSED_MIN_CHARS
+              and not any(centre_in(b, r.bbox) for r in regions)
+              and any(_row_neighbour(b, line, unit) for line in loose)]
     out = [*regions, *_missed_regions(loose, unit)]
     # The text read out of a page-sized picture follows the picture; ordered as a block, the
     # picture would cut the page in two at its middle.
     return order_regions(out, evidence.width, evidence.height, backdrops=True)
+
+
+def _row_neighbour(box: Sequence[float], line: Sequence[float], unit: float) -> bool:
+    """Whether ``box`` is in ``line``'s row (half of the shorter overlapping), at most a
+    line height (``unit``) before or after it."""
+    overlap = min(box[3], line[3]) - max(box[1], line[1])
+    gap = max(box[0] - line[2], line[0] - box[2])
+    return overlap >= 0.5 * min(box[3] - box[1], line[3] - line[1]) and gap <= unit
 
 
 def _text_layer_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:

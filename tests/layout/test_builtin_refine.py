@@ -1207,3 +1207,19 @@ def test_a_photo_or_a_diagram_on_a_scan_keeps_its_few_lines_inside() -> None:
               for r in range(9) for c in range(3)]
     diagram = Region("image", (50, 90, 400, 460), 0.8, 3)
     assert refine_builtin([diagram], _scan(labels)) == [diagram]
+
+
+def test_a_short_word_beside_a_line_the_model_missed_is_boxed_with_it() -> None:
+    # SROIE receipt 180: "TAX INVOICE" above the boxes, read as two OCR lines; "TAX" alone is
+    # a fragment, and filed apart it came after "INVOICE".
+    title = [("TAX", (207.0, 179.0, 316.0, 225.0)), ("INVOICE", (336.0, 176.0, 567.0, 226.0))]
+    body = [(line, (40.0, 300.0 + 50 * i, 720.0, 340.0 + 50 * i)) for i, line in enumerate(PROSE)]
+    scan = LayoutEvidence(width=760, height=1900, text_layer=None, page_has_text=False,
+                          ocr_lines=(*title, *body))
+    regions = [Region("text", (35.0, 295.0, 725.0, 300.0 + 50 * len(PROSE)), 0.9, 22, 1)]
+    out = refine_builtin(regions, scan)
+    assert (out[0].label, out[0].bbox) == ("text", (207.0, 176.0, 567.0, 226.0))
+    # A fragment far from any line it could belong to stays the recogniser's to file.
+    apart = (("No", (40.0, 179.0, 100.0, 225.0)), title[1], *body)
+    out = refine_builtin(regions, dataclasses.replace(scan, ocr_lines=apart))
+    assert (out[0].label, out[0].bbox) == ("text", (336.0, 176.0, 567.0, 226.0))
