@@ -1386,9 +1386,13 @@ def _filled_with_lines(pieces: Sequence[Piece], box: tuple[float, float, float, 
 def _table_regions(region: Region, pieces: Sequence[Piece]) -> list[Region]:
     """``region`` as a table, and the paragraphs set right above and below its grid with no
     blank line between (a survey question over its checkbox matrix) as text regions."""
-    from docparse.textlayer.tables import prose_margins
+    from docparse.textlayer.tables import has_gutter, prose_margins
 
     head, grid, tail = prose_margins(pieces)
+    if not has_gutter(grid):
+        # No upright line between its cells: one column of lines (a receipt the model boxed
+        # whole), which reads as text.
+        return [Region("text", region.bbox, region.score, LABELS.index("text"), None)]
     if not head and not tail:
         return [Region("table", region.bbox, region.score, LABELS.index("table"), None)]
     return _grid_with_prose(head, grid, tail, region.score, region.bbox)

@@ -312,6 +312,48 @@ def _note_line(row: Sequence[Piece], second_column: float) -> bool:
             and alphabetic >= PROSE_ALPHA_SHARE * len(words))
 
 
+#: A table's gutter: an upright line between two of its columns that at most this share of
+#: its rows cross, or one row (a title or a note across the table, a cell spanning columns).
+GUTTER_CROSSING = 0.25
+#: Only a grid of this many rows at least is judged by its gutters.
+GUTTER_MIN_ROWS = 6
+
+
+def has_gutter(pieces: Sequence[Piece]) -> bool:
+    """Whether some upright line just right of a piece runs between cells in at least
+    :data:`MIN_TABLE_ROWS` rows, twice as many as it runs through, and through at most
+    :data:`GUTTER_CROSSING` of the rows (or one): the grid has two columns at least. A
+    receipt's lines, centred and of every length, leave no such line (its "table" came out
+    one column); a table's columns do, however ragged. Grids of fewer than
+    :data:`GUTTER_MIN_ROWS` rows pass: a header and a row or two tell too little.
+
+    >>> cells = [(label, (0, 20 * i, 60, 20 * i + 10)) for i, label in
+    ...          enumerate(["Total", "Cash", "Change", "Rounding", "Points"])]
+    >>> cells += [(f"{i}.00", (80, 20 * i, 120, 20 * i + 10)) for i in range(5)]
+    >>> has_gutter(cells), has_gutter(cells + [("THANK YOU FOR SHOPPING", (0, 100, 120, 110))])
+    (True, True)
+    >>> has_gutter(cells + [("GOODS SOLD ARE NOT RETURNABLE", (0, 100 + 20 * i, 120, 110 + 20 * i))
+    ...                     for i in range(4)])
+    False
+    """
+    rows = rows_of(pieces)
+    if len(rows) < GUTTER_MIN_ROWS:
+        return True  # a small table's few rows tell too little (a header and one row)
+    for x in sorted({p[1][2] for p in pieces}):
+        crossing = split = 0
+        for row in rows:
+            if any(b[0] < x < b[2] for _, b in row):
+                crossing += 1
+            elif any(b[2] <= x for _, b in row) and any(b[0] >= x for _, b in row):
+                split += 1
+        # Rows split there outnumber those crossing it twice over: a line that a few rows
+        # of a receipt happen to leave clear (its right-aligned amounts) is no gutter.
+        if (split >= max(MIN_TABLE_ROWS, 2 * crossing)
+                and crossing <= max(1.0, GUTTER_CROSSING * len(rows))):
+            return True
+    return False
+
+
 #: A grid set inside running text with no blank line around it: at least this many rows
 #: in a run, each split into this many cells at least (two cells a row are as often a
 #: form's labels and values, which read well as text).

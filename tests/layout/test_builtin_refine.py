@@ -1223,3 +1223,85 @@ def test_a_short_word_beside_a_line_the_model_missed_is_boxed_with_it() -> None:
     apart = (("No", (40.0, 179.0, 100.0, 225.0)), title[1], *body)
     out = refine_builtin(regions, dataclasses.replace(scan, ocr_lines=apart))
     assert (out[0].label, out[0].bbox) == ("text", (336.0, 176.0, 567.0, 226.0))
+
+
+
+#: A shop receipt as the built-in OCR reads it, each line where it read SROIE receipt 240's
+#: (page pixels; the words changed): the shop's name and address centred, the bill's number
+#: and date, each item's code, quantity, price and amount under or over its name, the totals,
+#: the thanks, and a tax summary at the foot.
+RECEIPT = [
+    ('PAGETURNERS BOOKSHOP (KL) SDN BHD', (72.0, 239.0, 570.0, 284.0)),
+    ('CO.NO. 123456-A', (201.0, 281.0, 441.0, 321.0)),
+    ('LOT 15, JALAN MERANTI UTAMA', (114.0, 322.0, 529.0, 364.0)),
+    ('JALAN MERANTI 1/1, TMN JAYA', (115.0, 362.0, 528.0, 405.0)),
+    ('47100 PUCHONG, SELANGOR', (144.0, 400.0, 485.0, 446.0)),
+    ('03-8000 1234', (230.0, 444.0, 413.0, 483.0)),
+    ('( NO. ID GST: 000123456789 )', (116.0, 483.0, 528.0, 526.0)),
+    ('TAX', (146.0, 562.0, 276.0, 603.0)),
+    ('INVOICE', (259.0, 563.0, 466.0, 603.0)),
+    ('BILL:28544', (344.0, 601.0, 513.0, 644.0)),
+    ('CASH1 #10-02', (30.0, 642.0, 214.0, 682.0)),
+    ('17/03/2017 21:35', (347.0, 644.0, 583.0, 681.0)),
+    ('B.CODE & DESC.', (32.0, 721.0, 239.0, 760.0)),
+    ('QTY U/PRICE', (315.0, 720.0, 484.0, 763.0)),
+    ('AMT', (544.0, 722.0, 599.0, 760.0)),
+    ('4970000000001', (32.0, 758.0, 229.0, 800.0)),
+    ('1', (318.0, 764.0, 343.0, 797.0)),
+    ('53.00', (387.0, 761.0, 471.0, 800.0)),
+    ('53.00s', (515.0, 759.0, 615.0, 801.0)),
+    ('CALCULATOR FOR SCHOOL', (33.0, 800.0, 342.0, 837.0)),
+    ('12345', (33.0, 839.0, 116.0, 878.0)),
+    ('1', (318.0, 841.0, 346.0, 876.0)),
+    ('5.40', (402.0, 838.0, 472.0, 879.0)),
+    ('5.40s', (531.0, 839.0, 615.0, 879.0)),
+    ('BLUE GEL PEN 0.5MM 3 PCS', (30.0, 874.0, 386.0, 915.0)),
+    ('9550000000002', (33.0, 913.0, 231.0, 953.0)),
+    ('1', (318.0, 916.0, 347.0, 952.0)),
+    ('3.60', (402.0, 914.0, 473.0, 954.0)),
+    ('3.60s', (530.0, 914.0, 615.0, 954.0)),
+    ('COLOUR PENCILS 24 PCS', (32.0, 953.0, 369.0, 990.0)),
+    ('SUB-TOTAL', (33.0, 1027.0, 171.0, 1065.0)),
+    ('62.00', (535.0, 1026.0, 620.0, 1069.0)),
+    ('Total GST(I)', (30.0, 1062.0, 213.0, 1106.0)),
+    ('3.51', (548.0, 1064.0, 623.0, 1105.0)),
+    ('TOTAL ITEM(S): 3', (30.0, 1134.0, 278.0, 1180.0)),
+    ('TOTAL QUANTITY(S): 3', (29.0, 1170.0, 335.0, 1216.0)),
+    ('TOTAL INCL GSTRM', (30.0, 1208.0, 305.0, 1250.0)),
+    ('62.00', (454.0, 1212.0, 607.0, 1250.0)),
+    ('CARD TYPE : VISA', (29.0, 1282.0, 289.0, 1324.0)),
+    ('62.00', (526.0, 1286.0, 611.0, 1325.0)),
+    ('CARD NO', (32.0, 1324.0, 144.0, 1363.0)),
+    ('THANK YOU. PLEASE COME AGAIN.', (34.0, 1400.0, 462.0, 1442.0)),
+    ('GOODS SOLD ARE NOT RETURNABLE.', (35.0, 1440.0, 477.0, 1479.0)),
+    ('GST', (34.0, 1478.0, 90.0, 1517.0)),
+    ('Taxable Amt GST Alt', (251.0, 1479.0, 547.0, 1516.0)),
+    ('s-SR(I) - 6%', (38.0, 1556.0, 222.0, 1599.0)),
+    ('58.49', (336.0, 1556.0, 418.0, 1595.0)),
+    ('3.51', (479.0, 1557.0, 546.0, 1594.0)),
+]
+
+
+def test_a_receipt_boxed_as_a_table_is_text_when_no_gutter_runs_between_its_cells() -> None:
+    # The model boxes the whole receipt as a table. Its item names and totals run across
+    # every line a column could follow, or leave it clear in fewer rows than they cross it
+    # (the amounts' left edge: 5 rows split there, 7 crossing): its grid came out one
+    # column, a table of lines.
+    scan = LayoutEvidence(width=703, height=1779, text_layer=None, page_has_text=False,
+                          ocr_lines=tuple(RECEIPT))
+    out = refine_builtin([Region("table", (23.0, 236.0, 697.0, 1685.0), 0.9, 21, 1)], scan)
+    assert [r.label for r in out] == ["text"]
+
+
+def test_a_receipts_totals_under_its_letterhead_stay_a_table() -> None:
+    # Its totals alone, label left and amount right: a gutter runs between them (the
+    # letterhead's lines over them are text, as before).
+    totals = [("Discount", (447.0, 1100.0, 589.0, 1140.0)), ("0.00", (719.0, 1100.0, 796.0, 1140.0)),
+              ("Total GST", (429.0, 1140.0, 587.0, 1180.0)), ("3.60", (719.0, 1140.0, 796.0, 1180.0)),
+              ("Rounding", (436.0, 1180.0, 589.0, 1220.0)), ("0.00", (719.0, 1180.0, 795.0, 1220.0)),
+              ("CASH:", (480.0, 1220.0, 621.0, 1260.0)), ("63.60", (699.0, 1220.0, 796.0, 1260.0))]
+    scan = LayoutEvidence(width=900, height=1779, text_layer=None, page_has_text=False,
+                          ocr_lines=tuple(RECEIPT[:7] + totals))
+    out = refine_builtin([Region("table", (23.0, 236.0, 880.0, 1270.0), 0.9, 21, 1)], scan)
+    assert [r.label for r in out] == ["text", "table"]
+    assert out[1].bbox[1] >= 460.0  # under the letterhead's last line
