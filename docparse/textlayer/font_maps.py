@@ -16,7 +16,9 @@ Across the 325 real PDFs of the development, second and sweep sets, every font w
 letter, but those: there, none agrees. So a map that agrees with no letter its font's names
 give, and disagrees on two or on one it maps to a non-letter, is the producer's mistake,
 and the names are believed (:func:`contradicted`). One lone letter mapped to another letter
-is left as mapped: one code is too little to overrule the map on.
+is left as mapped: one code is too little to overrule the map on. Only letters beyond ASCII
+are judged: a symbol font names its glyphs as plain letters and draws bullets (the Federal
+Register's ZapfDingbats "I", a square, mapped to "■"), where the map is right.
 
 Pure: parsing the /Differences array and the CMap, and the judgement; the PDF objects are
 read, the glyph names resolved (by MuPDF's glyph list, as its text extraction resolves them
@@ -104,9 +106,12 @@ def _text(hex_digits: bytes) -> str:
 
 
 def _letter(text: str) -> str:
-    """``text`` (what a glyph name stands for) when it is one letter, else "" ("/", a
-    space, a ligature: "fi" names U+FB01, which producers map variously)."""
-    if len(unicodedata.normalize("NFKC", text)) == 1 and unicodedata.category(text)[0] == "L":
+    """``text`` (what a glyph name stands for) when it is one letter beyond ASCII, else ""
+    ("/", a space, a ligature: "fi" names U+FB01, which producers map variously). A symbol
+    font draws its bullets and arrows under plain letters' names (ZapfDingbats' "I" is a
+    square, mapped to "■" rightly); an accented or Greek letter's name is the letter."""
+    if (ord(text[0]) > 0x7F and len(unicodedata.normalize("NFKC", text)) == 1
+            and unicodedata.category(text)[0] == "L"):
         return text
     return ""
 
@@ -142,6 +147,8 @@ def contradicted(named: Mapping[int, str], mapped: Mapping[int, str]) -> bool:
     >>> contradicted({33: "ś", 34: "ę"}, {33: "s", 34: "i"})
     False
     >>> contradicted({33: "/", 34: "\ufb01"}, {33: "x", 34: "y"})
+    False
+    >>> contradicted({2: "I", 3: "n"}, {2: "■", 3: "●"})
     False
     """
     differ: list[str] = []

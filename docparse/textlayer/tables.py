@@ -266,14 +266,17 @@ _LINES_BEFORE_GRID_SHARE = 0.75
 
 def _lines_before_grid(rows: Sequence[list[Piece]]) -> list[list[Piece]]:
     """The rows before the first two rows in a row that split into cells, when nearly all of
-    them are one piece each ([] when the grid starts at once): a letterhead's lines, centred
-    over the grid, which the grid's columns cannot hold (a line across its gutters leaves the
-    grid one column). A table's spanning header is one row or two."""
+    them are one piece across the middle of the rows ([] when the grid starts at once): a
+    letterhead's lines, centred over the grid, which the grid's columns cannot hold (a line
+    across its gutters leaves the grid one column). A table's spanning header is one row or
+    two; the last entries of an index's left column, with none beside them, are no lines
+    across it."""
     start = next((i for i in range(len(rows) - 1)
                   if len(rows[i]) >= MIN_CELLS and len(rows[i + 1]) >= MIN_CELLS), None)
     if start is None:
         return []
-    lines = sum(1 for r in rows[:start] if len(r) == 1)
+    middle = (min(p[1][0] for r in rows for p in r) + max(p[1][2] for r in rows for p in r)) / 2
+    lines = sum(1 for r in rows[:start] if len(r) == 1 and r[0][1][0] < middle < r[0][1][2])
     if lines >= _LINES_BEFORE_GRID and lines >= _LINES_BEFORE_GRID_SHARE * start:
         return list(rows[:start])
     return []

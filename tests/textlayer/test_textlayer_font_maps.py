@@ -53,6 +53,10 @@ def test_the_verdict_needs_every_letter_to_disagree() -> None:
     assert not contradicted(_named("fi", "fl"), {33: "i", 34: "l"})  # ligatures not judged
     assert not contradicted(_named("g12", "cid7"), {33: "x", 34: "y"})  # private names
     assert not contradicted(_named("a.sc", "b.sc"), {33: "A", 34: "B"})  # small capitals
+    # A symbol font's bullets under plain letters' names (the Federal Register's
+    # ZapfDingbats): the map is right.
+    assert not contradicted(_named("I"), {33: "■"})
+    assert not contradicted(_named("n", "l", "u"), {33: "■", 34: "●", 35: "◆"})
     assert not contradicted(named, {})
 
 

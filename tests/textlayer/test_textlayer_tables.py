@@ -472,3 +472,15 @@ def test_a_tables_spanning_heads_and_group_labels_stay_in_it() -> None:
     # A group's label over its rows, the grid starting right under it.
     labelled = [_centred("Payment", 560, centre=120), *grid]
     assert prose_margins(labelled) == ([], labelled, [])
+
+
+def test_an_index_columns_last_entries_stay_in_its_grid() -> None:
+    # py-pdf's GeoTopo index, two columns of entries read as a grid: the left column runs
+    # three entries longer. Those are no letterhead's lines (none crosses the middle).
+    rows = [_cells(100 + 40 * i, (40, left), (500, right)) for i, (left, right) in enumerate(
+        [("Lage", "Quotiententopologie, 5"), ("allgemeine, 34", "Rand, 3, 28"),
+         ("Lehrsatz", "Raum"), ("Binomischer, 107", "kompakter, 14")])]
+    rows += [_cells(260 + 40 * i, (40, entry)) for i, entry in
+             enumerate(["Lie-Gruppe, 33", "Liftung, 54", "Limes, 8"])]
+    pieces = [p for row in rows for p in row]
+    assert prose_margins(pieces) == ([], pieces, [])
