@@ -342,17 +342,22 @@ def has_gutter(pieces: Sequence[Piece]) -> bool:
     rows = rows_of(pieces)
     if len(rows) < GUTTER_MIN_ROWS:
         return True  # a small table's few rows tell too little (a header and one row)
-    for x in sorted({p[1][2] for p in pieces}):
-        crossing = split = 0
-        for row in rows:
-            if any(b[0] < x < b[2] for _, b in row):
-                crossing += 1
-            elif any(b[2] <= x for _, b in row) and any(b[0] >= x for _, b in row):
-                split += 1
+    import numpy as np
+
+    row = np.array([i for i, r in enumerate(rows) for _ in r])
+    x1 = np.array([p[1][0] for r in rows for p in r])
+    x2 = np.array([p[1][2] for r in rows for p in r])
+    n = len(rows)
+    for x in np.unique(x2):
+        # Per row: a piece through the line, a piece left of it, a piece right of it.
+        crossing = np.bincount(row, weights=(x1 < x) & (x < x2), minlength=n) > 0
+        left = np.bincount(row, weights=x2 <= x, minlength=n) > 0
+        right = np.bincount(row, weights=x1 >= x, minlength=n) > 0
+        through = int(crossing.sum())
+        split = int((left & right & ~crossing).sum())
         # Rows split there outnumber those crossing it twice over: a line that a few rows
         # of a receipt happen to leave clear (its right-aligned amounts) is no gutter.
-        if (split >= max(MIN_TABLE_ROWS, 2 * crossing)
-                and crossing <= max(1.0, GUTTER_CROSSING * len(rows))):
+        if split >= max(MIN_TABLE_ROWS, 2 * through) and through <= max(1.0, GUTTER_CROSSING * n):
             return True
     return False
 
