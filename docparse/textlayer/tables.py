@@ -325,7 +325,8 @@ GUTTER_MIN_ROWS = 6
 def has_gutter(pieces: Sequence[Piece]) -> bool:
     """Whether some upright line just right of a piece runs between cells in at least
     :data:`MIN_TABLE_ROWS` rows, twice as many as it runs through, and through at most
-    :data:`GUTTER_CROSSING` of the rows (or one): the grid has two columns at least. A
+    :data:`GUTTER_CROSSING` of the rows (or one), or through none and between cells in two
+    rows: the grid has two columns at least. A
     receipt's lines, centred and of every length, leave no such line (its "table" came out
     one column); a table's columns do, however ragged. Grids of fewer than
     :data:`GUTTER_MIN_ROWS` rows pass: a header and a row or two tell too little.
@@ -356,7 +357,11 @@ def has_gutter(pieces: Sequence[Piece]) -> bool:
         through = int(crossing.sum())
         split = int((left & right & ~crossing).sum())
         # Rows split there outnumber those crossing it twice over: a line that a few rows
-        # of a receipt happen to leave clear (its right-aligned amounts) is no gutter.
+        # of a receipt happen to leave clear (its right-aligned amounts) is no gutter. A line
+        # no row crosses is one where two rows split (an invoice's one item, its description
+        # wrapped over many lines left of its amounts, under the header).
+        if through == 0 and split >= 2:
+            return True
         if split >= max(MIN_TABLE_ROWS, 2 * through) and through <= max(1.0, GUTTER_CROSSING * n):
             return True
     return False
