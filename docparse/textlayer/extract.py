@@ -114,7 +114,10 @@ def _believe_glyph_names(page: Any) -> None:
 
     doc = page.parent
     for xref, _ext, kind, *_ in page.get_fonts(full=True):
-        if kind not in ("Type1", "MMType1") or doc.xref_get_key(xref, "ToUnicode")[0] != "xref":
+        if kind not in ("Type1", "MMType1"):
+            continue
+        map_kind, map_ref = doc.xref_get_key(xref, "ToUnicode")
+        if map_kind != "xref":
             continue
         kind_of, array = doc.xref_get_key(xref, "Encoding/Differences")
         if kind_of != "array":
@@ -123,9 +126,8 @@ def _believe_glyph_names(page: Any) -> None:
                  if (u := pymupdf.mupdf.fz_unicode_from_glyph_name(name))}
         if not named:
             continue
-        stream = doc.xref_get_key(xref, "ToUnicode")[1].split()[0]
         try:
-            mapped = to_unicode(doc.xref_stream(int(stream)) or b"")
+            mapped = to_unicode(doc.xref_stream(int(map_ref.split()[0])) or b"")
         except (RuntimeError, ValueError):  # a damaged map stream: MuPDF copes or not
             continue
         if contradicted(named, mapped):

@@ -257,9 +257,9 @@ def prose_margins(pieces: Sequence[Piece]) -> tuple[list[Piece], list[Piece], li
     return [p for r in head for p in r], flat, [p for r in tail for p in r]
 
 
-#: Lines of text over a grid, each one run (a receipt's shop name, address and "TAX
-#: INVOICE" over its items and totals): at least this many, this share of the rows before
-#: the grid's first two split rows in a row.
+#: Lines of text over a grid, each one piece across its middle (a receipt's shop name,
+#: address and "TAX INVOICE" over its items and totals): at least this many, this share of
+#: the rows before the grid's first two split rows in a row.
 _LINES_BEFORE_GRID = 3
 _LINES_BEFORE_GRID_SHARE = 0.75
 
@@ -326,10 +326,10 @@ def has_gutter(pieces: Sequence[Piece]) -> bool:
     """Whether some upright line just right of a piece runs between cells in at least
     :data:`MIN_TABLE_ROWS` rows, twice as many as it runs through, and through at most
     :data:`GUTTER_CROSSING` of the rows (or one), or through none and between cells in two
-    rows: the grid has two columns at least. A
-    receipt's lines, centred and of every length, leave no such line (its "table" came out
-    one column); a table's columns do, however ragged. Grids of fewer than
-    :data:`GUTTER_MIN_ROWS` rows pass: a header and a row or two tell too little.
+    rows: the grid has two columns at least. A receipt's lines, centred and of every
+    length, leave no such line (its "table" came out one column); a table's columns do,
+    however ragged. Grids of fewer than :data:`GUTTER_MIN_ROWS` rows pass: a header and a
+    row or two tell too little.
 
     >>> cells = [(label, (0, 20 * i, 60, 20 * i + 10)) for i, label in
     ...          enumerate(["Total", "Cash", "Change", "Rounding", "Points"])]
