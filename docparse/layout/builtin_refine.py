@@ -16,7 +16,15 @@ import re
 from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING
 
-from docparse.geometry import FURNITURE_BAND, area, centre_in, insert_position, intersection, union
+from docparse.geometry import (
+    FURNITURE_BAND,
+    area,
+    centre_in,
+    insert_position,
+    intersection,
+    same_row,
+    union,
+)
 from docparse.labels import FURNITURE_LABELS, LABELS
 from docparse.layout import LayoutEvidence, Region
 
@@ -2101,11 +2109,9 @@ def _ocr_text_the_model_missed(regions: Sequence[Region], evidence: LayoutEviden
 
 
 def _row_neighbour(box: Sequence[float], line: Sequence[float], unit: float) -> bool:
-    """Whether ``box`` is in ``line``'s row (half of the shorter overlapping), at most a
-    line height (``unit``) before or after it."""
-    overlap = min(box[3], line[3]) - max(box[1], line[1])
-    gap = max(box[0] - line[2], line[0] - box[2])
-    return overlap >= 0.5 * min(box[3] - box[1], line[3] - line[1]) and gap <= unit
+    """Whether ``box`` is in ``line``'s row, at most a line height (``unit``) before or
+    after it."""
+    return same_row(box, line) and max(box[0] - line[2], line[0] - box[2]) <= unit
 
 
 def _text_layer_the_model_missed(regions: Sequence[Region], evidence: LayoutEvidence) -> list[Region]:
